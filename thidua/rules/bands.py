@@ -1,0 +1,207 @@
+"""Banded tiers: a value falls in [from, to) and earns that band's points.
+
+Used for tiered criteria (1.1: 100 → 10; [95, 100) → 8 …) and, as the
+``coefficient`` kind, for coefficient look-ups (hệ số from dossier counts).
+Bands may differ by level (``by_level: {xa: [...]}``: the commune thresholds
+of Hòa Thành are doubled). Bands must be contiguous: each band starts where
+the previous one ends; the first may omit ``from`` and the last ``to``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from thidua import expr as ex
+from thidua.plan.model import LEVELS
+from thidua.rules.base import Context, Rule, Spec, per_unit_text
+from thidua.text import format_number, format_numbers
+
+
+@dataclass
+class Band:
+    lo: float | None
+    hi: float | None
+    points: float
+
+    def label(self) -> str:
+        if self.lo is None and self.hi is None:
+            return "mọi giá trị"
+        if self.lo is None:
+            return f"< {format_number(self.hi)}"
+        if self.hi is None:
+            return f"≥ {format_number(self.lo)}"
+        return f"[{format_number(self.lo)}, {format_number(self.hi)})"
+
+
+def read_bands(raw, spec: Spec, key: str) -> list[Band]:
+    """Read and check a list of bands (contiguous, ascending, no gaps)."""
+    if not isinstance(raw, list) or not raw:
+        spec.error(key, f"«{key}» phải là danh sách các bậc",
+                   "mỗi bậc dạng «- {from: 95, to: 100, points: 8}»")
+        return []
+    bands: list[Band] = []
+    for i, item in enumerate(raw):
+        line_of = (lambda k, item=item: item.line_of(k)) if hasattr(item, "line_of") else spec.where
+        if not isinstance(item, dict) or "points" not in item:
+            spec.problems.append(spec_problem(spec, line_of(None),
+                f"bậc thứ {i + 1} thiếu «points» (số điểm của bậc)",
+                "mỗi bậc dạng «- {from: 95, to: 100, points: 8}»"))
+            continue
+        sub = Spec(item, line_of, spec.problems, spec.file, spec.label)
+        for k in item:
+            if k not in ("from", "to", "points"):
+                sub.error(k, f"bậc thứ {i + 1} có khóa lạ «{k}»", "chỉ dùng from, to, points")
+        bands.append(Band(sub.number("from", None), sub.number("to", None), sub.number("points")))
+    check_bands(bands, spec, key)
+    return bands
+
+
+def spec_problem(spec: Spec, line, message: str, hint: str = ""):
+    from thidua.errors import Problem
+    return Problem(f"{spec.label}: {message}", file=spec.file, line=line, hint=hint)
+
+
+def check_bands(bands: list[Band], spec: Spec, key: str) -> None:
+    for i, band in enumerate(bands):
+        if band.lo is not None and band.hi is not None and band.lo >= band.hi:
+            spec.error(key, f"bậc thứ {i + 1} có «from» ({format_number(band.lo)}) không nhỏ hơn "
+                       f"«to» ({format_number(band.hi)})", "bậc là [from, to): from < to")
+        if i == 0:
+            continue
+        prev = bands[i - 1]
+        if prev.hi is None or band.lo is None:
+            spec.error(key, f"bậc thứ {i} và {i + 1} chồng lấn (một bậc không có giới hạn)",
+                       "chỉ bậc đầu được bỏ «from», chỉ bậc cuối được bỏ «to»")
+        elif band.lo < prev.hi:
+            spec.error(key, f"bậc thứ {i} [.., {format_number(prev.hi)}) và bậc thứ {i + 1} "
+                       f"[{format_number(band.lo)}, ..) chồng lấn nhau",
+                       f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
+        elif band.lo > prev.hi:
+            spec.error(key, f"có khoảng trống giữa bậc thứ {i} (đến {format_number(prev.hi)}) và "
+                       f"bậc thứ {i + 1} (từ {format_number(band.lo)})",
+                       f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
+
+
+def lookup(bands: list[Band], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points and band index for each value; NaN/-1 where no band holds it.
+
+    Evaluated from the top band down with the same tolerance as the Excel
+    formula, so both agree at the edges (299/300, 2699/2700).
+    """
+    points = np.full(len(x), np.nan)
+    index = np.full(len(x), -1)
+    open_ = ~np.isnan(x)
+    for i in range(len(bands) - 1, -1, -1):
+        band = bands[i]
+        if band.lo is None:
+            hit = open_.copy()
+        else:
+            with np.errstate(invalid="ignore"):
+                hit = open_ & (x >= band.lo - ex.EPS)
+        points[hit] = band.points
+        index[hit] = i
+        open_ &= ~hit
+    return points, index
+
+
+def bands_formula(bands: list[Band], value: str) -> str:
+    eps = ex.excel_number(ex.EPS)
+    out = "NA()" if bands[0].lo is not None else ex.excel_number(bands[0].points)
+    start = 1 if bands[0].lo is None else 0
+    for band in bands[start:]:
+        out = f"IF(({value})>={ex.excel_number(band.lo)}-{eps},{ex.excel_number(band.points)},{out})"
+    return out
+
+
+class BandsRule(Rule):
+    kind = "bands"
+    title = "thang bậc"
+    keys = {"of", "bands", "by_level"}
+
+    def __init__(self, of: ex.Node, of_text: str, bands: list[Band],
+                 by_level: dict[str, list[Band]]):
+        self.of = of
+        self.of_text = of_text
+        self.bands = bands
+        self.by_level = by_level
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "BandsRule":
+        of = spec.expr("of") or ex.Num(0)
+        bands = read_bands(spec.raw.get("bands"), spec, "bands")
+        by_level: dict[str, list[Band]] = {}
+        raw_levels = spec.raw.get("by_level") or {}
+        if not isinstance(raw_levels, dict):
+            spec.error("by_level", "«by_level» phải là bảng cấp → danh sách bậc")
+            raw_levels = {}
+        for level, raw in raw_levels.items():
+            if level not in LEVELS:
+                spec.error("by_level", f"cấp «{level}» không tồn tại",
+                           f"dùng một trong: {', '.join(LEVELS)}")
+                continue
+            by_level[level] = read_bands(raw, spec, "by_level")
+        return cls(of, spec.text("of"), bands, by_level)
+
+    def own_names(self) -> set[str]:
+        return self.of.names()
+
+    def max_points(self) -> float | None:
+        all_bands = self.bands + [b for bs in self.by_level.values() for b in bs]
+        return max((b.points for b in all_bands), default=None)
+
+    def table_for(self, level: str) -> list[Band]:
+        return self.by_level.get(level, self.bands)
+
+    def compute(self, ctx: Context):
+        x = ctx.eval(self.of)
+        points = np.full(ctx.n, np.nan)
+        index = np.full(ctx.n, -1)
+        tables = {"": self.bands, **self.by_level}
+        for level, bands in tables.items():
+            if not bands:
+                continue
+            if level:
+                mask = ctx.levels == level
+            else:
+                mask = ~np.isin(ctx.levels, list(self.by_level))
+            if not mask.any():
+                continue
+            p, idx = lookup(bands, x[mask])
+            points[mask] = p
+            index[mask] = idx
+
+        shown, results = ctx.shown(self.of, x), self.suffixes(points)
+        labels = {lv: [b.label() for b in bands] for lv, bands in tables.items()}
+
+        def make(i: int) -> str:
+            if index[i] < 0:
+                return f"{shown[i]} nằm ngoài các bậc của thang điểm"
+            table = labels.get(ctx.levels[i]) or labels[""]
+            return f"{shown[i]} → bậc {table[index[i]]} → {results[i]}"
+
+        return points, per_unit_text(x, make)
+
+    def formula(self, ref, level_ref: str) -> str:
+        value = ex.to_excel(self.of, ref)
+        out = bands_formula(self.bands, value)
+        for level, bands in self.by_level.items():
+            out = f'IF({level_ref}="{level}",{bands_formula(bands, value)},{out})'
+        return out
+
+    def describe(self) -> str:
+        def table(bands):
+            return "; ".join(f"{b.label()} → {format_number(b.points)}" for b in reversed(bands))
+        text = f"{ex.to_text(self.of)}: {table(self.bands)}"
+        for level, bands in self.by_level.items():
+            text += f". Riêng {LEVELS[level].lower()}: {table(bands)}"
+        return text
+
+
+class CoefficientRule(BandsRule):
+    kind = "coefficient"
+    title = "hệ số theo bậc"
+    result_word = ""
+
+    def suffixes(self, values):
+        return [f"hệ số {t}" for t in format_numbers(values)]

@@ -1,0 +1,153 @@
+"""Rules that count occurrences: points per item (capped) and deductions.
+
+* ``per_item`` — ``points`` for each item counted, at most ``cap``; several
+  ``parts`` add up (item 9: 0,5 per broadcast up to 2 + 0,5 per web post up to 3).
+* ``per_occurrence`` — ``start − points × count``, floored at ``floor``
+  (default 0: deducts only within the item) or, with ``floor: null``,
+  allowed to go negative.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from thidua import expr as ex
+from thidua.rules.base import Context, Rule, Spec, per_unit_text
+from thidua.text import format_number, format_numbers
+
+
+@dataclass
+class Part:
+    of: ex.Node
+    points: float
+    cap: float | None
+
+
+class PerItemRule(Rule):
+    kind = "per_item"
+    title = "điểm theo số lượng (có mức trần)"
+    keys = {"of", "points", "cap", "parts"}
+
+    def __init__(self, parts: list[Part]):
+        self.parts = parts
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "PerItemRule":
+        raws = spec.raw.get("parts")
+        if raws is None:
+            raws = [spec.raw]
+            subs = [spec]
+        else:
+            if not isinstance(raws, list) or not raws:
+                spec.error("parts", "«parts» phải là danh sách, mỗi phần có of, points, cap")
+                return cls([])
+            subs = [Spec(r, (lambda k, r=r: r.line_of(k)) if hasattr(r, "line_of") else spec.where,
+                         spec.problems, spec.file, spec.label) for r in raws]
+        parts = []
+        for sub in subs:
+            if not isinstance(sub.raw, dict):
+                spec.error("parts", "mỗi phần phải có of, points, cap")
+                continue
+            parts.append(Part(sub.expr("of") or ex.Num(0), sub.number("points"),
+                              sub.number("cap", None)))
+        return cls(parts)
+
+    def own_names(self) -> set[str]:
+        out: set[str] = set()
+        for p in self.parts:
+            out |= p.of.names()
+        return out
+
+    def max_points(self) -> float | None:
+        if any(p.cap is None for p in self.parts):
+            return None
+        return sum(p.cap for p in self.parts)
+
+    def compute(self, ctx: Context):
+        counts = [ctx.eval(p.of) for p in self.parts]
+        total = np.zeros(ctx.n)
+        for p, c in zip(self.parts, counts):
+            raw = c * p.points
+            total = total + (np.minimum(raw, p.cap) if p.cap is not None else raw)
+
+        shown = [ctx.shown(p.of, c) for p, c in zip(self.parts, counts)]
+        raws = [c * p.points for p, c in zip(self.parts, counts)]
+        raw_texts = [format_numbers(r) for r in raws]
+        results = self.suffixes(total)
+
+        per = [format_number(p.points) for p in self.parts]
+        caps = [format_number(p.cap) if p.cap is not None else "" for p in self.parts]
+
+        def make(i: int) -> str:
+            pieces = []
+            for k, p in enumerate(self.parts):
+                piece = f"{shown[k][i]} × {per[k]} = {raw_texts[k][i]}"
+                if p.cap is not None:
+                    piece += (f" → tối đa {caps[k]}" if raws[k][i] > p.cap + ex.EPS
+                              else f" (tối đa {caps[k]})")
+                pieces.append(piece)
+            return "; ".join(pieces) + f" → {results[i]}"
+
+        return total, per_unit_text(total, make)
+
+    def formula(self, ref, level_ref: str) -> str:
+        terms = []
+        for p in self.parts:
+            raw = f"({ex.to_excel(p.of, ref)})*{ex.excel_number(p.points)}"
+            terms.append(f"MIN({raw},{ex.excel_number(p.cap)})" if p.cap is not None else raw)
+        return "+".join(terms)
+
+    def describe(self) -> str:
+        return "; ".join(
+            f"{format_number(p.points)} điểm cho mỗi {ex.to_text(p.of)}"
+            + (f", tối đa {format_number(p.cap)}" if p.cap is not None else "")
+            for p in self.parts)
+
+
+class PerOccurrenceRule(Rule):
+    kind = "per_occurrence"
+    title = "trừ điểm theo số lần vi phạm"
+    keys = {"of", "start", "points", "floor"}
+
+    def __init__(self, of: ex.Node, start: float, points: float, floor: float | None):
+        self.of, self.start, self.points, self.floor = of, start, points, floor
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "PerOccurrenceRule":
+        floor = None if ("floor" in spec.raw and spec.raw["floor"] is None) else spec.number("floor", 0.0)
+        return cls(spec.expr("of") or ex.Num(0), spec.number("start"), spec.number("points"), floor)
+
+    def own_names(self) -> set[str]:
+        return self.of.names()
+
+    def max_points(self) -> float | None:
+        return self.start
+
+    def compute(self, ctx: Context):
+        count = ctx.eval(self.of)
+        raw = self.start - self.points * count
+        values = np.maximum(raw, self.floor) if self.floor is not None else raw
+
+        head = f"{format_number(self.start)} − {format_number(self.points)} × "
+        shown, raw_texts = ctx.shown(self.of, count), format_numbers(raw)
+        floor = format_number(self.floor) if self.floor is not None else ""
+
+        def make(i: int) -> str:
+            text = f"{head}{shown[i]} = {raw_texts[i]}"
+            if self.floor is not None and raw[i] < self.floor:
+                return text + f" → {self.suffix(values[i])} (không thấp hơn {floor})"
+            return f"{text} {self.result_word}".rstrip()
+
+        return values, per_unit_text(values, make)
+
+    def formula(self, ref, level_ref: str) -> str:
+        raw = (f"{ex.excel_number(self.start)}-{ex.excel_number(self.points)}"
+               f"*({ex.to_excel(self.of, ref)})")
+        return f"MAX({raw},{ex.excel_number(self.floor)})" if self.floor is not None else raw
+
+    def describe(self) -> str:
+        floor = (f", không thấp hơn {format_number(self.floor)}" if self.floor is not None
+                 else ", có thể bị âm")
+        return (f"{format_number(self.start)} − {format_number(self.points)} × "
+                f"{ex.to_text(self.of)}{floor}")

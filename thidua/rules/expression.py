@@ -1,0 +1,107 @@
+"""Arithmetic rules: a free expression, and a ratio (scale × num / den)."""
+from __future__ import annotations
+
+import numpy as np
+
+from thidua import expr as ex
+from thidua.rules.base import Context, Rule, Spec, per_unit_text
+from thidua.text import format_number, format_numbers
+
+
+def substituted(node: ex.Node, env: dict[str, np.ndarray]) -> list[str]:
+    """Per unit, the expression with each name replaced by the unit's value."""
+    names = sorted(node.names())
+    slot = {code: f"\x00{k}\x00" for k, code in enumerate(names)}
+    template = ex.to_text(node, lambda code: slot[code])
+    pieces = template.split("\x00")  # text, slot index, text, slot index, …
+    columns = [format_numbers(env[code]) for code in names]
+    n = len(next(iter(env.values()))) if env else 0
+    out = []
+    for i in range(n):
+        out.append("".join(piece if k % 2 == 0 else columns[int(piece)][i]
+                           for k, piece in enumerate(pieces)))
+    return out
+
+
+class ExpressionRule(Rule):
+    kind = "expression"
+    title = "biểu thức"
+    keys = {"expr"}
+    result_word = ""
+
+    def __init__(self, node: ex.Node, text: str):
+        self.node = node
+        self.text = text
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "ExpressionRule":
+        return cls(spec.expr("expr") or ex.Num(0), spec.text("expr"))
+
+    def own_names(self) -> set[str]:
+        return self.node.names()
+
+    def compute(self, ctx: Context):
+        values = ctx.eval(self.node)
+        names = self.node.names()
+
+        results = format_numbers(values)
+        filled = substituted(self.node, ctx.env) if names else results
+
+        def make(i: int) -> str:
+            if not names:
+                return results[i]
+            return f"{filled[i]} = {results[i]}"
+
+        texts = [("chưa có số liệu (" + ", ".join(sorted(c for c in names if np.isnan(ctx.env[c][i]))) + ")")
+                 if np.isnan(values[i]) and any(np.isnan(ctx.env[c][i]) for c in names)
+                 else make(i) for i in range(ctx.n)]
+        return values, texts
+
+    def formula(self, ref, level_ref: str) -> str:
+        return ex.to_excel(self.node, ref)
+
+    def describe(self) -> str:
+        return ex.to_text(self.node)
+
+
+class RatioRule(Rule):
+    """``scale × num / den``; 0 when ``den`` is 0 (a rate over nothing)."""
+
+    kind = "ratio"
+    title = "tỷ lệ"
+    keys = {"num", "den", "scale"}
+    result_word = ""
+
+    def __init__(self, num: ex.Node, den: ex.Node, scale: float):
+        self.num, self.den, self.scale = num, den, scale
+        self.node = ex.Bin("/", ex.Bin("*", ex.Num(scale), num), den)
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "RatioRule":
+        return cls(spec.expr("num") or ex.Num(0), spec.expr("den") or ex.Num(1),
+                   spec.number("scale", 100.0))
+
+    def own_names(self) -> set[str]:
+        return self.num.names() | self.den.names()
+
+    def compute(self, ctx: Context):
+        values = ctx.eval(self.node)
+        num, den = ctx.eval(self.num), ctx.eval(self.den)
+        unit = " %" if self.scale == 100 else ""
+
+        fnum, fden, fval = format_numbers(num), format_numbers(den), format_numbers(values)
+        scale = f" × {format_number(self.scale)}" if self.scale != 1 else ""
+
+        def make(i: int) -> str:
+            if den[i] == 0:
+                return f"{fnum[i]} / 0 → 0{unit} (không phát sinh)"
+            return f"{fnum[i]} / {fden[i]}{scale} = {fval[i]}{unit}"
+
+        return values, per_unit_text(values, make)
+
+    def formula(self, ref, level_ref: str) -> str:
+        return ex.to_excel(self.node, ref)
+
+    def describe(self) -> str:
+        scale = f"{format_number(self.scale)} × " if self.scale != 1 else ""
+        return f"{scale}{ex.to_text(self.num)} / {ex.to_text(self.den)} (bằng 0 khi mẫu số bằng 0)"
