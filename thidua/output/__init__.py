@@ -1,0 +1,1 @@
+"""Writers of results for people: workbooks and reports (Vietnamese)."""

@@ -1,0 +1,56 @@
+"""A plain-text summary of a result, for the terminal."""
+from __future__ import annotations
+
+import math
+import sys
+from typing import TextIO
+
+from thidua.result import (AMOUNT, ELIGIBLE, PRIZE_LABEL, RANK, REASONS, STATUS_NOT_MET,
+                           STATUS_NO_DATA, ScoreResult)
+from thidua.text import format_money, format_number
+
+
+def print_summary(result: ScoreResult, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    plan = result.plan
+    frame = result.frame
+    w = lambda text="": print(text, file=out)  # noqa: E731
+    w(plan.title)
+    if result.year is not None and plan.is_checklist:
+        w(f"Năm áp dụng chỉ tiêu: {result.year}")
+    for group in plan.groups:
+        rows = frame[frame["nhom"] == group.code]
+        if rows.empty:
+            continue
+        w()
+        w(f"== {group.label} ({len(rows)} đơn vị)")
+        ranked = rows[rows[ELIGIBLE]].sort_values([RANK, "ma_don_vi"])
+        score_word = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
+        w(f"  {'Hạng':>4}  {'Mã':<10} {'Tên đơn vị':<40} {score_word:>15}  Giải")
+        for _, r in ranked.iterrows():
+            prize = r[PRIZE_LABEL] or ""
+            if r[AMOUNT]:
+                prize += f" ({format_money(r[AMOUNT])})"
+            w(f"  {int(r[RANK]):>4}  {r['ma_don_vi']:<10} {r['ten_don_vi'][:40]:<40} "
+              f"{format_number(r['tong_diem']):>15}  {prize}")
+        for _, r in rows[~rows[ELIGIBLE]].iterrows():
+            w(f"  {'—':>4}  {r['ma_don_vi']:<10} {r['ten_don_vi'][:40]:<40} "
+              f"{format_number(r['tong_diem']):>15}  không đủ điều kiện: {'; '.join(r[REASONS])}")
+    if plan.is_checklist and result.indicators is not None:
+        ind = result.indicators
+        top = ind[ind["phan"] == ""]
+        w()
+        w("Tiêu chí chưa đạt / chưa có số liệu:")
+        for code, rows in top.groupby("ma_don_vi", sort=False):
+            bad = rows[rows["trang_thai"].isin([STATUS_NOT_MET, STATUS_NO_DATA])]
+            if not bad.empty:
+                items = ", ".join(f"{r.tieu_chi} ({r.trang_thai})" for r in bad.itertuples())
+                w(f"  {code}: {items}")
+    for v in result.vacant:
+        w(f"Giải để trống — {plan.group(v['group']).label}: {v['label']} (không có đơn vị đạt điều kiện)")
+    for t in result.ties:
+        w(f"Đồng hạng — Hội đồng quyết định — {plan.group(t['group']).label}: "
+          f"đơn vị {', '.join(t['units'])} cùng giữ {', '.join(d['label'] for d in t['prize_details'])}")
+    money = result.money_total()
+    if money:
+        w(f"Tổng tiền thưởng: {format_money(money)}")
