@@ -14,7 +14,6 @@ import pandas as pd
 
 from thidua import awards, checklist
 from thidua.errors import InputError, Problem
-from thidua.expr import to_text
 from thidua.plan.model import (APPLICABLE_CODE, APPRAISAL_SUFFIX, LEVELS, MET_CODE, TOTAL_CODE,
                                Plan, Prize)
 from thidua.result import (AMOUNT, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
@@ -132,9 +131,8 @@ def _evaluate(plan: Plan, inputs: dict[str, np.ndarray], levels: np.ndarray, yea
         explanations[item.code] = texts
     if plan.total is not None:
         total = ctx.eval(plan.total)
-        formula = to_text(plan.total)
         filled, results = substituted(plan.total, env), format_numbers(total)
-        explanations[TOTAL_CODE] = [f"{formula} = {filled[i]} = {results[i]}" for i in range(n)]
+        explanations[TOTAL_CODE] = [f"{filled[i]} = {results[i]}" for i in range(n)]
     else:
         total = np.zeros(n)
         for item in plan.items:

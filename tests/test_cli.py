@@ -1,0 +1,129 @@
+"""The command line, driven as a user would: real files in, text/JSON/xlsx out."""
+import json
+import subprocess
+import sys
+import unicodedata
+
+import openpyxl
+import pytest
+
+from thidua.cli import main
+from thidua.demo import sample_path
+from thidua.plan import builtin_ids
+
+SEEDS = ["hoa-thanh-cchc-2018", "nui-thanh-dvc-2023", "quang-nam-dvc-2023",
+         "vu-ban-cchc-2023", "xuan-thanh-mot-cua-2021"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_builtin_plans_are_the_five_seeds():
+    assert builtin_ids() == SEEDS
+
+
+def test_plans_lists_every_seed(capsys):
+    code, out, _ = run(capsys, "plans")
+    assert code == 0
+    for plan_id in SEEDS:
+        assert plan_id in out
+    assert "chấm điểm" in out and "chỉ tiêu" in out
+
+
+def test_check_plan_accepts_a_good_file(capsys, tmp_path):
+    code, out, _ = run(capsys, "check-plan", "nui-thanh-dvc-2023")
+    assert code == 0
+    assert out.startswith("Kế hoạch hợp lệ: nui-thanh-dvc-2023 (phiên bản 1)")
+    assert "8 giải" in out
+
+
+def test_check_plan_reports_errors_with_line_on_stderr(capsys, tmp_path):
+    bad = tmp_path / "ke-hoach.yaml"
+    bad.write_text("id: thu\ntitle: Thử\ninputs:\n  - {code: a, type: number, label: A}\n"
+                   "criteria:\n  - id: '1'\n    label: X\n    rule: {kind: band, of: a}\n",
+                   encoding="utf-8")
+    code, out, err = run(capsys, "check-plan", str(bad))
+    assert code == 2 and out == ""
+    assert f"Lỗi: {bad}, dòng 8: tiêu chí 1: loại quy tắc «band» không tồn tại" in err
+    assert "có phải ý bạn là «bands»?" in err
+    assert "dòng 6: tiêu chí 1 thiếu «max» (điểm chuẩn)" in err
+
+
+def test_score_json_is_exactly_the_documented_object(capsys):
+    code, out, err = run(capsys, "score", "nui-thanh-dvc-2023",
+                         str(sample_path("nui-thanh-dvc-2023")), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == {"plan", "units", "vacant", "ties"}
+    assert data["plan"] == "nui-thanh-dvc-2023"
+    for unit in data["units"]:
+        assert set(unit) == {"code", "name", "group", "total", "eligible", "reasons", "rank",
+                             "prize", "amount"}
+        assert unit["prize"] in (None, "nhat", "nhi", "ba", "kk")
+        assert isinstance(unit["amount"], int)
+        assert (unit["rank"] is None) == (not unit["eligible"])
+    by = {u["code"]: u for u in data["units"]}
+    assert by["XA17"]["eligible"]  # exactly 65 %
+    assert not by["XA14"]["eligible"]  # 64 %
+    assert by["CQ11"]["reasons"][0] == "Không phát sinh hồ sơ"
+    assert data["ties"] == [{"group": "xa", "prizes": ["ba", "kk"], "units": ["XA11", "XA12"]}]
+    assert unicodedata.is_normalized("NFC", out)
+
+
+def test_score_prints_a_vietnamese_summary(capsys):
+    code, out, _ = run(capsys, "score", "hoa-thanh-cchc-2018", str(sample_path("hoa-thanh-cchc-2018")))
+    assert code == 0
+    assert "Thị trấn Hòa Thành" in out and "Giải Nhất" in out
+    assert "Tổng tiền thưởng:" in out
+
+
+@pytest.mark.parametrize("plan_id", SEEDS)
+def test_score_writes_a_results_workbook(capsys, tmp_path, plan_id):
+    out_file = tmp_path / "kết quả.xlsx"
+    code, out, err = run(capsys, "score", plan_id, str(sample_path(plan_id)), "--out", str(out_file))
+    assert code == 0, err
+    assert f"Đã ghi sổ kết quả: {out_file}" in out
+    wb = openpyxl.load_workbook(out_file, read_only=True)
+    assert "Kết quả" in wb.sheetnames and "Khen thưởng" in wb.sheetnames
+
+
+def test_year_option_switches_targets(capsys):
+    data = str(sample_path("xuan-thanh-mot-cua-2021"))
+    _, a, _ = run(capsys, "score", "xuan-thanh-mot-cua-2021", data, "--year", "2021", "--json")
+    _, b, _ = run(capsys, "score", "xuan-thanh-mot-cua-2021", data, "--year", "2025", "--json")
+    totals_2021 = [u["total"] for u in json.loads(a)["units"]]
+    totals_2025 = [u["total"] for u in json.loads(b)["units"]]
+    assert totals_2021 != totals_2025
+
+
+def test_bad_data_exits_2_naming_row_column_and_value(capsys, tmp_path):
+    data = tmp_path / "so-lieu.csv"
+    data.write_text("ma_don_vi,ten_don_vi,nhom,cap,tong_giai_quyet,truc_tuyen_giai_quyet,"
+                    "truc_tuyen_dung_han,tre_han\nX1,Xã A,xa,xa,1.000,800,780,4\n"
+                    "X2,Xã B,xa,xa,12a,800,780,4\n", encoding="utf-8")
+    code, out, err = run(capsys, "score", "nui-thanh-dvc-2023", str(data), "--json")
+    assert code == 2 and out == ""
+    assert "dòng 3" in err and "«12a»" in err and "tong_giai_quyet" in err
+
+
+def test_unknown_plan_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "score", "khong-co", "x.csv")
+    assert code == 2
+    assert "không có kế hoạch dựng sẵn «khong-co»" in err
+
+
+def test_argparse_messages_are_vietnamese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["score"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "lỗi: thiếu tham số bắt buộc" in err and "Cách dùng:" in err
+
+
+def test_console_entry_point_runs(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "thidua", "plans"], capture_output=True,
+                          text=True, encoding="utf-8")
+    assert proc.returncode == 0 and "nui-thanh-dvc-2023" in proc.stdout
