@@ -170,8 +170,6 @@ def test_bands_by_level():
     assert rule.describe().endswith("Riêng cấp xã: ≥ 6 → 12; [2, 6) → 6; < 2 → 5")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rules/base.Context.show formats with 2 decimals, so "
-                   "99,996 % is explained as «100 % → bậc [95, 100)», contradicting its band")
 def test_bands_explanation_does_not_round_value_into_next_band():
     rule, units = rule_of(BANDS)
     points, texts = run(rule, units, ty_le=[99.996])
@@ -263,8 +261,6 @@ def test_expression_constant():
     assert texts == ["7", "7"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: expr._text drops parentheses under unary minus, so the "
-                   "expression rule explains -(a + b) with a=2, b=1 as «−2 + 1 = -3»")
 def test_expression_explanation_of_negated_sum():
     rule, units = rule_of("{kind: expression, expr: '-(gia_tri + so_luong)'}")
     points, texts = run(rule, units, gia_tri=[2], so_luong=[1])
@@ -434,8 +430,6 @@ def test_only_if_with_expression_and_else_points():
     assert rule.to_excel(ref, "B2") == "IF(((C2)>=(50)-1E-09),IF(J2,5,0),1)"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rules/base.Rule.max_points ignores «else», so "
-                   "«else: 7» on a criterion with max 5 passes validation (plan/load.py items())")
 def test_else_points_count_towards_max():
     from thidua.errors import PlanError
     with pytest.raises(PlanError, match="vượt điểm chuẩn 5"):

@@ -136,7 +136,14 @@ def parse(text: str) -> Node:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"biểu thức «{text}» viết sai cú pháp (vị trí {exc.offset})") from None
+        # Offsets count in the rewritten source (≥ → >=), so quote the text near
+        # the error instead of a position that may not match what the user typed.
+        offset = exc.offset or 0
+        if 0 < offset <= len(source.rstrip()):
+            near = f" (vị trí {offset}, gần «{source[offset - 1:offset + 11].strip()}»)"
+        else:
+            near = " (biểu thức chưa hoàn chỉnh: thiếu toán hạng hoặc dấu ngoặc ở cuối?)"
+        raise ExprError(f"biểu thức «{text}» viết sai cú pháp{near}") from None
     return _convert(tree.body, text)
 
 
@@ -354,16 +361,17 @@ def _text(node: Node, name: Callable[[str], str]) -> str:
         sym = {"*": "×", "/": "/", "+": "+", "-": "−"}[node.op]
         rank = {"+": 1, "-": 1, "*": 2, "/": 2}
         left, right = to_text(node.left), to_text(node.right)
-        if isinstance(node.left, (Logic, If)) or (
+        if isinstance(node.left, (Logic, If, Cmp)) or (
                 isinstance(node.left, Bin) and rank[node.left.op] < rank[node.op]):
             left = f"({left})"
-        if isinstance(node.right, (Logic, If)) or (
+        if isinstance(node.right, (Logic, If, Cmp)) or (
                 isinstance(node.right, Bin) and (rank[node.right.op] < rank[node.op] or (
                     rank[node.right.op] == rank[node.op] and node.op in "-/"))):
             right = f"({right})"
         return f"{left} {sym} {right}"
     if isinstance(node, Neg):
-        return f"−{_wrap(node.operand)}"
+        inner = to_text(node.operand)
+        return f"−({inner})" if isinstance(node.operand, (Bin, Cmp, Logic, If)) else f"−{inner}"
     if isinstance(node, Cmp):
         sym = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠"}.get(node.op, node.op)
         return f"{to_text(node.left)} {sym} {to_text(node.right)}"

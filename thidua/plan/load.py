@@ -85,6 +85,29 @@ def parse_plan(text: str, file: str = "<kế hoạch>") -> Plan:
     return plan
 
 
+def _line_naming(raw: LineDict, name: str) -> int | None:
+    """Line of the (possibly nested) key whose expression mentions ``name``."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+
+    def search(node) -> int | None:
+        if isinstance(node, LineDict):
+            for key, value in node.items():
+                if isinstance(value, str) and pattern.search(value):
+                    return node.line_of(key)
+                found = search(value)
+                if found is not None:
+                    return found
+        elif isinstance(node, list):
+            for item in node:
+                found = search(item)
+                if found is not None:
+                    return found
+        return None
+
+    found = search(raw)
+    return found if found is not None else raw.line
+
+
 class _Builder:
     def __init__(self, raw: LineDict, file: str):
         self.raw = raw
@@ -163,7 +186,7 @@ class _Builder:
                        f"thêm «rule: {{kind: ...}}» với kind là một trong: {', '.join(KINDS)}")
             return None
         kind = raw.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
             self.error(raw.line_of("kind"), f"{label}: loại quy tắc «{kind}» không tồn tại",
                        (f"có phải ý bạn là «{close[0]}»? " if close else "")
@@ -186,7 +209,7 @@ class _Builder:
             close = difflib.get_close_matches(name, sorted(self.known), n=1)
             hint = (f"có phải ý bạn là «{close[0]}»?" if close
                     else "khai báo mã này trong «inputs» hoặc «values» trước khi dùng")
-            self.error(raw.line, f"{label}: quy tắc dùng mã «{name}» chưa được khai báo", hint)
+            self.error(_line_naming(raw, name), f"{label}: quy tắc dùng mã «{name}» chưa được khai báo", hint)
 
     def bind_choice(self, rule: ChoiceRule, raw: LineDict, label: str) -> None:
         try:
@@ -247,8 +270,12 @@ class _Builder:
             total = self.parse_expr(raw["total"], raw.line_of("total"), "«total»")
             self.check_names(total, raw.line_of("total"), "«total»")
         total_max = None
-        if raw.get("total_max") is not None:
-            total_max = float(raw["total_max"])
+        raw_max = raw.get("total_max")
+        if raw_max is not None and (isinstance(raw_max, bool) or not isinstance(raw_max, (int, float))):
+            self.error(raw.line_of("total_max"), f"«total_max» phải là một số, không phải «{raw_max}»",
+                       "ví dụ «total_max: 100»")
+        elif raw_max is not None:
+            total_max = float(raw_max)
             standard = sum(i.max or 0 for i in items if i.role == "score")
             if total is None and items and abs(standard - total_max) > 1e-9:
                 self.error(raw.line_of("total_max"),
@@ -261,7 +288,8 @@ class _Builder:
         tie_break = self.tie_break()
         prize_sets = self.prizes(groups)
         manual_total = raw.get("manual_total")
-        if manual_total is not None and manual_total not in self.plan_inputs:
+        if manual_total is not None and (not isinstance(manual_total, str)
+                                         or manual_total not in self.plan_inputs):
             self.error(raw.line_of("manual_total"), f"«manual_total: {manual_total}» không phải một input",
                        "khai báo input kiểu number (không bắt buộc) cho tổng điểm nhập tay")
         period_from, period_to = self.period()
@@ -305,7 +333,7 @@ class _Builder:
             if any(o.code == code for o in out):
                 self.error(self.line(g, "code"), f"mã nhóm «{code}» bị trùng")
             level = g.get("level")
-            if level is not None and level not in LEVELS:
+            if level is not None and (not isinstance(level, str) or level not in LEVELS):
                 self.error(self.line(g, "level"), f"cấp «{level}» không tồn tại", f"dùng: {', '.join(LEVELS)}")
             out.append(Group(code, str(g.get("label") or code), level))
         return out
@@ -318,7 +346,7 @@ class _Builder:
             self.error(self.raw.line_of("levels"), "«levels» phải là danh sách cấp", f"ví dụ [huyen, xa]")
             return list(LEVELS)
         for level in raw:
-            if level not in LEVELS:
+            if not isinstance(level, str) or level not in LEVELS:
                 self.error(self.raw.line_of("levels"), f"cấp «{level}» không tồn tại", f"dùng: {', '.join(LEVELS)}")
         return [str(level) for level in raw]
 
@@ -331,7 +359,7 @@ class _Builder:
             if any(o.code == code for o in out):
                 self.error(self.line(r, "code"), f"mã chỉ tiêu «{code}» bị khai báo hai lần")
             typ = r.get("type")
-            if typ not in INPUT_TYPES:
+            if not isinstance(typ, str) or typ not in INPUT_TYPES:
                 self.error(self.line(r, "type"), f"chỉ tiêu «{code}»: kiểu «{typ}» không tồn tại",
                            f"dùng một trong: {', '.join(INPUT_TYPES)}")
                 typ = "number"
@@ -394,7 +422,7 @@ class _Builder:
                 self.error(self.line(r, "code"), f"mã «{code}» của tiêu chí {item_id} bị khai báo hai lần")
             label = f"tiêu chí {item_id}"
             role = r.get("role", "score")
-            if role not in ROLES:
+            if not isinstance(role, str) or role not in ROLES:
                 self.error(self.line(r, "role"), f"{label}: «role» phải là một trong {', '.join(ROLES)}")
                 role = "score"
             word = "điểm"
@@ -407,13 +435,14 @@ class _Builder:
             elif isinstance(maximum, bool) or not isinstance(maximum, (int, float)):
                 self.error(self.line(r, "max"), f"{label}: «max» phải là số")
                 maximum = None
-            elif rule is not None and rule.max_points() is not None \
-                    and rule.max_points() > maximum + 1e-9:
-                self.error(self.line(r, "max"), f"{label}: quy tắc có thể cho {rule.max_points():g} điểm, "
+            elif rule is not None and rule.max_result() is not None \
+                    and rule.max_result() > maximum + 1e-9:
+                self.error(self.line(r, "max"), f"{label}: quy tắc có thể cho {rule.max_result():g} điểm, "
                            f"vượt điểm chuẩn {maximum:g}", "sửa điểm của quy tắc hoặc «max»")
             levels = r.get("levels")
             if levels is not None:
-                if not isinstance(levels, list) or any(lv not in LEVELS for lv in levels):
+                if not isinstance(levels, list) or any(not isinstance(lv, str) or lv not in LEVELS
+                                                       for lv in levels):
                     self.error(self.line(r, "levels"), f"{label}: «levels» phải là danh sách cấp",
                                f"dùng: {', '.join(LEVELS)}")
                     levels = None
@@ -426,14 +455,19 @@ class _Builder:
 
     def gates(self, groups: list[Group]) -> list[Gate]:
         out: list[Gate] = []
-        codes = {g.code for g in groups}
+        codes = [g.code for g in groups]
         for r in self.mapping_list("gates"):
             self.unknown_keys(r, {"condition", "reason", "groups"}, "điều kiện xét")
             node = self.parse_expr(r.get("condition"), self.line(r, "condition"), "điều kiện xét")
             self.check_names(node, self.line(r, "condition"), "điều kiện xét")
             gs = r.get("groups")
-            if gs is not None and (not isinstance(gs, list) or any(g not in codes for g in gs)):
-                self.error(self.line(r, "groups"), f"điều kiện xét: «groups» chỉ được dùng các nhóm {', '.join(codes)}")
+            if gs is not None and (not isinstance(gs, list)
+                                   or any(not isinstance(g, str) or g not in codes for g in gs)):
+                bad = [str(g) for g in gs if not isinstance(g, str) or g not in codes] \
+                    if isinstance(gs, list) else [str(gs)]
+                self.error(self.line(r, "groups"),
+                           f"điều kiện xét: «groups» chỉ được dùng các nhóm {', '.join(codes)} — "
+                           f"nhóm «{', '.join(bad)}» không tồn tại", "viết «groups: [mã_nhóm, …]»")
                 gs = None
             if not r.get("reason"):
                 self.error(self.line(r), "điều kiện xét thiếu «reason» (lý do hiển thị khi không đạt)")
@@ -447,9 +481,10 @@ class _Builder:
             self.error(self.raw.line_of("tie_break"), "«tie_break» phải là danh sách mã")
             return []
         for code in raw:
-            if code not in self.known:
-                self.error(self.raw.line_of("tie_break"), f"«tie_break» dùng mã «{code}» chưa được khai báo")
-        return [str(c) for c in raw]
+            if not isinstance(code, str) or code not in self.known:
+                self.error(self.raw.line_of("tie_break"), f"«tie_break» dùng mã «{code}» chưa được khai báo",
+                           "liệt kê mã các chỉ tiêu hoặc giá trị đã khai báo, ví dụ [ty_le_truc_tuyen]")
+        return [str(c) for c in raw if isinstance(c, str)]
 
     def prizes(self, groups: list[Group]) -> list[PrizeSet]:
         out: list[PrizeSet] = []
@@ -457,6 +492,9 @@ class _Builder:
         for r in self.mapping_list("prizes"):
             self.unknown_keys(r, {"group", "total", "prizes"}, "cơ cấu giải")
             group = r.get("group")
+            if group is not None and not isinstance(group, str):
+                self.error(self.line(r, "group"), "«group» của cơ cấu giải phải là một mã nhóm")
+                continue
             targets = codes if group in (None, "*") else [group]
             if group not in (None, "*") and group not in codes:
                 self.error(self.line(r, "group"), f"cơ cấu giải cho nhóm «{group}» không tồn tại",
@@ -492,7 +530,8 @@ class _Builder:
             if total is not None:
                 counted = sum(p.count or 0 for p in prizes)
                 if any(p.count is None for p in prizes) or counted != total:
-                    detail = " + ".join(f"{p.count} {p.code}" for p in prizes)
+                    detail = " + ".join(f"{p.count if p.count is not None else 'không giới hạn'} {p.code}"
+                                        for p in prizes)
                     self.error(self.line(r, "total"),
                                f"số giải không khớp: «total: {total}» nhưng cộng các giải được {counted} ({detail})",
                                "sửa «count» của từng giải hoặc «total» cho khớp với kế hoạch")

@@ -89,7 +89,7 @@ class ChoiceRule(Rule):
         return points, per_unit_text(points, lambda i: texts[safe[i]])
 
     def formula(self, ref, level_ref: str) -> str:
-        # The workbook stores the option's position (1-based) in a helper cell.
+        # The workbook keeps the option's 0-based position (as the engine does) in a helper cell.
         values = ",".join(ex.excel_number(p) for p in self.ordered_points())
         return f"CHOOSE(({ref(self.of)})+1,{values})"
 

@@ -8,7 +8,7 @@ the previous one ends; the first may omit ``from`` and the last ``to``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,7 @@ class Band:
     lo: float | None
     hi: float | None
     points: float
+    line: int | None = field(default=None, compare=False)  # where the plan file writes it
 
     def label(self) -> str:
         if self.lo is None and self.hi is None:
@@ -52,7 +53,8 @@ def read_bands(raw, spec: Spec, key: str) -> list[Band]:
         for k in item:
             if k not in ("from", "to", "points"):
                 sub.error(k, f"bậc thứ {i + 1} có khóa lạ «{k}»", "chỉ dùng from, to, points")
-        bands.append(Band(sub.number("from", None), sub.number("to", None), sub.number("points")))
+        bands.append(Band(sub.number("from", None), sub.number("to", None), sub.number("points"),
+                          line=getattr(item, "line", None)))
     check_bands(bands, spec, key)
     return bands
 
@@ -63,24 +65,27 @@ def spec_problem(spec: Spec, line, message: str, hint: str = ""):
 
 
 def check_bands(bands: list[Band], spec: Spec, key: str) -> None:
+    def error(band: Band, message: str, hint: str = "") -> None:
+        spec.problems.append(spec_problem(spec, band.line or spec.where(key), message, hint))
+
     for i, band in enumerate(bands):
         if band.lo is not None and band.hi is not None and band.lo >= band.hi:
-            spec.error(key, f"bậc thứ {i + 1} có «from» ({format_number(band.lo)}) không nhỏ hơn "
-                       f"«to» ({format_number(band.hi)})", "bậc là [from, to): from < to")
+            error(band, f"bậc thứ {i + 1} có «from» ({format_number(band.lo)}) không nhỏ hơn "
+                  f"«to» ({format_number(band.hi)})", "bậc là [from, to): from < to")
         if i == 0:
             continue
         prev = bands[i - 1]
         if prev.hi is None or band.lo is None:
-            spec.error(key, f"bậc thứ {i} và {i + 1} chồng lấn (một bậc không có giới hạn)",
-                       "chỉ bậc đầu được bỏ «from», chỉ bậc cuối được bỏ «to»")
+            error(band, f"bậc thứ {i} và {i + 1} chồng lấn (một bậc không có giới hạn)",
+                  "chỉ bậc đầu được bỏ «from», chỉ bậc cuối được bỏ «to»")
         elif band.lo < prev.hi:
-            spec.error(key, f"bậc thứ {i} [.., {format_number(prev.hi)}) và bậc thứ {i + 1} "
-                       f"[{format_number(band.lo)}, ..) chồng lấn nhau",
-                       f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
+            error(band, f"bậc thứ {i} [.., {format_number(prev.hi)}) và bậc thứ {i + 1} "
+                  f"[{format_number(band.lo)}, ..) chồng lấn nhau",
+                  f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
         elif band.lo > prev.hi:
-            spec.error(key, f"có khoảng trống giữa bậc thứ {i} (đến {format_number(prev.hi)}) và "
-                       f"bậc thứ {i + 1} (từ {format_number(band.lo)})",
-                       f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
+            error(band, f"có khoảng trống giữa bậc thứ {i} (đến {format_number(prev.hi)}) và "
+                  f"bậc thứ {i + 1} (từ {format_number(band.lo)})",
+                  f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
 
 
 def lookup(bands: list[Band], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +178,14 @@ class BandsRule(Rule):
 
         shown, results = ctx.shown(self.of, x), self.suffixes(points)
         labels = {lv: [b.label() for b in bands] for lv, bands in tables.items()}
+        # Where rounding for display would carry a value across its band's edge
+        # (99,996 shown as 100 in [95, 100)), show every digit instead.
+        rounded = ex.round_half_away(x, 2)
+        for i in np.flatnonzero(index >= 0):
+            band = (tables.get(ctx.levels[i]) or self.bands)[index[i]]
+            if (band.hi is not None and rounded[i] >= band.hi - ex.EPS) or \
+                    (band.lo is not None and rounded[i] < band.lo - ex.EPS):
+                shown[i] = ctx.shown(self.of, x[i:i + 1], decimals=9)[0]
 
         def make(i: int) -> str:
             if index[i] < 0:

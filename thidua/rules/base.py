@@ -35,9 +35,9 @@ class Context:
     def eval(self, node: ex.Node) -> np.ndarray:
         return ex.evaluate(node, self.env, self.n)
 
-    def shown(self, node: ex.Node, values: np.ndarray) -> list[str]:
+    def shown(self, node: ex.Node, values: np.ndarray, decimals: int = 2) -> list[str]:
         """Format values with the unit of ``node`` when it names an input."""
-        texts = format_numbers(values)
+        texts = format_numbers(values, decimals)
         unit = self.units.get(node.code, "") if isinstance(node, ex.Name) else ""
         if unit:
             return [f"{t} {unit}" for t in texts]
@@ -130,6 +130,13 @@ class Rule:
     def max_points(self) -> float | None:
         """Largest result the rule can give, when knowable (for validation)."""
         return None
+
+    def max_result(self) -> float | None:
+        """Largest result including the ``else`` value of ``only_if``."""
+        own = self.max_points()
+        if own is None or self.only_if is None:
+            return own
+        return max(own, self.otherwise)
 
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
