@@ -241,7 +241,7 @@ def test_results_totals_exact_and_numbers(nui, hoa):
             expected = float(frame_row(result, code)["tong_diem"])
             assert isinstance(cell.value, float | int)
             assert cell.value == expected  # full precision kept
-            assert cell.number_format == "#,##0.00"
+            assert cell.number_format == rx.NUM
 
 
 def test_results_rows_eligibility_prizes_money(nui):
@@ -255,7 +255,7 @@ def test_results_rows_eligibility_prizes_money(nui):
     assert rows["H1"]["Cấp"].value == "Cấp huyện"
     assert rows["H1"]["Giải"].value == "Giải Nhất"
     assert rows["H1"]["Tiền thưởng (đồng)"].value == 3_500_000
-    assert rows["H1"]["Tiền thưởng (đồng)"].number_format == "#,##0"
+    assert rows["H1"]["Tiền thưởng (đồng)"].number_format == rx.MONEY
     assert rows["H1"]["Xếp hạng trong nhóm"].value == 1
     assert rows["H1"]["Đủ điều kiện"].value == "Có"
     assert rows["X3"]["Giải"].value == "Giải Nhất"
@@ -274,7 +274,7 @@ def test_results_rows_eligibility_prizes_money(nui):
     assert rows["H1"]["Tổng số hồ sơ đã giải quyết (mọi hình thức) (hồ sơ)"].value == 1500
     ratio = rows["H1"]["Tỷ lệ hồ sơ giải quyết trực tuyến (%)"]
     assert ratio.value == pytest.approx(1400 / 1500 * 100, abs=0)
-    assert ratio.number_format == "#,##0.00"
+    assert ratio.number_format == rx.NUM
 
 
 def test_results_row_colours(nui):

@@ -120,3 +120,32 @@ def backup(path: str | os.PathLike, now: dt.datetime | None = None) -> Path | No
             pass
         raise
     return target
+
+
+def make_reproducible(path: str | os.PathLike, when: dt.datetime) -> None:
+    """Rewrite an .xlsx so its bytes depend only on its content and ``when``.
+
+    openpyxl stamps the save time into docProps/core.xml and every zip entry;
+    generated files the repository keeps (sample workbooks) must not change
+    when nothing in them did. The rewrite is itself atomic.
+    """
+    import re
+    import zipfile
+
+    path = Path(path)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    date_time = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                                  rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+                entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o600 << 16
+                dst.writestr(entry, data)
+
+    atomic_write(path, write)

@@ -58,9 +58,11 @@ VACANT_TEXT = "Không có đơn vị đạt — để trống"
 MANUAL_NOTE = "Tổng điểm nhập tay (đơn vị đặc thù)"
 
 # ------------------------------------------------------------------ styles
-NUM = "#,##0.00"
-INT = "#,##0"
-MONEY = "#,##0"
+# [$-42A] is the Vietnamese locale: LibreOffice then shows 1.234,57 whatever the
+# machine's locale; Excel shows the separators of the user's Windows settings.
+NUM = "[$-42A]#,##0.00"
+INT = "[$-42A]#,##0"
+MONEY = "[$-42A]#,##0"
 RANK_FMT = "0"
 
 FILL_HEADER = "D9E1F2"
@@ -217,6 +219,7 @@ def _write_table(ws: Worksheet, top: int, cols: list[Col], rows: list[list],
                 cell.font = font
             widths[j] = max(widths[j], _display_len(cell.value, fmt))
     header_lines = 1
+    final_widths = []
     for j, col in enumerate(cols):
         cap = col.max_width
         width = min(max(widths[j] + 2, col.min_width), cap)
@@ -227,8 +230,20 @@ def _write_table(ws: Worksheet, top: int, cols: list[Col], rows: list[list],
         if len(col.header) > width:
             width = max(width, min(max(len(col.header) / 5, 10), 22, cap))
         ws.column_dimensions[get_column_letter(first_col + j)].width = round(width, 1)
+        final_widths.append(width)
         header_lines = max(header_lines, math.ceil(len(col.header) * 1.1 / max(width - 1, 1)))
     ws.row_dimensions[top].height = 15 * min(header_lines, 12) + 3
+    # Wrapped text needs a taller row: spreadsheet programs do not grow rows of a
+    # file they open, so the heights are estimated here (≈ characters per line).
+    for i, values in enumerate(rows):
+        lines = 1
+        for col, value, width in zip(cols, values, final_widths):
+            if col.wide and isinstance(value, str) and value:
+                per_line = max(width * 1.05 - 1, 1)
+                lines = max(lines, sum(math.ceil(max(len(part), 1) / per_line)
+                                       for part in value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[top + 1 + i].height = 15 * min(lines, 15)
     return Table(top, top + len(rows), first_col + len(cols) - 1)
 
 
@@ -704,7 +719,8 @@ def write_results(result: ScoreResult, path: str | os.PathLike, *, backup: bool 
     beside it (``fileio.backup``; ``backup=False`` skips this, for files the
     tool itself regenerates); the new file then replaces it atomically, so an
     error leaves the old file untouched and no partial file behind. ``now``:
-    the time recorded in «Thông tin» (default: the current time).
+    the time recorded in «Thông tin» (default: the current time); when given,
+    the file's bytes depend only on the result and ``now``.
     """
     path = Path(path)
     wb = build_workbook(result, now)
@@ -716,6 +732,8 @@ def write_results(result: ScoreResult, path: str | os.PathLike, *, backup: bool 
             wb.save(tmp)
 
     fileio.atomic_write(path, save)
+    if now is not None:  # a fixed time asks for a reproducible file
+        fileio.make_reproducible(path, now)
     return path
 
 
