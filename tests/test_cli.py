@@ -1,4 +1,5 @@
 """The command line, driven as a user would: real files in, text/JSON/xlsx out."""
+import csv
 import json
 import subprocess
 import sys
@@ -127,3 +128,24 @@ def test_console_entry_point_runs(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "thidua", "plans"], capture_output=True,
                           text=True, encoding="utf-8")
     assert proc.returncode == 0 and "nui-thanh-dvc-2023" in proc.stdout
+
+
+def test_year_outside_the_plan_is_an_error(capsys):
+    code, out, err = run(capsys, "score", "xuan-thanh-mot-cua-2021",
+                         str(sample_path("xuan-thanh-mot-cua-2021")), "--year", "20225")
+    assert code == 2 and out == ""
+    assert "năm 20225 nằm ngoài thời gian của kế hoạch «xuan-thanh-mot-cua-2021» (2021–2026)" in err
+
+
+def test_data_with_several_years_asks_for_one(capsys, tmp_path):
+    with open(sample_path("xuan-thanh-mot-cua-2021"), encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("nam")] = "2022"
+    data = tmp_path / "nhieu-nam.csv"
+    with open(data, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    code, _, err = run(capsys, "score", "xuan-thanh-mot-cua-2021", str(data))
+    assert code == 2
+    assert "bảng số liệu có nhiều năm (2022, 2023) trong cột «nam»" in err
+    code, out, _ = run(capsys, "score", "xuan-thanh-mot-cua-2021", str(data), "--year", "2023", "--json")
+    assert code == 0 and json.loads(out)["plan"] == "xuan-thanh-mot-cua-2021"

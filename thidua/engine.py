@@ -38,8 +38,8 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
     codes = [str(c) for c in frame["ma_don_vi"]]
     groups = frame["nhom"].astype(str).to_numpy(dtype=object)
     levels = frame["cap"].astype(str).to_numpy(dtype=object)
-    if plan.is_checklist and year is None:
-        year = _year_of(plan, frame)
+    if plan.is_checklist:
+        year = _check_year(plan, year if year is not None else _year_of(plan, frame))
 
     own = {inp.code: _floats(frame, inp.code, n) for inp in plan.inputs}
     effective = dict(own)
@@ -183,11 +183,33 @@ def _floats(frame: pd.DataFrame, code: str, n: int) -> np.ndarray:
 
 
 def _year_of(plan: Plan, frame: pd.DataFrame) -> int | None:
+    """The year of the data (its ``nam`` column), else the plan's last year."""
     if "nam" in frame.columns:
-        years = pd.to_numeric(frame["nam"], errors="coerce").dropna().unique()
+        years = sorted(int(y) for y in pd.to_numeric(frame["nam"], errors="coerce").dropna().unique())
         if len(years) == 1:
-            return int(years[0])
+            return years[0]
+        if len(years) > 1:
+            raise InputError(Problem(
+                f"bảng số liệu có nhiều năm ({', '.join(map(str, years))}) trong cột «nam»",
+                column="nam", hint="chấm từng năm riêng: chọn năm bằng --year, hoặc tách bảng theo năm"))
     return plan.last_year()
+
+
+def _check_year(plan: Plan, year: int | None) -> int | None:
+    """A year the plan's targets speak of: from its first year to its last target year."""
+    if year is None or plan.years is None:
+        return year
+    last = plan.years[1]
+    for ind in plan.indicators:
+        for part in [ind, *ind.parts]:
+            if part.target is not None and part.target.by_year:
+                for start, end, _ in part.target.by_year:
+                    last = max(last, end or start)
+    if not plan.years[0] <= year <= last:
+        raise InputError(Problem(
+            f"năm {year} nằm ngoài thời gian của kế hoạch «{plan.id}» ({plan.years[0]}–{last})",
+            hint=f"chọn một năm từ {plan.years[0]} đến {last}"))
+    return year
 
 
 def _check_columns(plan: Plan, frame: pd.DataFrame) -> None:
