@@ -26,6 +26,8 @@ from thidua.text import nfc
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "plans"
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Codes become Excel defined names: they must not read as a cell address (tc1, r1c1).
+CELL_LIKE_RE = re.compile(r"^(?:[a-z]{1,3}\d+|r|c|r\d*c\d*)$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = {"id", "version", "title", "issuer", "document", "period", "kind", "groups", "levels",
             "inputs", "values", "criteria", "total", "total_max", "gates", "tie_break",
@@ -150,6 +152,10 @@ class _Builder:
         if not CODE_RE.match(value):
             self.error(self.line(obj, key), f"mã «{value}» của {what} không hợp lệ",
                        "mã viết chữ thường không dấu, nối bằng «_», ví dụ tong_giai_quyet")
+        elif CELL_LIKE_RE.match(value):
+            example = re.sub(r"(\d+)", r"_\1", value, count=1)
+            self.error(self.line(obj, key), f"mã «{value}» của {what} trùng dạng địa chỉ ô Excel",
+                       f"thêm dấu «_», ví dụ «{example}»")
         return value
 
     def unknown_keys(self, obj: LineDict, allowed: set[str], what: str) -> None:
