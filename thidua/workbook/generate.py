@@ -1,0 +1,72 @@
+"""Generate every unit's template (stamped copies) and the office's master."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from thidua.plan.model import LEVELS, Plan
+from thidua.text import fold
+from thidua.workbook.stamp import PreparedTemplate
+from thidua.workbook.template import build_template
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """File-name friendly: «Xã Tam Xuân I» → «xa-tam-xuan-i»."""
+    out = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return out[:limit].rstrip("-") or "don-vi"
+
+
+def template_name(unit) -> str:
+    code = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(unit.code)).strip("-") or "don-vi"
+    return f"{code}-{slug(unit.name)}.xlsx"
+
+
+def stamp_values(plan: Plan, unit, when: dt.datetime) -> dict[str, str]:
+    group = plan.group(unit.group)
+    return {
+        "{{ma_don_vi}}": str(unit.code), "{{ten_don_vi}}": unit.name,
+        "{{nhom}}": group.code, "{{nhom_nhan}}": group.label,
+        "{{cap}}": unit.level, "{{cap_nhan}}": LEVELS.get(unit.level, unit.level),
+        "{{thoi_gian_tao}}": when.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+_PREPARED: PreparedTemplate | None = None
+
+
+def _init_worker(prepared: PreparedTemplate) -> None:
+    global _PREPARED
+    _PREPARED = prepared
+
+
+def _write_batch(jobs: list[tuple[str, dict[str, str]]]) -> list[str]:
+    assert _PREPARED is not None
+    return [str(_PREPARED.write(Path(path), values)) for path, values in jobs]
+
+
+def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
+                       now: dt.datetime | None = None, year: int | None = None,
+                       workers: int | None = None) -> list[Path]:
+    """Write one template per unit into ``out_dir``; returns the paths in unit order.
+
+    The template is built once and stamped per unit; with many units the
+    stamping runs on every core (``workers``; default: all cores for ≥ 200 units).
+    """
+    now = now or dt.datetime.now().replace(microsecond=0)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    wb, _ = build_template(plan, year=year)
+    prepared = PreparedTemplate.from_workbook(wb, now)
+    jobs = [(str(out / template_name(u)), stamp_values(plan, u, now)) for u in units]
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(jobs) >= 200 else 1
+    if workers <= 1:
+        return [prepared.write(Path(p), v) for p, v in jobs]
+    size = max(1, len(jobs) // (workers * 4))
+    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(prepared,)) as pool:
+        done = [p for batch in pool.map(_write_batch, batches) for p in batch]
+    return [Path(p) for p in done]

@@ -1,0 +1,100 @@
+"""Stamp a unit's details into copies of one prepared template, fast.
+
+The template is saved once; every part of its .xlsx (a zip) that holds no
+placeholder is compressed once. A unit's copy only differs in the parts
+holding placeholders (``{{ten_don_vi}}`` … — the sheets with the unit's name
+and the metadata), so a copy is written by concatenating the pre-compressed
+parts with a few freshly compressed ones — no workbook is built per unit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+
+MARK = "{{"
+
+
+@dataclass
+class _Part:
+    name: bytes
+    crc: int
+    size: int
+    data: bytes  # raw deflate stream
+
+
+@dataclass
+class PreparedTemplate:
+    parts: list[_Part | tuple[str, str]]  # compressed part, or (name, text with placeholders)
+    when: tuple[int, int]  # DOS time, date
+
+    @classmethod
+    def from_workbook(cls, wb: Workbook, when: dt.datetime | None = None) -> "PreparedTemplate":
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return cls.from_bytes(buffer.getvalue(), when)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, when: dt.datetime | None = None) -> "PreparedTemplate":
+        when = when or dt.datetime.now()
+        parts: list[_Part | tuple[str, str]] = []
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                content = zf.read(info.filename)
+                if info.filename.endswith(".xml") and MARK.encode() in content:
+                    parts.append((info.filename, content.decode("utf-8")))
+                else:
+                    parts.append(_part(info.filename, content))
+        if not any(isinstance(p, tuple) for p in parts):
+            raise ValueError("mẫu không có chỗ nào để điền thông tin đơn vị")
+        dos_time = (when.hour << 11) | (when.minute << 5) | (when.second // 2)
+        dos_date = ((max(when.year, 1980) - 1980) << 9) | (when.month << 5) | when.day
+        return cls(parts, (dos_time, dos_date))
+
+    def render(self, values: dict[str, str]) -> bytes:
+        """The .xlsx bytes with each placeholder replaced by ``values[placeholder]``."""
+        escaped = {placeholder: escape(value) for placeholder, value in values.items()}
+        out = io.BytesIO()
+        central = io.BytesIO()
+        count = 0
+        for part in self.parts:
+            if isinstance(part, tuple):
+                name, text = part
+                for placeholder, value in escaped.items():
+                    text = text.replace(placeholder, value)
+                part = _part(name, text.encode("utf-8"))
+            offset = out.tell()
+            time, date = self.when
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x0800, 8, time, date,
+                                  part.crc, len(part.data), part.size, len(part.name), 0))
+            out.write(part.name)
+            out.write(part.data)
+            central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x0800, 8, time,
+                                      date, part.crc, len(part.data), part.size, len(part.name),
+                                      0, 0, 0, 0, 0, offset))
+            central.write(part.name)
+            count += 1
+        directory = central.getvalue()
+        start = out.tell()
+        out.write(directory)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), start, 0))
+        return out.getvalue()
+
+    def write(self, path: Path, values: dict[str, str]) -> Path:
+        """Write one unit's copy atomically (temp file, then rename)."""
+        from thidua.fileio import atomic_write
+        data = self.render(values)
+        return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _part(name: str, content: bytes) -> _Part:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    data = compressor.compress(content) + compressor.flush()
+    return _Part(name.encode("utf-8"), zlib.crc32(content), len(content), data)
