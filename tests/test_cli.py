@@ -149,3 +149,56 @@ def test_data_with_several_years_asks_for_one(capsys, tmp_path):
     assert "bảng số liệu có nhiều năm (2022, 2023) trong cột «nam»" in err
     code, out, _ = run(capsys, "score", "xuan-thanh-mot-cua-2021", str(data), "--year", "2023", "--json")
     assert code == 0 and json.loads(out)["plan"] == "xuan-thanh-mot-cua-2021"
+
+
+def test_units_template_then_generate_templates(capsys, tmp_path):
+    out = tmp_path / "danh sách.xlsx"
+    code, text, err = run(capsys, "units-template", "nui-thanh-dvc-2023", "--out", str(out))
+    assert code == 0, err
+    assert f"Đã ghi mẫu danh sách đơn vị: {out}" in text
+    wb = openpyxl.load_workbook(out)
+    ws = wb.worksheets[0]
+    header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "Mã đơn vị")
+    assert header[:4] == ("Mã đơn vị", "Tên đơn vị", "Nhóm", "Cấp")
+    ws.append(["XA01", "Xã Tam Xuân I", "Nhóm 2 — UBND các xã, thị trấn", "Cấp xã"])
+    ws.append(["CQ01", "Phòng Nội vụ", "co_quan", "huyen"])
+    wb.save(out)
+    folder = tmp_path / "mẫu"
+    code, text, err = run(capsys, "generate", "nui-thanh-dvc-2023", "--units", str(out),
+                          "--out", str(folder))
+    assert code == 0, err
+    assert "Đã tạo 2 tệp mẫu đơn vị" in text
+    names = sorted(p.name for p in folder.glob("*.xlsx"))
+    assert names == ["CQ01-phong-noi-vu.xlsx", "XA01-xa-tam-xuan-i.xlsx"]
+    unit = openpyxl.load_workbook(folder / "XA01-xa-tam-xuan-i.xlsx")
+    assert unit["Nhập liệu"]["B5"].value == "Xã Tam Xuân I"
+    assert unit["Nhập liệu"]["B7"].value == "Nhóm 2 — UBND các xã, thị trấn"
+    meta = unit["_thidua"]
+    assert unit["_thidua"].sheet_state == "veryHidden"
+    assert {meta.cell(r, 1).value: meta.cell(r, 2).value for r in range(1, 6)}["ma_don_vi"] == "XA01"
+
+
+def test_generate_backs_up_a_template_that_is_already_there(capsys, tmp_path):
+    units = str(sample_path("hoa-thanh-cchc-2018"))
+    folder = tmp_path / "mau"
+    assert run(capsys, "generate", "hoa-thanh-cchc-2018", "--units", units, "--out", str(folder))[0] == 0
+    filled = folder / "PNV-phong-noi-vu.xlsx"
+    filled.write_bytes(b"du lieu cua don vi")
+    assert run(capsys, "generate", "hoa-thanh-cchc-2018", "--units", units, "--out", str(folder))[0] == 0
+    backups = list(folder.glob("PNV-phong-noi-vu.bak-*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == b"du lieu cua don vi"
+
+
+def test_generate_needs_out_or_master(capsys):
+    code, _, err = run(capsys, "generate", "nui-thanh-dvc-2023", "--units",
+                       str(sample_path("nui-thanh-dvc-2023")))
+    assert code == 2 and "cần ít nhất một trong hai" in err
+
+
+def test_generate_reports_bad_unit_list_with_cells(capsys, tmp_path):
+    bad = tmp_path / "ds.csv"
+    bad.write_text("ma_don_vi,ten_don_vi,nhom,cap\nA1,Xã A,xa,xa\nA1,Xã B,khong_co,xa\n", encoding="utf-8")
+    code, _, err = run(capsys, "generate", "nui-thanh-dvc-2023", "--units", str(bad), "--out",
+                       str(tmp_path / "o"))
+    assert code == 2
+    assert "bị trùng" in err and "khong_co" in err

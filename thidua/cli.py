@@ -56,6 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", metavar="TỆP.xlsx", help="ghi sổ kết quả Excel (tiếng Việt)")
     sc.add_argument("--json", action="store_true", help="in kết quả dạng JSON cho chương trình khác")
 
+    ut = sub.add_parser("units-template", help="tạo mẫu danh sách đơn vị để cơ quan điền",
+                        description="Tạo tệp Excel danh sách đơn vị (mã, tên, nhóm, cấp, email/ghi chú) "
+                                    "để cơ quan thường trực điền, dùng cho lệnh generate.")
+    ut.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    ut.add_argument("--out", metavar="TỆP.xlsx", default="danh-sach-don-vi.xlsx",
+                    help="tệp ghi ra (mặc định: danh-sach-don-vi.xlsx)")
+
+    gen = sub.add_parser("generate", help="tạo mẫu nhập liệu cho từng đơn vị và sổ tổng hợp",
+                         description="Tạo một tệp mẫu cho mỗi đơn vị (điền sẵn tên, nhóm, cấp; công "
+                                     "thức tự chấm) và, nếu yêu cầu, sổ tổng hợp của cơ quan.")
+    gen.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    gen.add_argument("--units", metavar="DANH_SÁCH", required=True,
+                     help="danh sách đơn vị (.xlsx từ lệnh units-template, hoặc .csv)")
+    gen.add_argument("--out", metavar="THƯ_MỤC", help="thư mục ghi các tệp mẫu đơn vị")
+    gen.add_argument("--master", metavar="TỆP.xlsx", help="ghi thêm sổ tổng hợp của cơ quan")
+    gen.add_argument("--year", type=int, metavar="NĂM", help="năm áp dụng chỉ tiêu (kế hoạch chỉ tiêu)")
+
     demo = sub.add_parser("demo", help="chạy thử trên số liệu mẫu của mọi kế hoạch dựng sẵn",
                           description="Chấm điểm mọi kế hoạch dựng sẵn trên số liệu mẫu và ghi kết quả.")
     demo.add_argument("--out", metavar="THƯ_MỤC", default="sample_workbooks",
@@ -71,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return {"plans": cmd_plans, "check-plan": cmd_check, "score": cmd_score,
+                "units-template": cmd_units_template, "generate": cmd_generate,
                 "demo": cmd_demo}[args.command](args)
     except ThiduaError as exc:
         for problem in exc.problems:
@@ -126,6 +144,38 @@ def cmd_score(args) -> int:
         from thidua.output.summary import print_summary
         print_summary(result)
     return 0
+
+
+def cmd_units_template(args) -> int:
+    from thidua.plan import load_plan
+    from thidua.units import write_units_template
+    path = write_units_template(load_plan(args.plan), args.out)
+    print(f"Đã ghi mẫu danh sách đơn vị: {path}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from thidua.plan import load_plan
+    from thidua.units import read_unit_list
+    from thidua.workbook.generate import generate_templates
+
+    plan = load_plan(args.plan)
+    if not args.out and not args.master:
+        raise ThiduaError("cần ít nhất một trong hai: --out THƯ_MỤC (mẫu đơn vị) hoặc "
+                          "--master TỆP.xlsx (sổ tổng hợp)")
+    units = read_unit_list(args.units, plan)
+    if args.out:
+        paths = generate_templates(plan, units, args.out, year=args.year)
+        print(f"Đã tạo {len(paths)} tệp mẫu đơn vị trong {args.out}")
+    if args.master:
+        from thidua.workbook.master import write_master
+        path = write_master(plan, [unit_record(u) for u in units], args.master, year=args.year)
+        print(f"Đã ghi sổ tổng hợp: {path}")
+    return 0
+
+
+def unit_record(unit) -> dict:
+    return {"ma_don_vi": unit.code, "ten_don_vi": unit.name, "nhom": unit.group, "cap": unit.level}
 
 
 def cmd_demo(args) -> int:

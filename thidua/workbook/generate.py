@@ -7,6 +7,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from thidua import fileio
 from thidua.plan.model import LEVELS, Plan
 from thidua.text import fold
 from thidua.workbook.stamp import PreparedTemplate
@@ -49,11 +50,13 @@ def _write_batch(jobs: list[tuple[str, dict[str, str]]]) -> list[str]:
 
 def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
                        now: dt.datetime | None = None, year: int | None = None,
-                       workers: int | None = None) -> list[Path]:
+                       workers: int | None = None, backup: bool = True) -> list[Path]:
     """Write one template per unit into ``out_dir``; returns the paths in unit order.
 
     The template is built once and stamped per unit; with many units the
     stamping runs on every core (``workers``; default: all cores for ≥ 200 units).
+    A file already at a template's path (perhaps filled in) is first copied to a
+    dated backup unless ``backup`` is False.
     """
     now = now or dt.datetime.now().replace(microsecond=0)
     out = Path(out_dir)
@@ -61,6 +64,10 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
     wb, _ = build_template(plan, year=year)
     prepared = PreparedTemplate.from_workbook(wb, now)
     jobs = [(str(out / template_name(u)), stamp_values(plan, u, now)) for u in units]
+    if backup:
+        for path, _ in jobs:
+            if os.path.exists(path):
+                fileio.backup(path)
     if workers is None:
         workers = (os.cpu_count() or 1) if len(jobs) >= 200 else 1
     if workers <= 1:

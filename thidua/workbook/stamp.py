@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -45,9 +46,13 @@ class PreparedTemplate:
     def from_bytes(cls, data: bytes, when: dt.datetime | None = None) -> "PreparedTemplate":
         when = when or dt.datetime.now()
         parts: list[_Part | tuple[str, str]] = []
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 content = zf.read(info.filename)
+                if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                    content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                                     rb"\g<1>" + stamp + rb"\g<2>", content)
                 if info.filename.endswith(".xml") and MARK.encode() in content:
                     parts.append((info.filename, content.decode("utf-8")))
                 else:

@@ -425,12 +425,18 @@ def _finish_input_sheet(ws: Worksheet, plan: Plan, last_row: int) -> None:
         widths["E" if not plan.self_scored else "F"] = 46
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
+    # Spreadsheets do not grow the rows of a file they open: estimate the height
+    # of wrapped text (≈ 1 character per width unit at this font size).
     for r in range(11, last_row + 1):
-        longest = max((len(str(ws[f"{c}{r}"].value or "")) / max(widths.get(c, 12) - 2, 1)
-                       for c in "BCF" if isinstance(ws[f"{c}{r}"].value, str)
-                       and not str(ws[f"{c}{r}"].value).startswith("=")), default=0)
-        if longest > 1:
-            ws.row_dimensions[r].height = 15 * min(int(longest) + 1, 12)
+        lines = 1
+        for col, width in widths.items():
+            if col == "A":  # section titles in A run over the empty cells beside them
+                continue
+            value = ws[f"{col}{r}"].value
+            if isinstance(value, str) and not value.startswith("=") and "{{" not in value:
+                lines = max(lines, -(-len(value) // max(int(width * 1.1) - 2, 1)))
+        if lines > 1:
+            ws.row_dimensions[r].height = 13 * min(lines, 15) + 2
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
