@@ -199,7 +199,8 @@ def status_formula(ind: Indicator, refs: Refs, value_cell: str, target_cell: str
     needed = refs.inputs_under(ind.value)
     if ind.target is not None:
         needed += [c for c in refs.inputs_under(_target_names(ind.target)) if c not in needed]
-    missing = ",".join(f"NOT({refs.present(code)})" for code in needed) or "FALSE"
+    # A target with no value (blank baseline, a level it does not name) → no data.
+    missing = ",".join([f"NOT({refs.present(code)})" for code in needed] + [f'{target_cell}=""'])
     compare = {
         ">=": f"{value_cell}>={target_cell}-{EPS}",
         "<=": f"{value_cell}<={target_cell}+{EPS}",

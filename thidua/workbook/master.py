@@ -1,0 +1,1467 @@
+"""The office's master workbook (sổ tổng hợp): every unit's figures with live formulas.
+
+``build_master(plan, units)`` makes the workbook the office keeps for a
+campaign; ``write_master(plan, units, path)`` saves it atomically. Sheets:
+
+* ``Tổng hợp`` — one row per unit (sorted by group, then code, so each group's
+  rows are contiguous): the unit columns, every input (and, for self-scored
+  plans, its appraisal column right after it), then for points plans the
+  derived values, each criterion's points, the total (and the self-scored
+  total), eligibility — all live formulas compiled by
+  ``thidua.workbook.formulas`` from the rules the engine runs — and the
+  columns ranking and prizes are written to by the tool («Bấm Tính điểm»);
+* ``Chỉ tiêu`` (checklist plans) — per unit and indicator (and part): value,
+  target and status, and the number of criteria met / applicable;
+* ``Xu hướng`` (plans with ``settings.periods``) — criteria met per period,
+  with a line chart of the average; ``Nhiệm vụ`` (plans with
+  ``settings.tasks``) — the appendix task list with deadlines and status;
+* ``Khen thưởng`` — the prize structure per group with its money, the award
+  list itself filled by the tool later;
+* ``Biểu đồ`` — a bar chart of the totals of each group's units;
+* ``Thang điểm`` — the plan itself, readable; ``Cấu hình`` — settings, each
+  value a defined name; hidden ``Danh mục`` (drop-down lists) and very hidden
+  ``_thidua`` (metadata, with the column layout as JSON for other tools).
+
+Formulas never reference anything but same-row cells, defined names and, for
+``Chỉ tiêu``, the unit's row of ``Tổng hợp``: a row of the engine's numbers is
+reproduced exactly by the spreadsheet (proof: ``tests/test_master.py``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+import thidua
+from thidua import expr as ex
+from thidua import fileio
+from thidua.checklist import OP_TEXT
+from thidua.errors import InputError, Problem
+from thidua.plan.model import (APPLICABLE_CODE, INPUT_TYPES, LEVELS, MET_CODE,
+                               ROLES, TOTAL_CODE, Indicator, Input, Item, Plan, Target)
+from thidua.result import (AMOUNT, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL, STATUS_MET,
+                           STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET)
+from thidua.text import format_money, format_number, nfc
+from thidua.workbook import formulas as fx
+
+__all__ = ["build_master", "build_master_and_layout", "write_master", "read_layout",
+           "MasterLayout", "KIND_MASTER", "SHEET_SUMMARY", "SHEET_INDICATORS", "SHEET_TREND",
+           "SHEET_TASKS", "SHEET_AWARDS", "SHEET_CHARTS", "SHEET_PLAN", "SHEET_CONFIG",
+           "SHEET_LISTS", "SHEET_META", "PLACEHOLDER", "CONFIG_NAMES", "YEAR_NAME"]
+
+# ------------------------------------------------------------------ names
+SHEET_SUMMARY = "Tổng hợp"
+SHEET_INDICATORS = "Chỉ tiêu"
+SHEET_TREND = "Xu hướng"
+SHEET_TASKS = "Nhiệm vụ"
+SHEET_AWARDS = "Khen thưởng"
+SHEET_CHARTS = "Biểu đồ"
+SHEET_PLAN = "Thang điểm"
+SHEET_CONFIG = "Cấu hình"
+SHEET_LISTS = "Danh mục"
+SHEET_META = "_thidua"
+KIND_MASTER = "so_tong_hop"
+
+PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
+YEAR_NAME = "nam_ap_dung"
+GROUP_LIST = "ds_nhom"
+LEVEL_LIST = "ds_cap"
+TASK_STATUS_LIST = "ds_trang_thai_nhiem_vu"
+TASK_STATUSES = ["Chưa thực hiện", "Đang thực hiện", "Hoàn thành"]
+OVERDUE, LATE = "Quá hạn", "Hoàn thành trễ"
+
+#: Settings on «Cấu hình»: config key -> (defined name, label, default).
+CONFIG_NAMES: dict[str, tuple[str, str, Any]] = {
+    "thu_muc_nhan": ("cau_hinh_thu_muc_nhan", "Thư mục nhận về", "Nhận về"),
+    "thu_muc_mau": ("cau_hinh_thu_muc_mau", "Thư mục mẫu đơn vị", "Mẫu đơn vị"),
+    "tep_nhat_ky": ("cau_hinh_tep_nhat_ky", "Tệp nhật ký", "Nhật ký.txt"),
+}
+CONFIG_NOTES = {
+    "cau_hinh_ma_ke_hoach": "Kế hoạch thi đua của sổ này (không sửa)",
+    "cau_hinh_phien_ban": "Phiên bản kế hoạch (không sửa)",
+    YEAR_NAME: "Năm dùng để chọn mục tiêu của các tiêu chí",
+    "cau_hinh_thu_muc_nhan": "Thư mục cạnh sổ tổng hợp, nơi gom các tệp mẫu đơn vị gửi về",
+    "cau_hinh_thu_muc_mau": "Thư mục cạnh sổ tổng hợp, nơi lưu các tệp mẫu gửi cho đơn vị",
+    "cau_hinh_tep_nhat_ky": "Tệp ghi lại các lần tổng hợp, tính điểm",
+}
+
+WIDE_COLUMNS = 32  # wider sheets print pages across instead of shrinking to one width
+HEADER_ROW = 5  # column headers; row 4 holds the band headers above them
+FIRST_ROW = 6  # first unit row on every per-unit sheet
+
+# ------------------------------------------------------------------ styles
+NUM = "[$-42A]#,##0.00"
+INT = "[$-42A]#,##0"
+MONEY = "[$-42A]#,##0"
+DATE = "dd/mm/yyyy"
+
+FILL_HEADER = "D9E1F2"
+FILL_BAND = "BDD7EE"
+FILL_INPUT = "FFF2CC"
+FILL_TOTAL = "E2EFDA"
+FILL_TOOL = "F2F2F2"
+FILL_INELIGIBLE = "EDEDED"
+STATUS_FILLS = {STATUS_MET: "C6EFCE", STATUS_NOT_MET: "FFC7CE", STATUS_NO_DATA: "D9D9D9"}
+
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_ITALIC = Font(italic=True, color="595959")
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+_CENTER = Alignment(vertical="top", horizontal="center")
+_ITALIC_TOP = Alignment(vertical="top")
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill("solid", start_color=color, end_color=color)
+
+
+# ------------------------------------------------------------------ layout
+@dataclass
+class MasterLayout:
+    """Where everything is in a master workbook; stored as JSON in ``_thidua``.
+
+    ``columns``: column letter on ``sheet`` of each code or role — ``stt``,
+    ``ma_don_vi``, ``ten_don_vi``, ``nhom``, ``cap``, every input code, its
+    appraisal ``<code>_tham_dinh`` (self-scored plans), every value and item
+    code, ``tong_diem``, ``tong_diem_tu_cham``, ``du_dieu_kien``, ``ly_do``,
+    ``hang``, ``giai``, ``tien``, ``ghi_chu`` (points plans) or
+    ``so_tieu_chi_dat``, ``so_tieu_chi_ap_dung`` (checklist plans).
+    ``indicators``: on ``indicator_sheet``, per indicator or part code its
+    ``gia_tri`` / ``muc_tieu`` / ``trang_thai`` columns (a criterion with parts
+    has only ``trang_thai``). Units are on rows ``first_row``..``last_row`` of
+    every per-unit sheet, in the order of ``units`` (codes).
+    """
+
+    plan: str
+    version: int
+    kind: str
+    sheet: str = SHEET_SUMMARY
+    header_row: int = HEADER_ROW
+    first_row: int = FIRST_ROW
+    last_row: int = HEADER_ROW
+    columns: dict[str, str] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)  # first..last input column (codes)
+    units: list[str] = field(default_factory=list)
+    groups: dict[str, list[int]] = field(default_factory=dict)  # group -> [first, last] row
+    indicator_sheet: str = ""
+    indicators: dict[str, dict[str, str]] = field(default_factory=dict)
+    indicator_columns: dict[str, str] = field(default_factory=dict)
+    trend_sheet: str = ""
+    periods: list[str] = field(default_factory=list)
+    period_columns: dict[str, str] = field(default_factory=dict)
+    tasks_sheet: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # defined name -> reference
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "MasterLayout":
+        data = json.loads(text)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def row_of(self, unit_code: str) -> int:
+        return self.first_row + self.units.index(unit_code)
+
+
+def read_layout(source) -> MasterLayout:
+    """The layout stored in a master workbook (a ``Workbook`` or a path)."""
+    from openpyxl import load_workbook
+
+    wb = source if isinstance(source, Workbook) else load_workbook(source)
+    ws = wb[SHEET_META]
+    meta = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
+            for r in range(1, ws.max_row + 1)}
+    if meta.get("loai") != KIND_MASTER:
+        raise ValueError(f"not a master workbook (loai={meta.get('loai')!r})")
+    return MasterLayout.from_json(meta["bo_cuc"])
+
+
+# ------------------------------------------------------------------ units
+@dataclass
+class _Unit:
+    code: str
+    name: str
+    group: str
+    level: str
+    values: dict[str, Any]
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)  # NaN, pd.NA raise or compare unequal
+    except (TypeError, ValueError):
+        return True
+
+
+def _text(value) -> str:
+    return "" if _blank(value) else nfc(str(value).strip())
+
+
+def _units(plan: Plan, units: Iterable[dict]) -> list[_Unit]:
+    """Checked units sorted by group (plan order) then code."""
+    groups = {g.code: g for g in plan.groups}
+    out: list[_Unit] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(units, start=1):
+        code = _text(raw.get("ma_don_vi"))
+        level = _text(raw.get("cap"))
+        group = _text(raw.get("nhom"))
+        if not group:
+            if plan.group_from_level and level in groups:
+                group = level
+            elif plan.one_pool:
+                group = plan.groups[0].code
+        if not code:
+            problems.append(Problem(f"đơn vị thứ {n} thiếu mã đơn vị", column="ma_don_vi"))
+            continue
+        if code in seen:
+            problems.append(Problem(f"mã đơn vị «{code}» xuất hiện hai lần", column="ma_don_vi"))
+            continue
+        seen.add(code)
+        if group not in groups:
+            problems.append(Problem(
+                f"đơn vị «{code}»: nhóm «{group}» không có trong kế hoạch "
+                f"(các nhóm: {', '.join(groups)})", column="nhom"))
+            continue
+        if not level:
+            level = groups[group].level or plan.levels[0]
+        out.append(_Unit(code, _text(raw.get("ten_don_vi")), group, level, dict(raw)))
+    if problems:
+        raise InputError(problems)
+    order = {g.code: i for i, g in enumerate(plan.groups)}
+    return sorted(out, key=lambda u: (order[u.group], u.code))
+
+
+def _input_value(inp: Input, raw):
+    """What a unit's figure looks like typed into its cell (None: leave blank)."""
+    if _blank(raw):
+        return None
+    if isinstance(raw, str):
+        return nfc(raw.strip())
+    if hasattr(raw, "item"):
+        raw = raw.item()  # numpy scalar
+    number = float(raw)
+    if inp.type == "yesno":
+        return fx.YES if number != 0 else fx.NO
+    if inp.type == "choice":
+        k = int(number)
+        if k == number and 0 <= k < len(inp.choices):
+            return inp.choices[k].label
+    if number.is_integer() and abs(number) < 1e15:
+        return int(number)
+    return number
+
+
+# ------------------------------------------------------------------ cell helpers
+def _put(ws: Worksheet, row: int, col: int, value, *, fmt: str | None = None, bold=False,
+         fill: str | None = None, wrap=False, border=True, align=None):
+    """Write a cell: text NFC (never taken for a formula unless it is one)."""
+    if isinstance(value, str):
+        if not value.startswith("="):
+            value = nfc(value)
+        cell = ws.cell(row=row, column=col, value=value if value != "" else None)
+    else:
+        cell = ws.cell(row=row, column=col, value=value)
+    if fmt:
+        cell.number_format = fmt
+    if bold:
+        cell.font = _BOLD
+    if fill:
+        cell.fill = _fill(fill)
+    if border:
+        cell.border = _BORDER
+    cell.alignment = align or (_WRAP if wrap else _TOP)
+    return cell
+
+
+def _text_cell(ws: Worksheet, row: int, col: int, text: str, **kw):
+    """A literal string cell, even when it starts with «=»."""
+    cell = _put(ws, row, col, text, **kw)
+    if isinstance(text, str) and text.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def _name(wb: Workbook, name: str, sheet: str, ref: str) -> str:
+    text = f"{quote_sheetname(sheet)}!{ref}"
+    wb.defined_names[name] = DefinedName(name, attr_text=text)
+    return text
+
+
+def _lines(text: str, width: float) -> int:
+    per = max(width * 1.05 - 1, 1)
+    return sum(max(1, math.ceil(len(part) / per)) for part in str(text).split("\n"))
+
+
+def _title(ws: Worksheet, lines: list[tuple[str, Font]]) -> None:
+    for r, (text, font) in enumerate(lines, start=1):
+        if text:
+            cell = _put(ws, r, 1, text, border=False)
+            cell.font = font
+
+
+def _subtitle(plan: Plan) -> str:
+    bits = [plan.issuer, plan.document]
+    if plan.period_from and plan.period_to:
+        bits.append(f"thời gian thực hiện từ {plan.period_from:%d/%m/%Y} "
+                    f"đến {plan.period_to:%d/%m/%Y}")
+    return " · ".join(b for b in bits if b)
+
+
+def _print_setup(ws: Worksheet, last_col: int | None, last_row: int, title_rows: str | None,
+                 freeze: str | None = None, autofilter: str | None = None,
+                 fit_width: bool = True) -> None:
+    """A4 landscape; fit to the page width (or, for very wide sheets, pages across)."""
+    if freeze:
+        ws.freeze_panes = freeze
+    if autofilter:
+        ws.auto_filter.ref = autofilter
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if last_col is not None:
+        ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, 1)}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.oddFooter.center.text = "Trang &P / &N"
+    ws.oddFooter.right.text = "&A"
+
+
+def _with_unit(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit else label
+
+
+def _input_header(inp: Input) -> str:
+    return _with_unit(inp.label, "%" if inp.type == "percent" else inp.unit)
+
+
+def _item_header(item: Item) -> str:
+    bits = []
+    if item.role != "score":
+        bits.append(ROLES[item.role])
+    if item.max is not None:
+        bits.append(f"tối đa {format_number(item.max)}")
+    suffix = f" ({', '.join(bits)})" if bits else ""
+    return f"{item.id}. {item.label}{suffix}"
+
+
+def _input_fmt(inp: Input) -> str | None:
+    if inp.type in ("yesno", "choice"):
+        return None
+    return INT if inp.type == "count" else NUM
+
+
+# ------------------------------------------------------------------ validations
+def _validation(inp: Input) -> DataValidation:
+    if inp.type == "yesno":
+        dv = DataValidation(type="list", formula1=fx.YESNO_LIST, allow_blank=True)
+        dv.error = "Chọn «Có» hoặc «Không» trong danh sách."
+    elif inp.type == "choice":
+        dv = DataValidation(type="list", formula1=fx.choice_list_name(inp.code), allow_blank=True)
+        dv.error = "Chọn một lựa chọn trong danh sách thả xuống."
+    else:
+        lo = inp.min if inp.min is not None else 0
+        hi = inp.max if inp.max is not None else (100 if inp.type == "percent" else None)
+        kind = "whole" if inp.type == "count" else "decimal"
+        if hi is not None:
+            dv = DataValidation(type=kind, operator="between", formula1=ex.excel_number(lo),
+                                formula2=ex.excel_number(hi), allow_blank=True)
+            dv.error = f"Nhập một số từ {format_number(lo)} đến {format_number(hi)}."
+        else:
+            dv = DataValidation(type=kind, operator="greaterThanOrEqual",
+                                formula1=ex.excel_number(lo), allow_blank=True)
+            dv.error = f"Nhập một số không nhỏ hơn {format_number(lo)}."
+        if inp.type == "count":
+            dv.error += " Số nguyên (không có phần lẻ)."
+        if inp.type == "percent":
+            dv.error += " Tỷ lệ nhập 85 cho 85 %."
+    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.promptTitle = "Nhập số liệu"
+    dv.prompt = nfc(f"{inp.label} — {INPUT_TYPES[inp.type]}")[:250]
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    return dv
+
+
+def _list_validation(name: str, message: str) -> DataValidation:
+    dv = DataValidation(type="list", formula1=name, allow_blank=True)
+    dv.error = message
+    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.showErrorMessage = True
+    return dv
+
+
+# ------------------------------------------------------------------ Danh mục
+def _lists_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
+    columns: list[tuple[str, str, list[str]]] = [
+        (fx.YESNO_LIST, "Có/Không", [fx.YES, fx.NO]),
+        (GROUP_LIST, "Mã nhóm", [g.code for g in plan.groups]),
+        (LEVEL_LIST, "Mã cấp", list(plan.levels)),
+    ]
+    if plan.settings.get("tasks"):
+        columns.append((TASK_STATUS_LIST, "Trạng thái nhiệm vụ", TASK_STATUSES))
+    for inp in plan.inputs:
+        if inp.type == "choice":
+            columns.append((fx.choice_list_name(inp.code), inp.label, [c.label for c in inp.choices]))
+    for j, (name, header, values) in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        _put(ws, 1, j, header, bold=True, border=False)
+        for i, value in enumerate(values, start=2):
+            _put(ws, i, j, value, border=False)
+        ref = f"${letter}$2:${letter}${len(values) + 1}"
+        layout.names[name] = _name(wb, name, SHEET_LISTS, ref)
+        ws.column_dimensions[letter].width = 24
+    ws.sheet_state = "hidden"
+
+
+# ------------------------------------------------------------------ Tổng hợp
+@dataclass
+class _Col:
+    key: str
+    header: str
+    band: str
+    width: float = 12
+    fmt: str | None = None
+
+
+def _summary_columns(plan: Plan) -> list[_Col]:
+    unit_band, data_band = "Đơn vị", "Số liệu"
+    cols = [_Col("stt", "STT", unit_band, 5, "0"), _Col("ma_don_vi", "Mã đơn vị", unit_band, 12),
+            _Col("ten_don_vi", "Tên đơn vị", unit_band, 30), _Col("nhom", "Nhóm", unit_band, 10),
+            _Col("cap", "Cấp", unit_band, 8)]
+    for inp in plan.inputs:
+        width = 18 if inp.type == "choice" else 14
+        cols.append(_Col(inp.code, _input_header(inp), data_band, width, _input_fmt(inp)))
+        if plan.self_scored:
+            cols.append(_Col(fx.appraisal_name(inp.code), _input_header(inp) + " (thẩm định)",
+                             data_band, width, _input_fmt(inp)))
+    for value in plan.values:
+        cols.append(_Col(value.code, _with_unit(value.label, value.unit), "Giá trị trung gian",
+                         12, NUM))
+    result_band = "Kết quả"
+    if plan.is_checklist:
+        cols.append(_Col(MET_CODE, "Số tiêu chí đạt", result_band, 10, INT))
+        cols.append(_Col(APPLICABLE_CODE, "Số tiêu chí áp dụng", result_band, 10, INT))
+        if plan.prize_sets:
+            cols.append(_Col(RANK, "Xếp hạng trong nhóm", result_band, 14, "0"))
+            cols.append(_Col(PRIZE, "Giải", result_band, 16))
+            if _has_money(plan):
+                cols.append(_Col(AMOUNT, "Số tiền (đồng)", result_band, 14, MONEY))
+    else:
+        for item in plan.items:
+            cols.append(_Col(item.code, _item_header(item), "Điểm các tiêu chí", 12, NUM))
+        cols.append(_Col(TOTAL_CODE, "Tổng điểm", result_band, 11, NUM))
+        if plan.self_scored:
+            cols.append(_Col(SELF_TOTAL, "Tổng tự chấm", result_band, 11, NUM))
+        cols += [_Col(ELIGIBLE, "Đủ điều kiện", result_band, 10),
+                 _Col(REASONS, "Lý do không đủ điều kiện", result_band, 20),
+                 _Col(RANK, "Xếp hạng trong nhóm", result_band, 14, "0"),
+                 _Col(PRIZE, "Giải", result_band, 16),
+                 _Col(AMOUNT, "Số tiền (đồng)", result_band, 14, MONEY)]
+    cols.append(_Col("ghi_chu", "Ghi chú", "Ghi chú", 24))
+    return cols
+
+
+def _has_money(plan: Plan) -> bool:
+    return any(p.amount > 0 for ps in plan.prize_sets for p in ps.prizes)
+
+
+def _header_rows(ws: Worksheet, cols: list[tuple[str, str, float]], band_of: list[str]) -> None:
+    """Band headers (row 4, merged over runs of equal bands) and column headers (row 5)."""
+    lines = 1
+    for j, (header, _, width) in enumerate(cols, start=1):
+        _put(ws, HEADER_ROW, j, header, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        lines = max(lines, _lines(header, width))
+    ws.row_dimensions[HEADER_ROW].height = 15 * min(lines, 12) + 3
+    start = 1
+    for j in range(1, len(band_of) + 2):
+        if j > len(band_of) or band_of[j - 1] != band_of[start - 1]:
+            _put(ws, HEADER_ROW - 1, start, band_of[start - 1], bold=True, fill=FILL_BAND,
+                 align=_HEADER_ALIGN)
+            for k in range(start + 1, j):
+                _put(ws, HEADER_ROW - 1, k, None, fill=FILL_BAND)
+            if j - 1 > start:
+                ws.merge_cells(start_row=HEADER_ROW - 1, start_column=start,
+                               end_row=HEADER_ROW - 1, end_column=j - 1)
+            start = j
+
+
+def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
+                   layout: MasterLayout) -> None:
+    cols = _summary_columns(plan)
+    layout.columns = {c.key: get_column_letter(j) for j, c in enumerate(cols, start=1)}
+    layout.inputs = [inp.code for inp in plan.inputs]
+    col = layout.columns
+    last_row = FIRST_ROW + len(units) - 1
+    layout.last_row = last_row
+    layout.units = [u.code for u in units]
+    for u_row, unit in enumerate(units, start=FIRST_ROW):
+        first, last = layout.groups.setdefault(unit.group, [u_row, u_row])
+        layout.groups[unit.group] = [first, u_row]
+
+    notes = ["Nhập số liệu vào các cột «Số liệu» (ô nền vàng); các cột khác tự tính bằng công "
+             "thức. Xếp hạng, giải và số tiền: bấm «Tính điểm»."]
+    if plan.self_scored:
+        notes.append("Đơn vị tự chấm: khi cột «(thẩm định)» có số liệu thì số liệu thẩm định "
+                     "được dùng để tính điểm; «Tổng tự chấm» tính từ số liệu của đơn vị.")
+    if plan.is_checklist:
+        notes = ["Nhập số liệu vào các cột «Số liệu» (ô nền vàng). Đối chiếu từng tiêu chí với "
+                 "mục tiêu ở trang «Chỉ tiêu»; năm áp dụng mục tiêu ở trang «Cấu hình»."]
+    _title(ws, [(f"SỔ TỔNG HỢP — {plan.title}", _TITLE), (_subtitle(plan), _BOLD),
+                (" ".join(notes), _ITALIC)])
+    _header_rows(ws, [(c.header, c.key, c.width) for c in cols], [c.band for c in cols])
+
+    input_keys = [c.key for c in cols if c.band == "Số liệu"]
+    first_in, last_in = col[input_keys[0]], col[input_keys[-1]]
+    by_code = {inp.code: inp for inp in plan.inputs}
+    input_cols = {inp.code: inp for inp in plan.inputs}
+    input_cols.update({fx.appraisal_name(inp.code): inp for inp in plan.inputs})
+
+    name_width = next(c.width for c in cols if c.key == "ten_don_vi")
+    for n, unit in enumerate(units, start=1):
+        r = FIRST_ROW + n - 1
+        _put(ws, r, 1, n, fmt="0", align=_CENTER)
+        _put(ws, r, 2, unit.code)
+        _put(ws, r, 3, unit.name, wrap=True)
+        _put(ws, r, 4, unit.group)
+        _put(ws, r, 5, unit.level)
+        if _lines(unit.name, name_width) > 1:
+            ws.row_dimensions[r].height = 15 * min(_lines(unit.name, name_width), 4)
+        for key, inp in input_cols.items():
+            if key not in col:
+                continue
+            j = _col_index(col[key])
+            value = _input_value(inp, unit.values.get(key))
+            cell = _put(ws, r, j, value, fmt=_input_fmt(inp), fill=FILL_INPUT)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"
+        if plan.is_checklist:
+            continue
+        _points_row(ws, plan, r, col, first_in, last_in)
+    if plan.is_checklist:
+        _summary_checklist_links(ws, plan, units, layout)
+    else:
+        for key in (REASONS, RANK, PRIZE, AMOUNT):
+            for r in range(FIRST_ROW, last_row + 1):
+                _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
+    for r in range(FIRST_ROW, last_row + 1):
+        _put(ws, r, _col_index(col["ghi_chu"]), None, wrap=True)
+
+    if units:
+        _summary_validations(ws, plan, col, last_row, by_code)
+        last_letter = get_column_letter(len(cols))
+        if not plan.is_checklist:
+            grey = _fill(FILL_INELIGIBLE)
+            ws.conditional_formatting.add(
+                f"A{FIRST_ROW}:{last_letter}{last_row}",
+                FormulaRule(formula=[f'${col[ELIGIBLE]}{FIRST_ROW}={fx.quote(fx.NO)}'], fill=grey))
+    # Fit to the page width, unless that would shrink the text past reading (Hòa Thành has
+    # 70+ columns): then pages across, the unit columns repeated on each.
+    wide = len(cols) > WIDE_COLUMNS
+    _print_setup(ws, len(cols), max(last_row, HEADER_ROW), f"{HEADER_ROW - 1}:{HEADER_ROW}",
+                 freeze=f"D{FIRST_ROW}",
+                 autofilter=f"A{HEADER_ROW}:{get_column_letter(len(cols))}{max(last_row, HEADER_ROW)}",
+                 fit_width=not wide)
+    if wide:
+        ws.print_title_cols = "A:C"
+
+
+
+def _col_index(letter: str) -> int:
+    from openpyxl.utils import column_index_from_string
+    return column_index_from_string(letter)
+
+
+def _points_row(ws: Worksheet, plan: Plan, r: int, col: dict[str, str], first_in: str,
+                last_in: str) -> None:
+    """Formulas of one unit row of a points plan (same-row references only)."""
+    def cell(code: str) -> str:
+        return f"${col[code]}{r}"
+
+    level = cell("cap")
+    appraisal = (lambda code: cell(fx.appraisal_name(code))) if plan.self_scored else None
+    refs = fx.Refs(plan, cell=cell, level=level, appraisal=appraisal)
+    guard = f"COUNTA(${first_in}{r}:${last_in}{r})=0"
+
+    def wrap(body: str) -> str:
+        return f'=IF({guard},"",{body})'
+
+    def write(code: str, formula: str, fmt: str | None = NUM, fill: str | None = None,
+              bold=False) -> None:
+        _put(ws, r, _col_index(col[code]), formula, fmt=fmt, fill=fill, bold=bold)
+
+    for value in plan.values:
+        write(value.code, wrap(fx.value_formula(value.rule, refs)))
+    for item in plan.items:
+        write(item.code, wrap(fx.item_formula(item, refs)))
+    write(TOTAL_CODE, wrap(fx.total_formula(plan, refs)), fill=FILL_TOTAL, bold=True)
+    if plan.self_scored:
+        write(SELF_TOTAL, wrap(fx.total_formula(plan, _own_refs(plan, cell, level))))
+    eligible = fx.eligible_formula(plan, refs, cell("nhom"))
+    write(ELIGIBLE, wrap(f"IF({eligible},{fx.quote(fx.YES)},{fx.quote(fx.NO)})"), fmt=None)
+
+
+def _own_refs(plan: Plan, cell, level: str) -> fx.Refs:
+    """References that see only the unit's own figures (self-scored total).
+
+    The value and item cells of the row use appraised figures, so here values
+    and items are inlined from their rules over the unit's own input cells.
+    """
+    values = {v.code: v for v in plan.values}
+    items = {i.code: i for i in plan.items}
+    refs: fx.Refs
+
+    def own(code: str) -> str:
+        if code in values:
+            return f"({fx.value_formula(values[code].rule, refs)})"
+        if code in items:
+            return f"({fx.item_formula(items[code], refs)})"
+        return cell(code)
+
+    refs = fx.Refs(plan, cell=own, level=level)
+    return refs
+
+
+def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_row: int,
+                         by_code: dict[str, Input]) -> None:
+    def span(key: str) -> str:
+        return f"{col[key]}{FIRST_ROW}:{col[key]}{last_row}"
+
+    group_dv = _list_validation(GROUP_LIST, "Chọn mã nhóm trong danh sách: "
+                                + ", ".join(g.code for g in plan.groups) + ".")
+    level_dv = _list_validation(LEVEL_LIST, "Chọn mã cấp trong danh sách: "
+                                + ", ".join(plan.levels) + ".")
+    for dv, key in ((group_dv, "nhom"), (level_dv, "cap")):
+        ws.add_data_validation(dv)
+        dv.add(span(key))
+    for inp in plan.inputs:
+        dv = _validation(inp)
+        ws.add_data_validation(dv)
+        dv.add(span(inp.code))
+        if plan.self_scored:
+            dv.add(span(fx.appraisal_name(inp.code)))
+
+
+def _summary_checklist_links(ws: Worksheet, plan: Plan, units: list[_Unit],
+                             layout: MasterLayout) -> None:
+    """Checklist plans: the count of criteria met / applicable, read from «Chỉ tiêu»."""
+    col = layout.columns
+    sheet = quote_sheetname(SHEET_INDICATORS)
+    for r in range(FIRST_ROW, layout.last_row + 1):
+        for key in (MET_CODE, APPLICABLE_CODE):
+            src = layout.indicator_columns[key]
+            _put(ws, r, _col_index(col[key]), f"={sheet}!${src}{r}", fmt=INT,
+                 fill=FILL_TOTAL if key == MET_CODE else None, bold=key == MET_CODE)
+        for key in (RANK, PRIZE, AMOUNT):
+            if key in col:
+                _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
+        for value in plan.values:  # derived values, if a checklist has any
+            refs = _summary_refs(plan, col, r)
+            guard = f"COUNTA(${col[layout.inputs[0]]}{r}:${_last_input_col(plan, col)}{r})=0"
+            _put(ws, r, _col_index(col[value.code]),
+                 f'=IF({guard},"",{fx.value_formula(value.rule, refs)})', fmt=NUM)
+
+
+def _last_input_col(plan: Plan, col: dict[str, str]) -> str:
+    last = plan.inputs[-1].code
+    return col[fx.appraisal_name(last)] if plan.self_scored else col[last]
+
+
+def _summary_refs(plan: Plan, col: dict[str, str], r: int, sheet: str = "") -> fx.Refs:
+    prefix = f"{quote_sheetname(sheet)}!" if sheet else ""
+
+    def cell(code: str) -> str:
+        return f"{prefix}${col[code]}{r}"
+
+    appraisal = (lambda code: cell(fx.appraisal_name(code))) if plan.self_scored else None
+    return fx.Refs(plan, cell=cell, level=cell("cap"), year=YEAR_NAME, appraisal=appraisal)
+
+
+# ------------------------------------------------------------------ Chỉ tiêu
+def _missing_any(refs: fx.Refs, codes: list[str]) -> str:
+    return "OR(" + ",".join(f"NOT({refs.present(c)})" for c in codes) + ")"
+
+
+def _indicator_plan(plan: Plan) -> list[tuple[Indicator, list[Indicator]]]:
+    return [(ind, list(ind.parts)) for ind in plan.indicators]
+
+
+def _plan_indicator_columns(plan: Plan, layout: MasterLayout) -> None:
+    """Assign the «Chỉ tiêu» columns: A..E unit, then per indicator (part) value/target/status."""
+    j = 6
+    for ind, parts in _indicator_plan(plan):
+        for part in parts or [ind]:
+            layout.indicators[part.code] = {
+                "gia_tri": get_column_letter(j), "muc_tieu": get_column_letter(j + 1),
+                "trang_thai": get_column_letter(j + 2)}
+            j += 3
+        if parts:
+            layout.indicators[ind.code] = {"trang_thai": get_column_letter(j)}
+            j += 1
+    layout.indicator_columns = {MET_CODE: get_column_letter(j),
+                                APPLICABLE_CODE: get_column_letter(j + 1)}
+    layout.indicator_sheet = SHEET_INDICATORS
+
+
+def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLayout,
+                      year: int | None) -> None:
+    col = layout.columns
+    last_row = layout.last_row
+    icol = layout.indicators
+    met_col, app_col = layout.indicator_columns[MET_CODE], layout.indicator_columns[APPLICABLE_CODE]
+    last_j = _col_index(app_col)
+    _title(ws, [(f"ĐỐI CHIẾU CHỈ TIÊU — {plan.title}", _TITLE),
+                (_subtitle(plan) + (f" · năm áp dụng mục tiêu: xem «{SHEET_CONFIG}»"
+                                    if year is not None else ""), _BOLD)])
+    # Row 3: criterion, row 4: part, row 5: Giá trị / Mục tiêu / Trạng thái.
+    for j, (header, width) in enumerate([("STT", 5), ("Mã đơn vị", 12), ("Tên đơn vị", 30),
+                                         ("Nhóm", 10), ("Cấp", 8)], start=1):
+        _put(ws, 3, j, header, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        for r in (4, 5):
+            _put(ws, r, j, None, fill=FILL_HEADER)
+        ws.merge_cells(start_row=3, start_column=j, end_row=5, end_column=j)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    label_lines = 1
+    for ind, parts in _indicator_plan(plan):
+        cells = [icol[p.code] for p in parts or [ind]]
+        first = _col_index(cells[0]["gia_tri"])
+        last = _col_index(icol[ind.code]["trang_thai"])
+        head = f"Tiêu chí {ind.id}. {ind.label}"
+        _put(ws, 3, first, head, bold=True, fill=FILL_BAND, align=_HEADER_ALIGN)
+        for k in range(first + 1, last + 1):
+            _put(ws, 3, k, None, fill=FILL_BAND)
+        label_lines = max(label_lines, _lines(head, 11.5 * (last - first + 1)))
+        if last > first:
+            ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=last)
+        unit = f" ({ind.unit})" if ind.unit else ""
+        for part in parts or [ind]:
+            c = icol[part.code]
+            pj = _col_index(c["gia_tri"])
+            if parts:
+                _put(ws, 4, pj, f"{ind.id}{part.id}. {part.label}", fill=FILL_HEADER,
+                     align=_HEADER_ALIGN)
+                for k in (pj + 1, pj + 2):
+                    _put(ws, 4, k, None, fill=FILL_HEADER)
+                ws.merge_cells(start_row=4, start_column=pj, end_row=4, end_column=pj + 2)
+                label_lines = max(label_lines, _lines(part.label, 33) - 2)
+            else:
+                for k in range(pj, pj + 3):
+                    _put(ws, 4, k, None, fill=FILL_BAND)
+            part_unit = f" ({part.unit})" if part.unit else unit
+            for k, text in enumerate([f"Giá trị{part_unit}", f"Mục tiêu ({OP_TEXT[part.op]})",
+                                      "Trạng thái"]):
+                _put(ws, 5, pj + k, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+                ws.column_dimensions[get_column_letter(pj + k)].width = 10 if k < 2 else 14
+        if parts:
+            sj = _col_index(icol[ind.code]["trang_thai"])
+            _put(ws, 4, sj, None, fill=FILL_HEADER)
+            _put(ws, 5, sj, f"Trạng thái tiêu chí {ind.id}", bold=True, fill=FILL_HEADER,
+                 align=_HEADER_ALIGN)
+            ws.column_dimensions[get_column_letter(sj)].width = 14
+        else:
+            ws.merge_cells(start_row=3, start_column=first, end_row=4, end_column=last)
+    for j, text in ((_col_index(met_col), "Số tiêu chí đạt"),
+                    (_col_index(app_col), "Số tiêu chí áp dụng")):
+        _put(ws, 3, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        for r in (4, 5):
+            _put(ws, r, j, None, fill=FILL_HEADER)
+        ws.merge_cells(start_row=3, start_column=j, end_row=5, end_column=j)
+        ws.column_dimensions[get_column_letter(j)].width = 11
+    ws.row_dimensions[3].height = 15 * min(max(label_lines, 2), 8) + 3
+    ws.row_dimensions[5].height = 33
+
+    summary = quote_sheetname(SHEET_SUMMARY)
+    top_status: list[str] = []
+    for ind, parts in _indicator_plan(plan):
+        top_status.append(icol[ind.code]["trang_thai"])
+    for n, unit in enumerate(units, start=1):
+        r = FIRST_ROW + n - 1
+        _put(ws, r, 1, n, fmt="0", align=_CENTER)
+        for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
+            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key == "ten_don_vi")
+        refs = _summary_refs(plan, col, r, SHEET_SUMMARY)
+        for ind, parts in _indicator_plan(plan):
+            part_status = []
+            for part in parts or [ind]:
+                c = icol[part.code]
+                value_cell, target_cell, status_cell = (f"${c['gia_tri']}{r}", f"${c['muc_tieu']}{r}",
+                                                        f"${c['trang_thai']}{r}")
+                # Value: blank while any figure it needs is blank (the engine's «no data»).
+                value = ex.to_excel(part.value, refs) if part.value is not None else '""'
+                needed = refs.inputs_under(part.value)
+                if needed:
+                    value = f'IF({_missing_any(refs, needed)},"",{value})'
+                _put(ws, r, _col_index(c["gia_tri"]), f"={value}", fmt=NUM)
+                # Target: "" where the year has none or a figure it needs is blank.
+                _put(ws, r, _col_index(c["muc_tieu"]), f"={fx.target_formula(part.target, refs)}",
+                     fmt=NUM)
+                status = fx.status_formula(part, refs, value_cell, target_cell)
+                _put(ws, r, _col_index(c["trang_thai"]), f"={status}")
+                part_status.append(status_cell)
+            if parts:
+                _put(ws, r, _col_index(icol[ind.code]["trang_thai"]),
+                     f"={fx.combined_status_formula(part_status)}", bold=True)
+        cells = [f"${c}{r}" for c in top_status]
+        if len(cells) == 1:
+            met = fx.met_count_formula(cells[0])
+        else:
+            met = "+".join(f"({c}={fx.quote(STATUS_MET)})" for c in cells)
+        applicable = "+".join(f"({c}<>{fx.quote(STATUS_NA)})" for c in cells)
+        _put(ws, r, _col_index(met_col), f"={met}", fmt=INT, bold=True, fill=FILL_TOTAL)
+        _put(ws, r, _col_index(app_col), f"={applicable}", fmt=INT)
+
+    if units:
+        status_cols = [c["trang_thai"] for c in icol.values()]
+        ranges = " ".join(f"{c}{FIRST_ROW}:{c}{last_row}" for c in status_cols)
+        for status, color in STATUS_FILLS.items():
+            ws.conditional_formatting.add(
+                ranges, CellIsRule(operator="equal", formula=[fx.quote(status)], fill=_fill(color)))
+    # Too wide to shrink onto one page: printed pages across, unit columns repeated.
+    _print_setup(ws, last_j, max(last_row, HEADER_ROW), f"3:{HEADER_ROW}", freeze=f"D{FIRST_ROW}",
+                 autofilter=f"A{HEADER_ROW}:{app_col}{max(last_row, HEADER_ROW)}",
+                 fit_width=last_j <= WIDE_COLUMNS)
+    if last_j > WIDE_COLUMNS:
+        ws.print_title_cols = "A:C"
+
+
+# ------------------------------------------------------------------ Xu hướng
+def _periods(plan: Plan, year: int | None) -> list[str]:
+    kind = str(plan.settings.get("periods", "")).strip().lower()
+    y = year or plan.last_year() or dt.date.today().year
+    if kind in ("quy", "quý", "quarter"):
+        return [f"Quý {q}/{y}" for q in ("I", "II", "III", "IV")]
+    return [f"Tháng {m:02d}/{y}" for m in range(1, 13)]
+
+
+def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLayout,
+                 year: int | None) -> None:
+    periods = _periods(plan, year)
+    layout.trend_sheet = SHEET_TREND
+    layout.periods = periods
+    col = layout.columns
+    _title(ws, [(f"XU HƯỚNG SỐ TIÊU CHÍ ĐẠT — {plan.title}", _TITLE),
+                (_subtitle(plan), _BOLD),
+                ("Mỗi kỳ báo cáo, ghi số tiêu chí đạt của từng đơn vị (lấy từ cột «Số tiêu chí "
+                 "đạt» của trang «Chỉ tiêu» sau khi cập nhật số liệu kỳ đó); dòng «Trung bình» "
+                 "và biểu đồ tự cập nhật.", _ITALIC)])
+    heads = [("STT", 5), ("Mã đơn vị", 12), ("Tên đơn vị", 30), ("Nhóm", 10)]
+    heads += [(p, 11) for p in periods]
+    for j, (text, width) in enumerate(heads, start=1):
+        _put(ws, HEADER_ROW, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[HEADER_ROW].height = 33
+    first_p = 5
+    layout.period_columns = {p: get_column_letter(first_p + k) for k, p in enumerate(periods)}
+    summary = quote_sheetname(SHEET_SUMMARY)
+    for n, unit in enumerate(units, start=1):
+        r = FIRST_ROW + n - 1
+        _put(ws, r, 1, n, fmt="0", align=_CENTER)
+        for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom"), start=2):
+            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key == "ten_don_vi")
+        for k in range(len(periods)):
+            _put(ws, r, first_p + k, None, fmt=INT, fill=FILL_INPUT)
+    last_row = layout.last_row
+    avg_row = max(last_row, HEADER_ROW) + 1
+    _put(ws, avg_row, 3, "Trung bình", bold=True, fill=FILL_TOTAL)
+    for j in (1, 2, 4):
+        _put(ws, avg_row, j, None, fill=FILL_TOTAL)
+    for k in range(len(periods)):
+        letter = get_column_letter(first_p + k)
+        rng = f"{letter}{FIRST_ROW}:{letter}{max(last_row, FIRST_ROW)}"
+        _put(ws, avg_row, first_p + k, f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))', fmt=NUM,
+             bold=True, fill=FILL_TOTAL)
+    if units:
+        dv = DataValidation(type="whole", operator="between", formula1="0",
+                            formula2=str(len(plan.indicators)), allow_blank=True)
+        dv.error = f"Nhập số tiêu chí đạt: số nguyên từ 0 đến {len(plan.indicators)}."
+        dv.errorTitle = "Giá trị không hợp lệ"
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+        dv.add(f"{get_column_letter(first_p)}{FIRST_ROW}:"
+               f"{get_column_letter(first_p + len(periods) - 1)}{last_row}")
+    chart = LineChart()
+    chart.title = "Số tiêu chí đạt trung bình theo kỳ"
+    chart.y_axis.title = "Số tiêu chí đạt (trung bình)"
+    chart.x_axis.title = "Kỳ báo cáo"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend = None
+    data = Reference(ws, min_col=first_p, max_col=first_p + len(periods) - 1, min_row=avg_row)
+    chart.add_data(data, from_rows=True, titles_from_data=False)
+    chart.series[0].tx = SeriesLabel(v="Trung bình")
+    chart.set_categories(Reference(ws, min_col=first_p, max_col=first_p + len(periods) - 1,
+                                   min_row=HEADER_ROW))
+    chart.width, chart.height = 24, 9
+    ws.add_chart(chart, f"B{avg_row + 3}")
+    _print_setup(ws, first_p + len(periods) - 1, avg_row + 22, f"{HEADER_ROW}:{HEADER_ROW}",
+                 freeze=f"D{FIRST_ROW}")
+
+
+# ------------------------------------------------------------------ Nhiệm vụ
+TASK_COLUMNS = [("STT", "stt", 5), ("Năm", "nam", 10), ("Nội dung", "noi_dung", 50),
+                ("Chủ trì", "chu_tri", 22), ("Phối hợp", "phoi_hop", 22),
+                ("Thời hạn", "thoi_han", 16), ("Sản phẩm", "san_pham", 26),
+                ("Hạn hoàn thành", "", 13), ("Trạng thái", "", 16),
+                ("Ngày hoàn thành", "", 13), ("Quá hạn", "", 14)]
+
+
+def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
+    tasks = plan.settings.get("tasks") or []
+    layout.tasks_sheet = SHEET_TASKS
+    _title(ws, [(f"NHIỆM VỤ THEO KẾ HOẠCH — {plan.title}", _TITLE), (_subtitle(plan), _BOLD),
+                ("Nhập «Hạn hoàn thành», «Trạng thái» và «Ngày hoàn thành» (ngày dạng "
+                 "dd/mm/yyyy); cột «Quá hạn» tự tính.", _ITALIC)])
+    lines = 1
+    for j, (text, _, width) in enumerate(TASK_COLUMNS, start=1):
+        _put(ws, HEADER_ROW, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[HEADER_ROW].height = 33
+    last = HEADER_ROW + len(tasks)
+    for n, task in enumerate(tasks, start=1):
+        r = HEADER_ROW + n
+        lines = 1
+        for j, (_, key, width) in enumerate(TASK_COLUMNS[:7], start=1):
+            text = _text(task.get(key, "")) if isinstance(task, dict) else ""
+            if key == "stt" and not text:
+                text = ""
+            _text_cell(ws, r, j, text, wrap=True)
+            lines = max(lines, _lines(text, width) if text else 1)
+        ws.row_dimensions[r].height = 15 * min(lines, 20)
+        _put(ws, r, 8, None, fmt=DATE, fill=FILL_INPUT)
+        _put(ws, r, 9, None, fill=FILL_INPUT)
+        _put(ws, r, 10, None, fmt=DATE, fill=FILL_INPUT)
+        _put(ws, r, 11, (f'=IF(AND(H{r}<>"",I{r}<>"Hoàn thành",TODAY()>H{r}),"{OVERDUE}",'
+                         f'IF(AND(H{r}<>"",J{r}<>"",J{r}>H{r}),"{LATE}",""))'))
+    if tasks:
+        status_dv = _list_validation(TASK_STATUS_LIST, "Chọn: " + " / ".join(TASK_STATUSES) + ".")
+        ws.add_data_validation(status_dv)
+        status_dv.add(f"I{HEADER_ROW + 1}:I{last}")
+        date_dv = DataValidation(type="date", operator="greaterThan", formula1="36526",
+                                 allow_blank=True)
+        date_dv.error = "Nhập ngày dạng dd/mm/yyyy (sau năm 2000)."
+        date_dv.errorTitle = "Ngày không hợp lệ"
+        date_dv.showErrorMessage = True
+        ws.add_data_validation(date_dv)
+        date_dv.add(f"H{HEADER_ROW + 1}:H{last}")
+        date_dv.add(f"J{HEADER_ROW + 1}:J{last}")
+        ws.conditional_formatting.add(
+            f"K{HEADER_ROW + 1}:K{last}",
+            CellIsRule(operator="equal", formula=[fx.quote(OVERDUE)], fill=_fill("FFC7CE"),
+                       font=Font(color="9C0006", bold=True)))
+        ws.conditional_formatting.add(
+            f"K{HEADER_ROW + 1}:K{last}",
+            CellIsRule(operator="equal", formula=[fx.quote(LATE)], fill=_fill("FFEB9C")))
+    _print_setup(ws, len(TASK_COLUMNS), last, f"{HEADER_ROW}:{HEADER_ROW}",
+                 freeze=f"D{HEADER_ROW + 1}",
+                 autofilter=f"A{HEADER_ROW}:K{last}" if tasks else None)
+
+
+# ------------------------------------------------------------------ Khen thưởng
+def _awards_sheet(ws: Worksheet, plan: Plan) -> None:
+    score_label = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
+    _title(ws, [(f"DANH SÁCH KHEN THƯỞNG — {plan.title}", _TITLE), (_subtitle(plan), _BOLD),
+                ("Cơ cấu giải theo kế hoạch; đơn vị nhận giải được điền khi bấm «Tính điểm».",
+                 _ITALIC)])
+    heads = [("Giải", 30), ("Đơn vị", 40), (score_label, 12), ("Số tiền (đồng)", 16),
+             ("Ghi chú", 40)]
+    top = HEADER_ROW - 1
+    for j, (text, width) in enumerate(heads, start=1):
+        _put(ws, top, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    r = top + 1
+    subtotals: list[str] = []
+    if not plan.prize_sets:
+        _put(ws, r, 1, "Kế hoạch không quy định cơ cấu giải thưởng", wrap=True)
+        for j in range(2, 6):
+            _put(ws, r, j, None)
+        r += 1
+    for group in plan.groups if plan.prize_sets else []:
+        _put(ws, r, 1, group.label, bold=True, fill=FILL_BAND)
+        for j in range(2, 6):
+            _put(ws, r, j, None, fill=FILL_BAND)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=5)
+        r += 1
+        prize_set = plan.prize_set(group.code)
+        if prize_set is None:
+            _put(ws, r, 1, "Kế hoạch không có cơ cấu giải cho nhóm này", wrap=True)
+            for j in range(2, 6):
+                _put(ws, r, j, None)
+            r += 1
+            continue
+        first = r
+        for prize in prize_set.sequence():
+            note = []
+            if prize.count is None:
+                note.append("Mọi đơn vị đạt điều kiện")
+            if prize.condition_text:
+                note.append(f"Điều kiện: {_condition_text(plan, prize)}")
+            if prize.amount == 0:
+                note.append("Không kèm tiền thưởng")
+            text = "; ".join(note)
+            _put(ws, r, 1, prize.label, wrap=True)
+            _put(ws, r, 2, PLACEHOLDER, fill=FILL_TOOL)
+            _put(ws, r, 3, PLACEHOLDER, fill=FILL_TOOL)
+            _put(ws, r, 4, int(prize.amount), fmt=MONEY)
+            _put(ws, r, 5, text, wrap=True)
+            lines = max(_lines(prize.label, 30), _lines(text, 40) if text else 1)
+            if lines > 1:
+                ws.row_dimensions[r].height = 15 * min(lines, 8)
+            r += 1
+        label = "Cộng" if plan.one_pool else f"Cộng nhóm: {group.label}"
+        _total_row(ws, r, label, f"=SUM(D{first}:D{r - 1})" if r > first else 0)
+        subtotals.append(f"D{r}")
+        r += 1
+    r += 1
+    _total_row(ws, r, "Tổng số tiền", f"=SUM({','.join(subtotals)})" if subtotals else 0)
+    ws.cell(row=r, column=4).font = Font(bold=True, size=12)
+    _print_setup(ws, 5, r, f"{top}:{top}", freeze=f"A{top + 1}")
+
+
+def _total_row(ws: Worksheet, r: int, label: str, value) -> None:
+    """A subtotal / total row: its label over Giải..Tổng điểm, the money in «Số tiền»."""
+    _put(ws, r, 1, label, bold=True, fill=FILL_TOTAL, wrap=True)
+    for j in (2, 3, 5):
+        _put(ws, r, j, None, fill=FILL_TOTAL)
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
+    _put(ws, r, 4, value, fmt=MONEY, bold=True, fill=FILL_TOTAL)
+    if _lines(label, 80) > 1:
+        ws.row_dimensions[r].height = 15 * _lines(label, 80)
+
+
+def _condition_text(plan: Plan, prize) -> str:
+    if prize.condition is not None:
+        return ex.to_text(prize.condition, lambda code: f"«{plan.label_of(code)}»")
+    return prize.condition_text
+
+
+def _money_total(plan: Plan) -> int:
+    return sum(int(p.amount) for ps in plan.prize_sets for p in ps.sequence())
+
+
+# ------------------------------------------------------------------ Biểu đồ
+def _charts_sheet(ws: Worksheet, summary: Worksheet, plan: Plan, layout: MasterLayout) -> None:
+    value_key = MET_CODE if plan.is_checklist else TOTAL_CODE
+    value_label = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
+    _title(ws, [(f"BIỂU ĐỒ {value_label.upper()} THEO NHÓM — {plan.title}", _TITLE),
+                (f"Số liệu lấy từ cột «{value_label}» của trang «{SHEET_SUMMARY}».", _ITALIC)])
+    value_col = _col_index(layout.columns[value_key])
+    name_col = _col_index(layout.columns["ten_don_vi"])
+    anchor = 4
+    for group in plan.groups:
+        rows = layout.groups.get(group.code)
+        if not rows:
+            continue
+        first, last = rows
+        n = last - first + 1
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = nfc(group.label)
+        chart.y_axis.title = value_label
+        chart.x_axis.title = "Đơn vị"
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.legend = None
+        chart.y_axis.number_format = "0"
+        chart.add_data(Reference(summary, min_col=value_col, min_row=first, max_row=last),
+                       titles_from_data=False)
+        chart.series[0].tx = SeriesLabel(v=value_label)
+        chart.set_categories(Reference(summary, min_col=name_col, min_row=first, max_row=last))
+        chart.width = min(max(16.0, 1.3 * n + 6), 40.0)
+        chart.height = 9.0
+        ws.add_chart(chart, f"A{anchor}")
+        anchor += 20
+    _print_setup(ws, None, anchor, None)
+
+
+# ------------------------------------------------------------------ Thang điểm
+def _target_text(target: Target | None, unit: str = "") -> str:
+    suffix = f" {unit}" if unit else ""
+    if target is None:
+        return "—"
+    if target.number is not None:
+        return f"{format_number(target.number, 9)}{suffix}"
+    if target.expr is not None:
+        return target.expr_text or ex.to_text(target.expr)
+    if target.by_level is not None:
+        return "; ".join(f"{LEVELS.get(lv, lv)}: {_target_text(sub, unit)}"
+                         for lv, sub in target.by_level.items())
+    if target.by_year is not None:
+        parts = []
+        for start, end, sub in target.by_year:
+            when = f"{start}–{end}" if end is not None and end != start else (
+                f"năm {start}" if end is not None else f"từ {start}")
+            parts.append(f"{when}: {_target_text(sub, unit)}")
+        return "; ".join(parts) + " (năm khác: không áp dụng)"
+    return "—"
+
+
+class _Doc:
+    """A sheet written top to bottom: headings and small bordered tables."""
+
+    WIDTHS = (10, 26, 55, 14, 24, 70)
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        self.row = 1
+        for j, width in enumerate(self.WIDTHS, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = width
+
+    def line(self, text: str, font: Font | None = None, span: bool = True) -> None:
+        cell = _put(self.ws, self.row, 1, text, border=False, wrap=span)
+        if font is not None:
+            cell.font = font
+        if span and text:
+            self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row,
+                                end_column=len(self.WIDTHS))
+            self.ws.row_dimensions[self.row].height = 15 * min(_lines(text, sum(self.WIDTHS)), 10)
+        self.row += 1
+
+    def table(self, headers: list[str], rows: list[list]) -> None:
+        for j, text in enumerate(headers, start=1):
+            _put(self.ws, self.row, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        self.row += 1
+        for values in rows:
+            lines = 1
+            for j, value in enumerate(values, start=1):
+                fmt = None
+                if isinstance(value, float) and not value.is_integer():
+                    fmt = NUM
+                if isinstance(value, str):
+                    _text_cell(self.ws, self.row, j, value, wrap=True)
+                    lines = max(lines, _lines(value, self.WIDTHS[j - 1]))
+                else:
+                    _put(self.ws, self.row, j, value, fmt=fmt)
+            if lines > 1:
+                self.ws.row_dimensions[self.row].height = 15 * min(lines, 25)
+            self.row += 1
+        self.row += 1
+
+
+def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
+    doc = _Doc(ws)
+    doc.line(f"THANG ĐIỂM VÀ CÁCH TÍNH — {plan.title}", _TITLE)
+    doc.line(_subtitle(plan), _BOLD)
+    doc.line(f"Mã kế hoạch: {plan.id} · phiên bản {plan.version}", _ITALIC)
+    doc.row += 1
+    section = iter(["I", "II", "III", "IV", "V", "VI", "VII", "VIII"])
+    if plan.is_checklist:
+        doc.line(f"{next(section)}. TIÊU CHÍ VÀ MỤC TIÊU", _BOLD)
+        rows = []
+        for ind in plan.indicators:
+            for part in ([ind] + ind.parts):
+                is_parent = part is ind and ind.parts
+                pid = ind.id if part is ind else f"{ind.id}{part.id}"
+                how = "" if is_parent else (part.value_text or (
+                    ex.to_text(part.value) if part.value is not None else ""))
+                if is_parent:
+                    how = "Đạt khi mọi phần áp dụng đều đạt"
+                if part.waive_if is not None:
+                    how += (f"; miễn xét (không áp dụng) khi {part.waive_text or ex.to_text(part.waive_if)}"
+                            + (f": {part.waive_reason}" if part.waive_reason else ""))
+                target = "" if is_parent else f"{OP_TEXT[part.op]} {_target_text(part.target, part.unit)}"
+                rows.append([pid, part.code, part.label, part.unit, target, how])
+        doc.table(["Tiêu chí", "Mã", "Nội dung", "Đơn vị", "Mục tiêu", "Giá trị đối chiếu"], rows)
+        doc.line(f"{next(section)}. CÁCH ĐÁNH GIÁ", _BOLD)
+        doc.line("Mỗi tiêu chí: «đạt» khi giá trị thỏa mục tiêu; «không đạt» khi không thỏa; "
+                 "«chưa có số liệu» khi thiếu số liệu; «không áp dụng» khi năm áp dụng không có "
+                 "mục tiêu hoặc được miễn xét. Tiêu chí nhiều phần chỉ đạt khi mọi phần áp dụng "
+                 "đều đạt. Kết quả của đơn vị: số tiêu chí đạt trên số tiêu chí áp dụng.")
+        doc.row += 1
+    else:
+        if plan.values:
+            doc.line(f"{next(section)}. GIÁ TRỊ TRUNG GIAN", _BOLD)
+            doc.table(["", "Mã", "Nội dung", "Đơn vị", "Loại", "Cách tính"],
+                      [["", v.code, v.label, v.unit, v.rule.title, v.rule.full_description()]
+                       for v in plan.values])
+        doc.line(f"{next(section)}. TIÊU CHÍ CHẤM ĐIỂM", _BOLD)
+        rows = []
+        for item in plan.items:
+            role = ROLES[item.role]
+            if item.levels is not None:
+                role += " — chỉ " + ", ".join(LEVELS[lv].lower() for lv in item.levels)
+            label = f"{item.section}: {item.label}" if item.section else item.label
+            rows.append([item.id, item.code, label,
+                         item.max if item.max is not None else "", role,
+                         item.rule.full_description()])
+        doc.table(["Mục", "Mã", "Nội dung", "Điểm tối đa", "Loại", "Cách tính"], rows)
+        doc.line(f"{next(section)}. TỔNG ĐIỂM", _BOLD)
+        total_text = plan.total_text or "tổng các tiêu chí + điểm thưởng − điểm trừ"
+        doc.line(f"Tổng điểm = {total_text}")
+        if plan.total_max is not None:
+            doc.line(f"Điểm chuẩn: {format_number(plan.total_max)} điểm")
+        if plan.manual_total:
+            doc.line(f"Đơn vị đặc thù: khi có «{plan.label_of(plan.manual_total)}» thì tổng điểm "
+                     "lấy theo số nhập tay, không chấm theo từng tiêu chí.")
+        if plan.self_scored:
+            doc.line("Đơn vị tự chấm; số liệu thẩm định (khi có) được dùng thay số liệu tự báo cáo.")
+        doc.row += 1
+        doc.line(f"{next(section)}. ĐIỀU KIỆN XÉT THI ĐUA", _BOLD)
+        if plan.gates:
+            doc.table(["STT", "Điều kiện", "Lý do khi không đạt", "", "Áp dụng cho nhóm", ""],
+                      [[k, ex.to_text(g.condition), _reason_text(g.reason), "",
+                        "Tất cả các nhóm" if g.groups is None
+                        else "; ".join(_group_label(plan, c) for c in g.groups), ""]
+                       for k, g in enumerate(plan.gates, start=1)])
+        else:
+            doc.line("Không có điều kiện riêng; mọi đơn vị có đủ số liệu đều được xét.")
+            doc.row += 1
+        doc.line(f"{next(section)}. TIÊU CHÍ PHỤ KHI BẰNG ĐIỂM", _BOLD)
+        if plan.tie_break:
+            doc.table(["Thứ tự", "Mã", "Nội dung", "", "", ""],
+                      [[k, code, f"{plan.label_of(code)} (cao hơn xếp trước)", "", "", ""]
+                       for k, code in enumerate(plan.tie_break, start=1)])
+        else:
+            doc.line("Không có: các đơn vị bằng điểm do Hội đồng thi đua – khen thưởng quyết định.")
+            doc.row += 1
+    doc.line(f"{next(section)}. CƠ CẤU GIẢI THƯỞNG", _BOLD)
+    if plan.prize_sets:
+        heads = ["", "Giải", "Điều kiện", "Số lượng", "Mức thưởng (mỗi giải)", "Ghi chú"]
+        for ps in plan.prize_sets:
+            if not plan.one_pool:
+                doc.line(f"Nhóm: {_group_label(plan, ps.group)}", _BOLD)
+            rows = []
+            for k, prize in enumerate(ps.prizes, start=1):
+                count = "Không giới hạn" if prize.count is None else str(prize.count)
+                rows.append([k, prize.label,
+                             "" if prize.condition is None else _condition_text(plan, prize),
+                             count, format_money(prize.amount), prize.reason])
+            money = sum(int(p.amount) for p in ps.sequence())
+            unlimited = any(p.count is None for p in ps.prizes)
+            rows.append(["", "Cộng", "", "" if unlimited else str(len(ps.sequence())),
+                         format_money(money), ""])
+            doc.table(heads, rows)
+        doc.line(f"Tổng số tiền thưởng theo kế hoạch: {format_money(_money_total(plan))}", _BOLD)
+        doc.row += 1
+    else:
+        doc.line("Kế hoạch không quy định cơ cấu giải thưởng.")
+        doc.row += 1
+    doc.line(f"{next(section)}. BẢNG MÃ", _BOLD)
+    rows = [[g.code, "", g.label, "", "Nhóm", ""] for g in plan.groups]
+    rows += [[lv, "", LEVELS.get(lv, lv), "", "Cấp", ""] for lv in plan.levels]
+    rows += [[inp.code, "", inp.label, inp.unit or ("%" if inp.type == "percent" else ""),
+              f"Số liệu nhập ({INPUT_TYPES[inp.type]})", inp.note] for inp in plan.inputs]
+    rows += [[v.code, "", v.label, v.unit, "Giá trị trung gian", ""] for v in plan.values]
+    rows += [[i.code, "", i.label, "điểm", f"Tiêu chí {i.id}", ""] for i in plan.items]
+    for ind in plan.indicators:
+        rows.append([ind.code, "", ind.label, ind.unit, f"Tiêu chí {ind.id}", ""])
+        rows += [[p.code, "", p.label, p.unit, f"Tiêu chí {ind.id}{p.id}", ""] for p in ind.parts]
+    rows.append([MET_CODE if plan.is_checklist else TOTAL_CODE, "",
+                 plan.label_of(MET_CODE if plan.is_checklist else TOTAL_CODE), "", "Kết quả", ""])
+    for r in rows:  # code in column A is too narrow: move it to B
+        r[0], r[1] = "", r[0]
+    doc.table(["", "Mã", "Nội dung", "Đơn vị", "Loại", "Ghi chú"], rows)
+    _print_setup(ws, len(_Doc.WIDTHS), doc.row, None)
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+
+
+def _reason_text(reason: str) -> str:
+    """A gate's reason as a rule: the unit's figure ({code}) shown as «…»."""
+    return re.sub(r"\{[a-z][a-z0-9_]*\}", "…", reason)
+
+
+def _group_label(plan: Plan, code: str) -> str:
+    try:
+        return plan.group(code).label
+    except KeyError:
+        return code
+
+
+# ------------------------------------------------------------------ Cấu hình
+def _config_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout,
+                  config: dict, year: int | None) -> None:
+    _title(ws, [("CẤU HÌNH SỔ TỔNG HỢP", _TITLE), (plan.title, _BOLD),
+                ("Các ô ở cột «Giá trị» được các công cụ đọc theo tên; chỉ sửa ô nền vàng.",
+                 _ITALIC)])
+    rows: list[tuple[str, str, Any, bool]] = [
+        ("cau_hinh_ma_ke_hoach", "Mã kế hoạch", plan.id, False),
+        ("cau_hinh_phien_ban", "Phiên bản", plan.version, False),
+    ]
+    if plan.is_checklist:
+        rows.append((YEAR_NAME, "Năm áp dụng", year, True))
+    for key, (name, label, default) in CONFIG_NAMES.items():
+        value = config.get(key, config.get(name, default))
+        rows.append((name, label, _text(value) if isinstance(value, str) else value, True))
+    heads = [("Mục", 24), ("Giá trị", 30), ("Tên ô", 26), ("Ghi chú", 60)]
+    for j, (text, width) in enumerate(heads, start=1):
+        _put(ws, HEADER_ROW - 1, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    for r, (name, label, value, editable) in enumerate(rows, start=HEADER_ROW):
+        _put(ws, r, 1, label, bold=True)
+        if isinstance(value, str):
+            _text_cell(ws, r, 2, value, fill=FILL_INPUT if editable else None)
+        else:
+            _put(ws, r, 2, value, fmt="0", fill=FILL_INPUT if editable else None)
+        _put(ws, r, 3, name)
+        _put(ws, r, 4, CONFIG_NOTES.get(name, ""), wrap=True)
+        layout.names[name] = _name(wb, name, SHEET_CONFIG, f"$B${r}")
+        if name == YEAR_NAME:
+            first = plan.years[0] if plan.years else 2000
+            dv = DataValidation(type="whole", operator="between", formula1=str(first),
+                                formula2=str(max(_last_target_year(plan), first)), allow_blank=False)
+            dv.error = "Nhập năm trong thời gian của kế hoạch."
+            dv.errorTitle = "Năm không hợp lệ"
+            dv.showErrorMessage = True
+            ws.add_data_validation(dv)
+            dv.add(f"B{r}")
+    _print_setup(ws, 4, HEADER_ROW + len(rows), None)
+
+
+def _last_target_year(plan: Plan) -> int:
+    last = plan.last_year() or 0
+    for ind in plan.indicators:
+        for part in [ind, *ind.parts]:
+            if part.target is not None and part.target.by_year:
+                for start, end, _ in part.target.by_year:
+                    last = max(last, end or start)
+    return last
+
+
+# ------------------------------------------------------------------ _thidua
+def _meta_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
+    rows = [("loai", KIND_MASTER), ("ke_hoach", plan.id), ("phien_ban", plan.version),
+            ("bo_cuc", layout.to_json()), ("phien_ban_thidua", thidua.__version__)]
+    for r, (key, value) in enumerate(rows, start=1):
+        ws.cell(row=r, column=1, value=key)
+        cell = ws.cell(row=r, column=2, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
+
+
+# ------------------------------------------------------------------ entry points
+def _year_of(plan: Plan, units: list[_Unit], year: int | None, config: dict) -> int | None:
+    if not plan.is_checklist:
+        return None
+    if year is not None:
+        return int(year)
+    if not _blank(config.get(YEAR_NAME)):
+        return int(config[YEAR_NAME])
+    years = set()
+    for u in units:
+        y = u.values.get("nam")
+        if not _blank(y):
+            years.add(int(float(y)))
+    if len(years) == 1:
+        return years.pop()
+    return plan.last_year()
+
+
+def build_master_and_layout(plan: Plan, units: list[dict], *, year: int | None = None,
+                            config: dict | None = None) -> tuple[Workbook, MasterLayout]:
+    """The master workbook of ``plan`` for ``units``, and where everything is in it.
+
+    ``units``: dicts with ``ma_don_vi``, ``ten_don_vi``, ``nhom``, ``cap`` and
+    optionally figures keyed by input code (``<code>_tham_dinh`` for appraised
+    figures): numbers, yes/no as 1/0, a choice as its 0-based position; blank
+    cells stay blank. ``year`` (checklist plans): the year targets apply to
+    (default: ``config["nam_ap_dung"]``, the units' single ``nam``, else the
+    plan's last year). ``config``: overrides of the «Cấu hình» values, keyed
+    ``thu_muc_nhan``, ``thu_muc_mau``, ``tep_nhat_ky`` (or their defined names);
+    other keys are ignored.
+    """
+    config = dict(config or {})
+    checked = _units(plan, units)
+    year = _year_of(plan, checked, year, config)
+    layout = MasterLayout(plan=plan.id, version=plan.version, kind=plan.kind)
+
+    wb = Workbook()
+    summary = wb.active
+    summary.title = SHEET_SUMMARY
+    indicators = wb.create_sheet(SHEET_INDICATORS) if plan.is_checklist else None
+    trend = wb.create_sheet(SHEET_TREND) if plan.is_checklist and plan.settings.get("periods") else None
+    tasks = wb.create_sheet(SHEET_TASKS) if plan.settings.get("tasks") else None
+    awards = wb.create_sheet(SHEET_AWARDS)
+    charts = wb.create_sheet(SHEET_CHARTS)
+    plan_ws = wb.create_sheet(SHEET_PLAN)
+    config_ws = wb.create_sheet(SHEET_CONFIG)
+    lists = wb.create_sheet(SHEET_LISTS)
+    meta = wb.create_sheet(SHEET_META)
+
+    _lists_sheet(wb, lists, plan, layout)
+    _config_sheet(wb, config_ws, plan, layout, config, year)
+    if plan.is_checklist:
+        _plan_indicator_columns(plan, layout)
+    _summary_sheet(wb, summary, plan, checked, layout)
+    if indicators is not None:
+        _indicators_sheet(indicators, plan, checked, layout, year)
+    if trend is not None:
+        _trend_sheet(trend, plan, checked, layout, year)
+    if tasks is not None:
+        _tasks_sheet(tasks, plan, layout)
+    _awards_sheet(awards, plan)
+    _charts_sheet(charts, summary, plan, layout)
+    _plan_sheet(plan_ws, plan)
+    _meta_sheet(meta, plan, layout)
+
+    wb.active = 0
+    wb.properties.title = nfc(plan.title)
+    wb.properties.creator = f"thidua {thidua.__version__}"
+    return wb, layout
+
+
+def build_master(plan: Plan, units: list[dict], *, year: int | None = None,
+                 config: dict | None = None) -> Workbook:
+    """The master workbook (see ``build_master_and_layout``)."""
+    return build_master_and_layout(plan, units, year=year, config=config)[0]
+
+
+def write_master(plan: Plan, units: list[dict], path: str | os.PathLike, *,
+                 year: int | None = None, config: dict | None = None, backup: bool = True,
+                 now: dt.datetime | None = None) -> Path:
+    """Build the master workbook and write it to ``path`` atomically; return ``path``.
+
+    An existing file is first copied to a dated backup beside it (unless
+    ``backup=False``). With ``now`` the file's bytes depend only on its content
+    and ``now`` (``fileio.make_reproducible``).
+    """
+    from thidua.output.results_xlsx import exact_floats
+
+    path = Path(path)
+    wb = build_master(plan, units, year=year, config=config)
+    if now is not None:
+        wb.properties.created = now
+        wb.properties.modified = now
+    if backup:
+        fileio.backup(path, now)
+
+    def save(tmp: Path) -> None:
+        with exact_floats():
+            wb.save(tmp)
+
+    fileio.atomic_write(path, save)
+    if now is not None:
+        fileio.make_reproducible(path, now)
+    return path
