@@ -1,9 +1,17 @@
-"""The main job on built-in sample data: score every seed plan, write results."""
+"""The main job on built-in sample data, for every seed plan.
+
+Writes, under ``sample_workbooks/<plan>/``: the unit list form
+(``danh-sach-don-vi.xlsx``), one template per sample unit (``mau-don-vi/``),
+the office's master filled with the sample figures (``so-tong-hop.xlsx``),
+and the results (``ket-qua.xlsx``, ``ket-qua.json``). With a fixed time the
+files are byte-for-byte reproducible, so a test can tell when they are stale.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 from thidua.engine import score
@@ -11,6 +19,9 @@ from thidua.fileio import atomic_write
 from thidua.output.results_xlsx import write_results
 from thidua.plan import builtin_ids, load_plan
 from thidua.table import read_units
+from thidua.units import read_unit_list, write_units_template
+from thidua.workbook.generate import generate_templates
+from thidua.workbook.master import write_master
 from thidua.text import format_money
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -32,16 +43,36 @@ def sample_time() -> dt.datetime:
     return SAMPLE_TIME
 
 
-def run_demo(out_dir: Path) -> int:
+def master_units(plan, frame) -> list[dict]:
+    """The sample table's rows as the master expects them (figures included)."""
+    codes = [c for c in frame.columns if c not in ("nam",)]
+    records = []
+    for row in frame[codes].to_dict("records"):
+        records.append({k: v for k, v in row.items()
+                        if not (isinstance(v, float) and v != v)})
+    return records
+
+
+def run_demo(out_dir: Path, quiet: bool = False) -> int:
+    say = (lambda *a, **k: None) if quiet else print
     out_dir.mkdir(parents=True, exist_ok=True)
-    print(f"Chấm điểm số liệu mẫu của {len(builtin_ids())} kế hoạch → {out_dir}/")
+    when = sample_time()
+    say(f"Chạy mẫu cho {len(builtin_ids())} kế hoạch → {out_dir}/")
     for plan_id in builtin_ids():
         plan = load_plan(plan_id)
         table = read_units(sample_path(plan_id), plan)
         result = score(plan, table)
         folder = out_dir / plan_id
         folder.mkdir(exist_ok=True)
-        write_results(result, folder / "ket-qua.xlsx", backup=False, now=sample_time())
+        write_units_template(plan, folder / "danh-sach-don-vi.xlsx", backup=False, now=when)
+        templates = folder / "mau-don-vi"
+        if templates.exists():
+            shutil.rmtree(templates)  # regenerated whole: the sample units may have changed
+        units = read_unit_list(sample_path(plan_id), plan)
+        generate_templates(plan, units, templates, now=when, workers=1, backup=False)
+        write_master(plan, master_units(plan, table.frame), folder / "so-tong-hop.xlsx",
+                     backup=False, now=when)
+        write_results(result, folder / "ket-qua.xlsx", backup=False, now=when)
         text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         atomic_write(folder / "ket-qua.json", lambda p: p.write_text(text, encoding="utf-8"))
         eligible = int(result.frame["du_dieu_kien"].sum())
@@ -56,6 +87,8 @@ def run_demo(out_dir: Path) -> int:
         money = result.money_total()
         if money:
             line += f", tổng thưởng {format_money(money)}"
-        print(line)
-    print("Xong. Mở các tệp ket-qua.xlsx để xem điểm, cách tính và danh sách khen thưởng.")
+        say(line + f"; {len(units)} mẫu đơn vị, sổ tổng hợp")
+    say("Xong. Trong mỗi thư mục: danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
+        "(mẫu gửi từng đơn vị), so-tong-hop.xlsx (sổ tổng hợp), ket-qua.xlsx (điểm, cách tính, "
+        "khen thưởng).")
     return 0
