@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import re
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -172,7 +173,9 @@ def _with_cached_value(src: Path, dst: Path, formula: str, cached: str) -> None:
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = data.decode("utf-8")
-                planted = text.replace(f"<f>{formula}</f><v />", f"<f>{formula}</f><v>{cached}</v>")
+                # openpyxl writes an empty value as <v /> (ElementTree) or <v></v> (lxml)
+                planted = re.sub(rf"<f>{re.escape(formula)}</f><v\s*/>|<f>{re.escape(formula)}</f><v></v>",
+                                 f"<f>{formula}</f><v>{cached}</v>", text)
                 assert planted != text, text
                 data = planted.encode("utf-8")
             zout.writestr(item, data)

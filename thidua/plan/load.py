@@ -32,7 +32,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = {"id", "version", "title", "issuer", "document", "period", "kind", "groups", "levels",
             "inputs", "values", "criteria", "total", "total_max", "gates", "tie_break",
             "prizes", "indicators", "self_scored", "manual_total", "group_from_level",
-            "years", "settings", "individuals"}
+            "years", "settings", "individuals", "stats_import"}
 OPS = {">=": "≥", "<=": "≤", "==": "="}
 
 
@@ -316,6 +316,7 @@ class _Builder:
             issuer=str(raw.get("issuer") or ""), document=str(raw.get("document") or ""),
             period_from=period_from, period_to=period_to, years=years,
             settings=dict(raw.get("settings") or {}), individuals=dict(raw.get("individuals") or {}),
+            stats_import=raw.get("stats_import") or {},
         )
 
     def period(self) -> tuple[dt.date | None, dt.date | None]:

@@ -181,6 +181,7 @@ class Plan:
     years: tuple[int, int] | None = None  # years a checklist can be scored for
     settings: dict[str, Any] = field(default_factory=dict)
     individuals: dict[str, Any] = field(default_factory=dict)
+    stats_import: dict[str, Any] = field(default_factory=dict)  # portal export column mapping
     source: str = ""
 
     # ------------------------------------------------------------ look-ups
