@@ -28,6 +28,7 @@ _ARGPARSE_VI = {
     "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
     "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
     "expected one argument": "cần một giá trị",
+    "not allowed with argument %s": "không dùng cùng với %s",
 }
 argparse._ = lambda text: _ARGPARSE_VI.get(text, text)  # type: ignore[attr-defined]
 
@@ -73,6 +74,71 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--master", metavar="TỆP.xlsx", help="ghi thêm sổ tổng hợp của cơ quan")
     gen.add_argument("--year", type=int, metavar="NĂM", help="năm áp dụng chỉ tiêu (kế hoạch chỉ tiêu)")
 
+    con = sub.add_parser("consolidate", help="tổng hợp các tệp đơn vị gửi về vào sổ tổng hợp",
+                         description="Đọc mọi tệp mẫu đơn vị gửi về trong THƯ_MỤC (cả thư mục con; "
+                                     ".xlsx, .xlsm, .xls, .ods), kiểm tra và ghi số liệu vào sổ tổng hợp. "
+                                     "Sổ cũ được sao lưu trước khi ghi; giá trị thẩm định và ghi chú "
+                                     "của cơ quan được giữ nguyên.")
+    con.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    con.add_argument("folder", metavar="THƯ_MỤC", help="thư mục chứa các tệp đơn vị gửi về")
+    con.add_argument("--master", metavar="TỆP.xlsx", required=True, help="sổ tổng hợp cần cập nhật")
+    con.add_argument("--report", metavar="TỆP.csv", help="ghi thêm báo cáo các vấn đề ra tệp CSV")
+    con.add_argument("--max-mb", type=float, default=50, metavar="MB",
+                     help="từ chối tệp lớn hơn số MB này (mặc định 50)")
+    con.add_argument("--period", metavar="KỲ", help="kỳ báo cáo (tháng/quý) ghi vào trang «Xu hướng»")
+
+    imp = sub.add_parser("import-stats", help="nhập số liệu thống kê từ Hệ thống giải quyết TTHC",
+                         description="Đọc tệp thống kê xuất từ Hệ thống thông tin giải quyết TTHC "
+                                     "(hai dòng tiêu đề, ô gộp) theo bảng ánh xạ cột trong kế hoạch, "
+                                     "khớp tên đơn vị và ghi vào sổ tổng hợp.")
+    imp.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    imp.add_argument("export", metavar="TỆP_THỐNG_KÊ", help="tệp thống kê .xlsx hoặc .csv")
+    imp.add_argument("--master", metavar="TỆP.xlsx", required=True, help="sổ tổng hợp cần cập nhật")
+    imp.add_argument("--report", metavar="TỆP.csv", help="ghi thêm báo cáo các tên không khớp ra CSV")
+
+    doc = sub.add_parser("documents", help="soạn Tờ trình, Quyết định khen thưởng và Báo cáo kết quả",
+                         description="Soạn các văn bản khen thưởng (.docx, và PDF khi có LibreOffice) "
+                                     "theo thể thức Nghị định 30/2020/NĐ-CP từ kết quả chấm điểm: Tờ "
+                                     "trình, Quyết định kèm danh sách, Báo cáo kết quả, danh sách cá "
+                                     "nhân đề nghị khen thưởng.")
+    doc.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    doc.add_argument("--data", metavar="SỐ_LIỆU", required=True,
+                     help="bảng số liệu đơn vị (.csv hoặc .xlsx, như lệnh score)")
+    doc.add_argument("--out", metavar="THƯ_MỤC", required=True, help="thư mục ghi các văn bản")
+    doc.add_argument("--year", type=int, metavar="NĂM",
+                     help="năm áp dụng chỉ tiêu (kế hoạch có mục tiêu theo năm)")
+    doc.add_argument("--config", metavar="TỆP",
+                     help="tệp .yaml/.json: số văn bản, ngày ký, người ký, địa danh… (các khóa như "
+                          "settings.van_ban của kế hoạch)")
+    doc.add_argument("--individuals", metavar="DANH_SÁCH",
+                     help="danh sách cá nhân đề nghị khen thưởng (.csv hoặc .xlsx: ho_ten, chuc_vu, "
+                          "don_vi, mã tiêu chuẩn, mã thành phần hồ sơ)")
+    doc.add_argument("--templates", metavar="THƯ_MỤC",
+                     help="thư mục mẫu văn bản của cơ quan (mẫu thiếu thì dùng mẫu có sẵn)")
+    fmt = doc.add_mutually_exclusive_group()
+    fmt.add_argument("--pdf", action="store_true", default=None,
+                     help="bắt buộc ghi thêm PDF (cần LibreOffice); mặc định: ghi PDF khi có LibreOffice")
+    fmt.add_argument("--no-pdf", dest="pdf", action="store_false", help="chỉ ghi tệp .docx")
+
+    add = sub.add_parser("addin", help="tạo và cài add-in Excel (thẻ «Thi đua» trên thanh công cụ)",
+                         description="Add-in Excel cho Windows: thẻ «Thi đua» với các nút Tạo mẫu đơn vị, "
+                                     "Tổng hợp, Kiểm tra dữ liệu, Tính điểm, Xét khen thưởng, Xuất văn "
+                                     "bản. Hướng dẫn cài đặt: addin/README.md.")
+    add_sub = add.add_subparsers(dest="addin_command", metavar="VIỆC", title="các việc")
+    add_sub.required = True
+    add_build = add_sub.add_parser("build", help="tạo các tệp add-in .xlam (mỗi nút một tệp)",
+                                   description="Tạo các tệp .xlam từ addin/ribbon.xml trên mẫu add-in "
+                                               "của xlwings (chạy được trên mọi hệ điều hành).")
+    add_build.add_argument("--out", metavar="THƯ_MỤC", default="addin-xlam",
+                           help="thư mục ghi các tệp .xlam (mặc định: addin-xlam)")
+    add_build.add_argument("--src", metavar="THƯ_MỤC",
+                           help="thư mục nguồn chứa ribbon.xml (mặc định: addin/ của mã nguồn)")
+    add_install = add_sub.add_parser("install", help="cài add-in vào Excel của máy này (Windows)",
+                                     description="Tạo các tệp .xlam, chép vào thư mục khởi động của "
+                                                 "Excel và ghi cấu hình xlwings (trình Python) để nút "
+                                                 "bấm chạy được. Đóng Excel trước khi cài.")
+    add_install.add_argument("--remove", action="store_true", help="gỡ add-in khỏi máy này")
+
     demo = sub.add_parser("demo", help="chạy thử trên số liệu mẫu của mọi kế hoạch dựng sẵn",
                           description="Chấm điểm mọi kế hoạch dựng sẵn trên số liệu mẫu và ghi kết quả.")
     demo.add_argument("--out", metavar="THƯ_MỤC", default="sample_workbooks",
@@ -89,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"plans": cmd_plans, "check-plan": cmd_check, "score": cmd_score,
                 "units-template": cmd_units_template, "generate": cmd_generate,
-                "demo": cmd_demo}[args.command](args)
+                "consolidate": cmd_consolidate, "import-stats": cmd_import_stats,
+                "documents": cmd_documents, "addin": cmd_addin, "demo": cmd_demo}[args.command](args)
     except ThiduaError as exc:
         for problem in exc.problems:
             print(f"Lỗi: {problem}", file=sys.stderr)
@@ -129,9 +196,16 @@ def cmd_score(args) -> int:
     from thidua.plan import load_plan
     from thidua.table import read_units
 
+    from thidua.consolidate.master_io import is_master, read_master_table
+
     plan = load_plan(args.plan)
-    table = read_units(args.data, plan)
-    result = score(plan, table, year=args.year)
+    year = args.year
+    if is_master(args.data):  # the office's master: its figures, and its year of targets
+        table, master_year = read_master_table(args.data, plan)
+        year = year if year is not None else master_year
+    else:
+        table = read_units(args.data, plan)
+    result = score(plan, table, year=year)
     if args.out:
         from thidua.output.results_xlsx import write_results
         path = write_results(result, args.out)
@@ -174,8 +248,81 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_consolidate(args) -> int:
+    from thidua.consolidate.collect import consolidate, progress_bar
+    from thidua.consolidate.reader import Limits
+    from thidua.plan import load_plan
+
+    plan = load_plan(args.plan)
+    if not Path(args.folder).is_dir():
+        raise ThiduaError(f"không tìm thấy thư mục «{args.folder}»")
+    limits = Limits(max_bytes=int(args.max_mb * 1024 * 1024))
+    outcome = consolidate(plan, args.folder, args.master, report_csv=args.report, limits=limits,
+                          progress=progress_bar(), period=args.period)
+    for issue in outcome.issues[:20]:
+        where = " · ".join(x for x in (issue.tep, issue.don_vi, issue.trang, issue.o) if x)
+        print(f"  [{issue.muc_do}] {issue.ma_loi}: {where}: {issue.noi_dung}")
+    if len(outcome.issues) > 20:
+        print(f"  … và {len(outcome.issues) - 20} vấn đề khác: xem trang «Báo cáo tổng hợp» trong sổ.")
+    print(outcome.summary())
+    if outcome.changed:
+        backup = f" (bản cũ lưu tại {outcome.backup})" if outcome.backup else ""
+        print(f"Đã cập nhật sổ tổng hợp: {args.master}{backup}")
+    else:
+        print("Sổ tổng hợp không có gì thay đổi.")
+    return 0
+
+
+def cmd_import_stats(args) -> int:
+    from thidua.consolidate.importstats import import_stats
+    from thidua.plan import load_plan
+
+    outcome = import_stats(load_plan(args.plan), args.export, args.master, report_csv=args.report)
+    for issue in outcome.issues[:30]:
+        print(f"  [{issue.muc_do}] {issue.o or ''} {issue.noi_dung}".rstrip())
+    print(outcome.summary())
+    return 0
+
+
 def unit_record(unit) -> dict:
     return {"ma_don_vi": unit.code, "ten_don_vi": unit.name, "nhom": unit.group, "cap": unit.level}
+
+
+def cmd_documents(args) -> int:
+    from thidua.documents import render_documents
+    from thidua.engine import score
+    from thidua.plan import load_plan
+    from thidua.table import read_units
+
+    plan = load_plan(args.plan)
+    result = score(plan, read_units(args.data, plan), year=args.year)
+    done = render_documents(result, args.out, config=args.config, individuals=args.individuals,
+                            templates=args.templates, pdf=args.pdf)
+    for path in done.docx + done.pdf:
+        print(f"Đã ghi: {path}")
+    for note in done.notes:
+        print(f"Lưu ý: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_addin(args) -> int:
+    if args.addin_command == "build":
+        from thidua.addin.build import build_addins
+        paths = build_addins(args.out, source=args.src)
+        print(f"Đã tạo {len(paths)} tệp add-in trong {args.out}:")
+        for path in paths:
+            print(f"  {path.name}")
+        return 0
+    from thidua.addin.install import install
+    done = install(remove=args.remove)
+    if args.remove:
+        print(f"Đã gỡ {len(done.removed)} tệp add-in khỏi {done.folder}. Tệp cấu hình xlwings "
+              f"{done.config} được giữ lại (xóa tay nếu không còn add-in xlwings nào khác).")
+        return 0
+    print(f"Đã cài {len(done.files)} tệp add-in vào {done.folder}")
+    print(f"Cấu hình xlwings: {done.config} (Python: {done.interpreter})")
+    print("Mở lại Excel: thẻ «Thi đua» hiện trên thanh công cụ. Xem addin/README.md nếu không thấy.")
+    return 0
 
 
 def cmd_demo(args) -> int:

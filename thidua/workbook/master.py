@@ -194,7 +194,7 @@ def read_layout(source) -> MasterLayout:
             for r in range(1, ws.max_row + 1)}
     if meta.get("loai") != KIND_MASTER:
         raise ValueError(f"not a master workbook (loai={meta.get('loai')!r})")
-    return MasterLayout.from_json(meta["bo_cuc"])
+    return MasterLayout.from_json(layout_json(meta))
 
 
 # ------------------------------------------------------------------ units
@@ -576,8 +576,8 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
         for key in (REASONS, RANK, PRIZE, AMOUNT):
             for r in range(FIRST_ROW, last_row + 1):
                 _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
-    for r in range(FIRST_ROW, last_row + 1):
-        _put(ws, r, _col_index(col["ghi_chu"]), None, wrap=True)
+    for r, unit in enumerate(units, start=FIRST_ROW):  # the office's notes are kept as typed
+        _put(ws, r, _col_index(col["ghi_chu"]), unit.values.get("ghi_chu") or None, wrap=True)
 
     if units:
         _summary_validations(ws, plan, col, last_row, by_code)
@@ -1349,9 +1349,25 @@ def _last_target_year(plan: Plan) -> int:
 
 
 # ------------------------------------------------------------------ _thidua
+CELL_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
+
+
+def layout_json(meta: dict) -> str:
+    """The layout JSON from the metadata rows (continued over ``bo_cuc#2``… for big masters)."""
+    text, n = str(meta.get("bo_cuc") or ""), 2
+    while f"bo_cuc#{n}" in meta:
+        text += str(meta[f"bo_cuc#{n}"] or "")
+        n += 1
+    return text
+
+
 def _meta_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
+    text = layout.to_json()
+    chunks = [text[i:i + CELL_LIMIT] for i in range(0, len(text), CELL_LIMIT)] or [""]
     rows = [("loai", KIND_MASTER), ("ke_hoach", plan.id), ("phien_ban", plan.version),
-            ("bo_cuc", layout.to_json()), ("phien_ban_thidua", thidua.__version__)]
+            ("bo_cuc", chunks[0])]
+    rows += [(f"bo_cuc#{n}", chunk) for n, chunk in enumerate(chunks[1:], start=2)]
+    rows += [("phien_ban_thidua", thidua.__version__)]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)
         cell = ws.cell(row=r, column=2, value=value)

@@ -1,0 +1,549 @@
+"""Consolidate returned unit workbooks into the office's master.
+
+read every file (safely, on every core) → recognise it (hidden metadata, or the
+unit code/name typed on the sheet) → check it (plan, version, structure,
+values) → keep the newest submission per unit → rebuild the master with the
+new figures, keeping what the office typed (appraisals, notes, settings) →
+back up the old master → write the new one atomically, with the report and
+the receipt log inside. A bad file never stops the others; nothing is lost.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import openpyxl
+
+from thidua import fileio
+from thidua.consolidate.legacy import detect_legacy_encoding
+from thidua.consolidate.master_io import MasterData, read_master
+from thidua.consolidate.reader import Limits, ReadFailure, ReturnedFile, read_returned
+from thidua.consolidate.report import CODES, ERROR, Issue, WARNING, write_csv
+from thidua.plan.model import APPRAISAL_SUFFIX, Input, Plan
+from thidua.text import fold, format_number, is_blank, parse_number, parse_yesno
+from thidua.workbook.master import build_master_and_layout
+from thidua.workbook.template import KIND_TEMPLATE, build_template, structure_fingerprint
+
+EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
+SHEET_REPORT = "Báo cáo tổng hợp"
+SHEET_LOG = "Nhật ký nhận"
+LOG_COLUMNS = ["Tệp", "SHA-256", "Đơn vị", "Thời điểm nhận", "Lưu lúc", "Phiên bản mẫu", "Sử dụng"]
+IN_USE = "đang dùng"
+
+
+@dataclass
+class Submission:
+    file: ReturnedFile
+    rel: str  # path relative to the folder
+    unit: str
+    values: dict[str, object]  # input code -> value as the master stores it (number, Có/Không, label)
+    saved_at: str  # ISO time the unit saved the file (inside the file), else the file's time
+    version: object = None
+    used: bool = False
+
+
+@dataclass
+class Outcome:
+    received: int = 0
+    accepted: list[Submission] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    changed: bool = False
+    backup: Path | None = None
+
+    def summary(self) -> str:
+        errors = sum(1 for i in self.issues if i.muc_do == ERROR)
+        warnings = sum(1 for i in self.issues if i.muc_do == WARNING)
+        used = sum(1 for s in self.accepted if s.used)
+        return (f"Nhận {self.received} tệp: {used} được dùng, "
+                f"{len(self.accepted) - used} trùng đơn vị (không dùng), {len(self.rejected)} bị loại; "
+                f"{len(self.missing)} đơn vị chưa gửi; {errors} lỗi, {warnings} cảnh báo.")
+
+
+def find_returned(folder: str | Path) -> list[Path]:
+    """Spreadsheets under ``folder`` (recursively), skipping lock files and our backups."""
+    out = []
+    for path in sorted(Path(folder).rglob("*")):
+        name = path.name
+        if (not path.is_file() or path.suffix.lower() not in EXTENSIONS or name.startswith("~$")
+                or name.startswith(".~") or ".bak-" in name):
+            continue
+        out.append(path)
+    return out
+
+
+def _read_one(args: tuple[str, Limits]):
+    path, limits = args
+    try:
+        return read_returned(path, limits=limits)
+    except ReadFailure as failure:
+        return failure
+
+
+def read_all(paths: list[Path], limits: Limits, *, workers: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> list:
+    """``read_returned`` on every path (in order), on every core for many files."""
+    jobs = [(str(p), limits) for p in paths]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(jobs) >= 64 else 1
+    results = []
+    if workers <= 1:
+        for i, job in enumerate(jobs, start=1):
+            results.append(_read_one(job))
+            if progress:
+                progress(i, len(jobs))
+        return results
+    with ProcessPoolExecutor(workers) as pool:
+        for i, result in enumerate(pool.map(_read_one, jobs, chunksize=16), start=1):
+            results.append(result)
+            if progress:
+                progress(i, len(jobs))
+    return results
+
+
+def progress_bar(stream=None) -> Callable[[int, int], None]:
+    stream = stream or sys.stderr
+    state = {"last": -1}
+
+    def show(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent == state["last"] and done != total:
+            return
+        state["last"] = percent
+        bar = "#" * (percent // 4) + "." * (25 - percent // 4)
+        end = "\n" if done == total else ""
+        if stream.isatty():
+            stream.write(f"\rĐang đọc tệp: {done}/{total} [{bar}] {percent}%{end}")
+        elif percent % 10 == 0 or done == total:
+            stream.write(f"Đang đọc tệp: {done}/{total} [{bar}] {percent}%\n")
+        stream.flush()
+
+    return show
+
+
+# ------------------------------------------------------------------ values
+class _BadValue(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def master_value(inp: Input, raw) -> object:
+    """A typed cell value as the master stores it; raises ``_BadValue``."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if inp.type == "yesno":
+        try:
+            return "Có" if parse_yesno(raw) else "Không"
+        except ValueError:
+            raise _BadValue("gia_tri_khong_doc_duoc",
+                            f"«{raw}» không phải Có/Không — chọn Có hoặc Không trong danh sách") from None
+    if inp.type == "choice":
+        key = fold(raw)
+        for choice in inp.choices:
+            if key in (fold(choice.label), fold(choice.code)):
+                return choice.label
+        raise _BadValue("gia_tri_khong_doc_duoc",
+                        f"«{raw}» không có trong danh sách lựa chọn ("
+                        + "; ".join(c.label for c in inp.choices) + ")")
+    try:
+        number = parse_number(raw)
+    except ValueError:
+        raise _BadValue("gia_tri_khong_doc_duoc",
+                        f"không đọc được số từ «{raw}» — nhập một số, ví dụ 1.234 hoặc 12,5") from None
+    lo = inp.min if inp.min is not None else (0 if inp.type in ("count", "percent") else None)
+    hi = inp.max if inp.max is not None else (100 if inp.type == "percent" else None)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        rng = (f"từ {format_number(lo)} đến {format_number(hi)}" if lo is not None and hi is not None
+               else f"không nhỏ hơn {format_number(lo)}" if lo is not None
+               else f"không lớn hơn {format_number(hi)}")
+        raise _BadValue("ngoai_khoang", f"giá trị {format_number(number)} ngoài khoảng cho phép ({rng})")
+    if inp.type == "count" and not float(number).is_integer():
+        raise _BadValue("ngoai_khoang", f"giá trị {format_number(number)} phải là số nguyên")
+    return int(number) if float(number).is_integer() and abs(number) < 1e15 else number
+
+
+# ------------------------------------------------------------------ consolidation
+class _Context:
+    def __init__(self, plan: Plan, master: MasterData, folder: Path):
+        self.plan = plan
+        self.master = master
+        self.folder = folder
+        self.units = {u["ma_don_vi"]: u for u in master.units}
+        self.by_name = {}
+        for u in master.units:
+            self.by_name.setdefault(fold(str(u.get("ten_don_vi", ""))), []).append(u["ma_don_vi"])
+        wb, _ = build_template(plan)
+        self.fingerprint = structure_fingerprint(wb, plan)
+        self.formulas = {}
+        ws = wb["Nhập liệu"]
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    self.formulas[cell.coordinate] = cell.value
+        self.issues: list[Issue] = []
+
+    def label(self, code: str) -> str:
+        unit = self.units.get(code)
+        return f"{code} — {unit.get('ten_don_vi', '')}" if unit else code
+
+    def add(self, code: str, message: str, **where) -> None:
+        self.issues.append(Issue.of(code, message, **where))
+
+
+def _saved_at(returned: ReturnedFile) -> str:
+    saved = getattr(returned, "saved_at", None) or returned.meta.get("_luu_luc")
+    if saved:
+        return str(saved)
+    return dt.datetime.fromtimestamp(returned.mtime).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _recognise(ctx: _Context, rf: ReturnedFile, rel: str) -> str | None:
+    """The unit a returned file belongs to, or None (with an issue) to reject it."""
+    meta = rf.meta or {}
+    plan = ctx.plan
+    if meta.get("loai") == KIND_TEMPLATE:
+        if meta.get("ke_hoach") != plan.id:
+            ctx.add("sai_ke_hoach", f"tệp là mẫu của kế hoạch «{meta.get('ke_hoach')}», không phải "
+                    f"«{plan.id}» — gửi lại đơn vị đúng mẫu của kế hoạch này", file=rel)
+            return None
+        unit = str(meta.get("ma_don_vi") or "").strip()
+        if unit not in ctx.units:
+            ctx.add("don_vi_khong_co", f"mã đơn vị «{unit}» trong tệp không có trong danh sách đơn vị "
+                    "của sổ tổng hợp — thêm đơn vị vào danh sách hoặc kiểm tra tệp", file=rel, unit=unit)
+            return None
+        return unit
+    typed = rf.typed_unit or {}
+    code, name = str(typed.get("ma_don_vi") or "").strip(), str(typed.get("ten_don_vi") or "").strip()
+    unit = None
+    if code in ctx.units:
+        unit = code
+    elif name and len(ctx.by_name.get(fold(name), [])) == 1:
+        unit = ctx.by_name[fold(name)][0]
+    legacy = detect_legacy_encoding(name) if name else None
+    if legacy:
+        ctx.add("ma_hoa_cu", f"tên đơn vị «{name}» được gõ bằng bảng mã {legacy}, không phải Unicode — "
+                "đề nghị đơn vị gõ lại bằng Unicode (bộ gõ Unikey, bảng mã Unicode)",
+                file=rel, unit=unit or "", sheet=rf.input_sheet or "")
+    if unit is None or not rf.cells:
+        ctx.add("khong_phai_mau", "bảng tính không có dữ liệu nhận diện của mẫu thi đua và không nhận ra "
+                "mã/tên đơn vị — đề nghị đơn vị dùng đúng tệp mẫu đã gửi", file=rel)
+        return None
+    ctx.add("khop_theo_ten", f"tệp không còn dữ liệu ẩn của mẫu; nhận là của đơn vị {ctx.label(unit)} "
+            "theo mã/tên ghi trên trang — kiểm tra lại", file=rel, unit=ctx.label(unit),
+            sheet=rf.input_sheet or "")
+    return unit
+
+
+def _check_structure(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> None:
+    meta = rf.meta or {}
+    version = meta.get("phien_ban")
+    try:
+        older = version is not None and int(version) < ctx.plan.version
+    except (TypeError, ValueError):
+        older = False
+    if older:
+        ctx.add("mau_cu", f"mẫu phiên bản {version}, kế hoạch hiện là phiên bản {ctx.plan.version} — "
+                "số liệu vẫn được nhận theo mã chỉ tiêu; nên gửi đơn vị mẫu mới", file=rel,
+                unit=ctx.label(unit))
+    elif meta.get("dau_van_tay") and meta.get("dau_van_tay") != ctx.fingerprint:
+        ctx.add("cau_truc_thay_doi", "dấu vân tay cấu trúc của mẫu không khớp (trang, công thức hoặc tên ô "
+                "đã bị sửa) — số liệu vẫn được đọc theo tên ô; kiểm tra lại tệp", file=rel,
+                unit=ctx.label(unit), sheet=rf.input_sheet or "")
+    if rf.formulas is not None and rf.kind in ("xlsx", "xlsm") and rf.meta:
+        lost = [cell for cell in ctx.formulas if cell not in rf.formulas]
+        if lost:
+            shown = ", ".join(lost[:8]) + ("…" if len(lost) > 8 else "")
+            ctx.add("cau_truc_thay_doi", f"{len(lost)} ô công thức bị ghi đè bằng giá trị ({shown}) — "
+                    "công cụ tự tính lại điểm nên số liệu vẫn dùng được; nhắc đơn vị không sửa ô công thức",
+                    file=rel, unit=ctx.label(unit), sheet=rf.input_sheet or "", cell=lost[0])
+
+
+def _values(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> dict[str, object]:
+    plan = ctx.plan
+    values: dict[str, object] = {}
+    manual = plan.manual_total and not is_blank(rf.cells.get(plan.manual_total))
+    for inp in plan.inputs:
+        raw = rf.cells.get(inp.code)
+        sheet, cell = rf.names.get(inp.code, (rf.input_sheet or "", ""))
+        where = dict(file=rel, unit=ctx.label(unit), sheet=sheet, cell=cell)
+        if is_blank(raw):
+            if inp.default is not None:
+                continue
+            if inp.required and not manual:
+                ctx.add("thieu_gia_tri", f"chưa nhập «{inp.label}» — đề nghị đơn vị bổ sung", **where)
+            continue
+        if inp.code in getattr(rf, "percent", ()) and isinstance(raw, (int, float)) \
+                and not isinstance(raw, bool):
+            raw = raw * 100  # a cell formatted as % holds 0.85 for 85 %
+        try:
+            values[inp.code] = master_value(inp, raw)
+        except _BadValue as bad:
+            ctx.add(bad.code, f"«{inp.label}»: {bad.message}", **where)
+    return values
+
+
+def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
+                report_csv: str | Path | None = None, limits: Limits | None = None,
+                workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                now: dt.datetime | None = None, period: str | None = None) -> Outcome:
+    folder, master_path = Path(folder), Path(master_path)
+    master = read_master(master_path, plan)
+    ctx = _Context(plan, master, folder)
+    paths = find_returned(folder)
+    results = read_all(paths, limits or Limits(), workers=workers, progress=progress)
+    out = Outcome(received=len(paths))
+    for path, result in zip(paths, results):
+        rel = str(path.relative_to(folder))
+        if isinstance(result, ReadFailure):
+            ctx.add("tep_khong_doc_duoc", f"{result.message}", file=rel)
+            out.rejected.append(rel)
+            continue
+        unit = _recognise(ctx, result, rel)
+        if unit is None:
+            out.rejected.append(rel)
+            continue
+        _check_structure(ctx, result, rel, unit)
+        values = _values(ctx, result, rel, unit)
+        out.accepted.append(Submission(result, rel, unit, values, _saved_at(result),
+                                       (result.meta or {}).get("phien_ban")))
+    _pick_newest(ctx, out)
+    out.missing = [code for code in ctx.units if not any(s.used and s.unit == code for s in out.accepted)]
+    for code in out.missing:
+        ctx.add("chua_gui", f"đơn vị {ctx.label(code)} chưa gửi tệp (hoặc tệp gửi bị loại) — "
+                "nhắc đơn vị gửi lại", unit=ctx.label(code))
+    out.issues = sorted(ctx.issues, key=lambda i: (i.muc_do != ERROR, i.tep == "", i.tep, i.don_vi,
+                                                  i.ma_loi, i.o))
+    units = _merged_units(plan, master, out)
+    out.changed, out.backup = rewrite_master(plan, master, units, out.issues,
+                                             log_rows=_log_rows(master_path, out), period=period, now=now)
+    if report_csv:
+        write_csv(out.issues, report_csv)
+    return out
+
+
+def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: list[Issue], *,
+                   log_rows: list[list] | None = None, period: str | None = None,
+                   now: dt.datetime | None = None) -> tuple[bool, Path | None]:
+    """Rebuild the master with ``units`` (figures, appraisals, notes), the report and the log.
+
+    What the office typed on rebuilt sheets is carried over; nothing is written
+    when the content is unchanged; otherwise the old file is backed up first and
+    the new one replaces it atomically. Returns (changed, backup path).
+    """
+    path = master.path
+    try:
+        old = openpyxl.load_workbook(path)  # once, for carrying typed cells over and comparing
+    except Exception:  # noqa: BLE001 - an unreadable old master is simply replaced (after a backup)
+        old = None
+    wb, layout = build_master_and_layout(plan, units, year=master.year, config=master.config)
+    _carry_over(old, wb, [s for s in (layout.trend_sheet, layout.tasks_sheet) if s])
+    if period:
+        _record_period(plan, wb, layout, units, period, master.year)
+    _report_sheet(wb, issues)
+    _log_sheet(wb, log_rows if log_rows is not None else _old_log_rows(path))
+    if old is not None and _content(old) == _content(wb):
+        return False, None
+    backup = fileio.backup(path, now)
+    _save(wb, path)
+    return True, backup
+
+
+def _pick_newest(ctx: _Context, out: Outcome) -> None:
+    by_unit: dict[str, list[Submission]] = {}
+    for s in out.accepted:
+        by_unit.setdefault(s.unit, []).append(s)
+    for unit, subs in by_unit.items():
+        subs.sort(key=lambda s: (s.saved_at, s.file.mtime, s.rel), reverse=True)
+        subs[0].used = True
+        for other in subs[1:]:
+            ctx.add("trung_don_vi", f"đơn vị {ctx.label(unit)} gửi {len(subs)} tệp: dùng «{subs[0].rel}» "
+                    f"(lưu lúc {subs[0].saved_at}), không dùng tệp này (lưu lúc {other.saved_at}) — "
+                    "xóa tệp cũ nếu đúng", file=other.rel, unit=ctx.label(unit))
+
+
+def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:
+    """The master's units with the newest submitted figures; appraisals and notes kept."""
+    used = {s.unit: s for s in out.accepted if s.used}
+    codes = [inp.code for inp in plan.inputs]
+    units = []
+    for record in master.units:
+        merged = dict(record)
+        sub = used.get(record["ma_don_vi"])
+        if sub is not None:
+            for code in codes:
+                if code in sub.values:
+                    merged[code] = sub.values[code]
+                else:
+                    merged.pop(code, None)
+        if master.year is not None and plan.is_checklist:
+            merged["nam"] = master.year
+        units.append(merged)
+    return units
+
+
+def _report_sheet(wb, issues: list[Issue]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from thidua.consolidate.report import COLUMNS
+    ws = wb.create_sheet(SHEET_REPORT, 1)
+    ws["A1"] = "BÁO CÁO TỔNG HỢP TỆP ĐƠN VỊ GỬI VỀ"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = (f"{sum(i.muc_do == ERROR for i in issues)} lỗi, "
+                f"{sum(i.muc_do == WARNING for i in issues)} cảnh báo. Mã lỗi: "
+                + "; ".join(f"{code} = {text}" for code, (_, text) in CODES.items()))
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A2:G2")
+    ws.row_dimensions[2].height = 60
+    header = 4
+    for j, (_, label) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(header, j, label)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", start_color="D9E1F2")
+    red, yellow = PatternFill("solid", start_color="FFC7CE"), PatternFill("solid", start_color="FFF2CC")
+    for i, issue in enumerate(issues, start=header + 1):
+        for j, (key, _) in enumerate(COLUMNS, start=1):
+            cell = ws.cell(i, j, getattr(issue, key))
+            cell.alignment = Alignment(wrap_text=(key in ("noi_dung", "tep", "don_vi")), vertical="top")
+        ws.cell(i, 6).fill = red if issue.muc_do == ERROR else yellow
+    for letter, width in zip("ABCDEFG", (34, 30, 14, 8, 22, 10, 80)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = f"A{header + 1}"
+    ws.auto_filter.ref = f"A{header}:G{max(header, header + len(issues))}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _old_log_rows(master_path: Path) -> list[list]:
+    rows = []
+    try:
+        wb = openpyxl.load_workbook(master_path, read_only=True)
+        if SHEET_LOG in wb.sheetnames:
+            for row in wb[SHEET_LOG].iter_rows(min_row=4, values_only=True):
+                if row and row[0] and row[1]:
+                    rows.append(list(row[:len(LOG_COLUMNS)]))
+        wb.close()
+    except Exception:  # noqa: BLE001 - a log we cannot read is started afresh
+        pass
+    return rows
+
+
+def _log_rows(master_path: Path, out: Outcome) -> list[list]:
+    """Receipt log: earlier rows of the master kept, this run's files updated."""
+    rows: dict[tuple[str, str], list] = {(r[0], r[1]): r for r in _old_log_rows(master_path)}
+    for key in list(rows):  # an older file of a unit now submitted again is no longer in use
+        rows[key] += [""] * (len(LOG_COLUMNS) - len(rows[key]))
+        if rows[key][6] == IN_USE:
+            rows[key][6] = "không dùng (có tệp khác)"
+    for s in out.accepted:
+        received = dt.datetime.fromtimestamp(s.file.mtime).strftime("%d/%m/%Y %H:%M:%S")
+        status = IN_USE if s.used else "không dùng — trùng đơn vị, có tệp mới hơn"
+        rows[(s.rel, s.file.sha256)] = [s.rel, s.file.sha256, s.unit, received, s.saved_at,
+                                        str(s.version or ""), status]
+    return sorted(rows.values(), key=lambda r: (str(r[2]), str(r[0]), str(r[1])))
+
+
+def _log_sheet(wb, rows: list[list]) -> None:
+    from openpyxl.styles import Font, PatternFill
+    ws = wb.create_sheet(SHEET_LOG, 2)
+    ws["A1"] = "NHẬT KÝ NHẬN TỆP"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = "Mỗi tệp được nhận: tên, mã băm SHA-256, đơn vị, thời điểm nhận, thời điểm đơn vị lưu, phiên bản mẫu, tệp nào đang dùng."
+    for j, label in enumerate(LOG_COLUMNS, start=1):
+        cell = ws.cell(3, j, label)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", start_color="D9E1F2")
+    for i, row in enumerate(rows, start=4):
+        for j, value in enumerate(row, start=1):
+            ws.cell(i, j, value)
+    for letter, width in zip("ABCDEFG", (36, 66, 14, 20, 20, 10, 34)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A4"
+
+
+def _carry_over(old, wb, sheets: list[str]) -> None:
+    """Keep what the office typed on sheets the tool rebuilds (trend figures, task status)."""
+    if old is None:
+        return
+    for name in sheets:
+        if name not in old.sheetnames or name not in wb.sheetnames:
+            continue
+        src, dst = old[name], wb[name]
+        for row in src.iter_rows():
+            for cell in row:
+                value = cell.value
+                if value is None or (isinstance(value, str) and value.startswith("=")):
+                    continue
+                target = dst[cell.coordinate]
+                if target.value is None:
+                    target.value = value
+
+
+def match_period(text: str, periods: list[str]) -> str | None:
+    """«09/2023», «9», «tháng 9», «Quý III» → the master's period label."""
+    import re
+    key = fold(text).replace("thang", "").replace("quy", "").strip()
+    for period in periods:
+        label = fold(period).replace("thang", "").replace("quy", "").strip()
+        head = label.split("/")[0].strip()
+        if key in (label, head) or (key.isdigit() and head.isdigit() and int(key) == int(head)) \
+                or re.fullmatch(rf"0?{re.escape(key)}/\d{{4}}", label):
+            return period
+    return None
+
+
+def _record_period(plan: Plan, wb, layout, units: list[dict], period: str, year) -> None:
+    """Write each unit's criteria met this period into the trend sheet."""
+    from thidua.engine import score
+    from thidua.errors import InputError, Problem
+    from thidua.table import parse_rows
+
+    if not layout.trend_sheet:
+        raise InputError(Problem(f"kế hoạch «{plan.id}» không theo dõi theo kỳ (không có trang Xu hướng)",
+                                 hint="bỏ tùy chọn --period"))
+    label = match_period(period, layout.periods)
+    if label is None:
+        raise InputError(Problem(f"kỳ «{period}» không có trong sổ (các kỳ: {', '.join(layout.periods)})",
+                                 hint="ví dụ --period 09/2023"))
+    codes = [inp.code for inp in plan.inputs]
+    headers = ["ma_don_vi", "ten_don_vi", "nhom", "cap"] + codes
+    rows = [[u.get(h, "") for h in headers] for u in units]
+    result = score(plan, parse_rows(headers, rows, plan, source="sổ tổng hợp"), year=year)
+    met = dict(zip(result.frame["ma_don_vi"], result.frame["so_tieu_chi_dat"]))
+    ws = wb[layout.trend_sheet]
+    column = layout.period_columns[label]
+    for i, code in enumerate(layout.units):
+        ws[f"{column}{layout.first_row + i}"] = int(met[code])
+
+
+def _content(wb) -> list:
+    """Everything a person sees or types, sheet by sheet (no file timestamps)."""
+    out = []
+    for ws in wb.worksheets:
+        cells = []
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None and cell.value != "":  # "" is not saved
+                    cells.append((cell.coordinate, cell.value))
+        out.append((ws.title, cells))
+    return out
+
+
+def _save(wb, path: Path) -> None:
+    from thidua.output.results_xlsx import exact_floats
+
+    def save(tmp: Path) -> None:
+        with exact_floats():
+            wb.save(tmp)
+
+    fileio.atomic_write(path, save)

@@ -1,0 +1,103 @@
+"""Read what an office's master workbook holds: units, figures, appraisals, notes, settings."""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+
+from thidua.errors import InputError, Problem
+from thidua.plan.model import APPRAISAL_SUFFIX, Plan
+from thidua.table import UnitTable, read_units
+from thidua.workbook.master import (CONFIG_NAMES, KIND_MASTER, SHEET_META, YEAR_NAME,
+                                    MasterLayout, layout_json)
+
+
+@dataclass
+class MasterData:
+    path: Path
+    layout: MasterLayout
+    units: list[dict]  # ma_don_vi, ten_don_vi, nhom, cap, inputs and appraisals as typed, ghi_chu
+    config: dict[str, object] = field(default_factory=dict)
+    year: int | None = None
+
+    def unit(self, code: str) -> dict:
+        for u in self.units:
+            if u["ma_don_vi"] == code:
+                return u
+        raise KeyError(code)
+
+
+def is_master(path: str | Path) -> bool:
+    """True when ``path`` is a master workbook made by thidua (cheap check)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return b"so_tong_hop" in b"".join(
+                zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")
+                or n == "xl/sharedStrings.xml")
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _meta(wb) -> dict:
+    ws = wb[SHEET_META]
+    return {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row and row[0]}
+
+
+def read_master(path: str | Path, plan: Plan) -> MasterData:
+    """Units and everything typed in the master (figures, appraisals, notes, settings)."""
+    path = Path(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is reported the same way
+        raise InputError(Problem(f"không mở được sổ tổng hợp ({type(exc).__name__}: {exc})",
+                                 file=path.name, hint="kiểm tra đường dẫn; đóng tệp nếu đang mở")) from None
+    try:
+        if SHEET_META not in wb.sheetnames or _meta(wb).get("loai") != KIND_MASTER:
+            raise InputError(Problem("tệp này không phải sổ tổng hợp do thidua tạo", file=path.name,
+                                     hint="tạo sổ bằng «thidua generate … --master»"))
+        meta = _meta(wb)
+        if meta.get("ke_hoach") != plan.id:
+            raise InputError(Problem(
+                f"sổ tổng hợp thuộc kế hoạch «{meta.get('ke_hoach')}», không phải «{plan.id}»",
+                file=path.name, hint="chọn đúng kế hoạch hoặc đúng sổ tổng hợp"))
+        layout = MasterLayout.from_json(layout_json(meta))
+        ws = wb[layout.sheet]
+        col = {k: openpyxl.utils.column_index_from_string(v) - 1 for k, v in layout.columns.items()}
+        keep = ["ma_don_vi", "ten_don_vi", "nhom", "cap", "ghi_chu"]
+        keep += [i.code for i in plan.inputs] + [i.code + APPRAISAL_SUFFIX for i in plan.inputs]
+        units = []
+        for row in ws.iter_rows(min_row=layout.first_row, max_row=layout.last_row, values_only=True):
+            record = {k: row[col[k]] for k in keep if k in col and col[k] < len(row)}
+            if record.get("ma_don_vi") in (None, ""):
+                continue
+            record["ma_don_vi"] = str(record["ma_don_vi"]).strip()
+            units.append({k: v for k, v in record.items() if v is not None and v != ""})
+        config = {}
+        for key, (name, _label, _default) in CONFIG_NAMES.items():
+            config[key] = _named_value(wb, name)
+        year = _named_value(wb, YEAR_NAME)
+        return MasterData(path, layout, units, config, int(year) if isinstance(year, (int, float)) else None)
+    finally:
+        wb.close()
+
+
+def _named_value(wb, name: str):
+    defined = wb.defined_names.get(name)
+    if defined is None:
+        return None
+    for sheet, ref in defined.destinations:
+        cell = wb[sheet][ref.replace("$", "")]
+        return cell.value
+    return None
+
+
+def read_master_table(path: str | Path, plan: Plan) -> tuple[UnitTable, int | None]:
+    """The master's figures as a scoring table, with the year set on «Cấu hình»."""
+    table = read_units(path, plan)
+    year = read_master(path, plan).year if plan.is_checklist else None
+    return table, year
