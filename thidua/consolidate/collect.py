@@ -56,6 +56,7 @@ class Outcome:
     issues: list[Issue] = field(default_factory=list)
     changed: bool = False
     backup: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # reading / checking / writing
 
     def summary(self) -> str:
         errors = sum(1 for i in self.issues if i.muc_do == ERROR)
@@ -297,9 +298,13 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     folder, master_path = Path(folder), Path(master_path)
     master = read_master(master_path, plan)
     ctx = _Context(plan, master, folder)
+    import time
+    clock = time.perf_counter()
     paths = find_returned(folder)
     results = read_all(paths, limits or Limits(), workers=workers, progress=progress)
     out = Outcome(received=len(paths))
+    out.seconds["doc"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     for path, result in zip(paths, results):
         rel = str(path.relative_to(folder))
         if isinstance(result, ReadFailure):
@@ -322,8 +327,11 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     out.issues = sorted(ctx.issues, key=lambda i: (i.muc_do != ERROR, i.tep == "", i.tep, i.don_vi,
                                                   i.ma_loi, i.o))
     units = _merged_units(plan, master, out)
+    out.seconds["kiem_tra"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     out.changed, out.backup = rewrite_master(plan, master, units, out.issues,
                                              log_rows=_log_rows(master_path, out), period=period, now=now)
+    out.seconds["ghi_so"] = time.perf_counter() - clock
     if report_csv:
         write_csv(out.issues, report_csv)
     return out
