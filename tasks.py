@@ -28,7 +28,8 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 # Debian packages for the spreadsheet proof: LibreOffice Calc recalculates the
 # generated workbooks' formulas, pdftoppm renders them, DejaVu has Vietnamese glyphs.
-SYSTEM_PACKAGES = ("libreoffice-calc-nogui", "poppler-utils", "fonts-dejavu-core",
+SYSTEM_PACKAGES = ("libreoffice-calc-nogui", "libreoffice-writer-nogui", "poppler-utils",
+                   "fonts-dejavu-core",
                    "fonts-liberation2", "fonts-crosextra-carlito")
 
 
@@ -38,8 +39,15 @@ def _have_soffice() -> bool:
                 or glob.glob("/opt/libreoffice*/program/soffice"))
 
 
+def _have_writer() -> bool:
+    """LibreOffice Writer (for documents to PDF) next to the soffice binary."""
+    return any(os.path.exists(os.path.join(d, "program", "libswlo.so"))
+               for d in ["/usr/lib/libreoffice", *glob.glob("/opt/libreoffice*")])
+
+
 def _missing_tools() -> list[str]:
     missing = [] if _have_soffice() else ["soffice"]
+    missing += [] if _have_writer() else ["LibreOffice Writer"]
     return missing + ([] if shutil.which("pdftoppm") else ["pdftoppm"])
 
 
