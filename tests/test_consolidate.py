@@ -94,6 +94,7 @@ def test_returned_templates_fill_the_master_and_score_like_the_data(tmp_path):
     send(templates, inbox, plan, figures, list(templates))
     outcome = consolidate(plan, inbox, master)
     assert outcome.received == len(units) and not outcome.rejected and not outcome.missing
+    assert outcome.issues == []  # clean files: not a single warning
     assert outcome.changed and outcome.backup is not None and outcome.backup.exists()
     from_master = score(plan, read_units(master, plan)).to_json()
     from_data = score(plan, read_units(SAMPLES / "nui-thanh-dvc-2023.csv", plan)).to_json()

@@ -3,7 +3,9 @@
 Writes, under ``sample_workbooks/<plan>/``: the unit list form
 (``danh-sach-don-vi.xlsx``), one template per sample unit (``mau-don-vi/``),
 the office's master filled with the sample figures (``so-tong-hop.xlsx``),
-and the results (``ket-qua.xlsx``, ``ket-qua.json``). With a fixed time the
+the results (``ket-qua.xlsx``, ``ket-qua.json``) and the award documents
+(``van-ban/``: Tờ trình, Quyết định, Báo cáo kết quả, danh sách cá nhân; .docx
+only, as PDFs are not reproducible). With a fixed time the
 files are byte-for-byte reproducible, so a test can tell when they are stale.
 """
 from __future__ import annotations
@@ -14,6 +16,12 @@ import os
 import shutil
 from pathlib import Path
 
+from thidua.addin.build import build_addins
+from thidua.documents import render_documents
+from thidua.consolidate.collect import consolidate
+from thidua.consolidate.importstats import import_stats
+from thidua.consolidate.master_io import read_master_table
+from thidua.demo_returns import simulate_returns
 from thidua.engine import score
 from thidua.fileio import atomic_write
 from thidua.output.results_xlsx import write_results
@@ -25,11 +33,17 @@ from thidua.workbook.master import write_master
 from thidua.text import format_money
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
+STATS_EXPORTS = {"nui-thanh-dvc-2023": "nui-thanh-thong-ke.xlsx"}  # portal statistics exports
 SAMPLE_TIME = dt.datetime(2026, 11, 22, 8, 0, 0)
 
 
 def sample_path(plan_id: str) -> Path:
     return SAMPLES / f"{plan_id}.csv"
+
+
+def individuals_path(plan_id: str) -> Path:
+    """Sample list of individuals proposed for awards (plans with ``individuals:``)."""
+    return SAMPLES / f"{plan_id}-ca-nhan.csv"
 
 
 def sample_time() -> dt.datetime:
@@ -45,7 +59,7 @@ def sample_time() -> dt.datetime:
 
 def master_units(plan, frame) -> list[dict]:
     """The sample table's rows as the master expects them (figures included)."""
-    codes = [c for c in frame.columns if c not in ("nam",)]
+    codes = list(frame.columns)
     records = []
     for row in frame[codes].to_dict("records"):
         records.append({k: v for k, v in row.items()
@@ -61,7 +75,6 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
     for plan_id in builtin_ids():
         plan = load_plan(plan_id)
         table = read_units(sample_path(plan_id), plan)
-        result = score(plan, table)
         folder = out_dir / plan_id
         folder.mkdir(exist_ok=True)
         write_units_template(plan, folder / "danh-sach-don-vi.xlsx", backup=False, now=when)
@@ -70,14 +83,35 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
             shutil.rmtree(templates)  # regenerated whole: the sample units may have changed
         units = read_unit_list(sample_path(plan_id), plan)
         generate_templates(plan, units, templates, now=when, workers=1, backup=False)
-        write_master(plan, master_units(plan, table.frame), folder / "so-tong-hop.xlsx",
-                     backup=False, now=when)
+        # The office's master starts with the unit list only; the figures come back from the
+        # units (their filled templates, typical mistakes included) — or, for Núi Thành, from
+        # the online-service system's statistics export.
+        records = master_units(plan, table.frame)
+        master = folder / "so-tong-hop.xlsx"
+        write_master(plan, [{k: r[k] for k in ("ma_don_vi", "ten_don_vi", "nhom", "cap", "nam")
+                             if k in r} for r in records], master, backup=False, now=when)
+        if plan.stats_import:
+            report = import_stats(plan, SAMPLES / STATS_EXPORTS[plan_id], master, backup=False,
+                                  now=when, report_csv=folder / "bao-cao-tong-hop.csv")
+        else:
+            simulate_returns(plan, templates, records, folder / "nhan-ve", when)
+            report = consolidate(plan, folder / "nhan-ve", master, backup=False, now=when,
+                                 report_csv=folder / "bao-cao-tong-hop.csv")
+        say(f"• {plan_id}: {report.summary()}")
+        table, year = read_master_table(master, plan)
+        result = score(plan, table, year=year)
         write_results(result, folder / "ket-qua.xlsx", backup=False, now=when)
         text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         atomic_write(folder / "ket-qua.json", lambda p: p.write_text(text, encoding="utf-8"))
+        documents = folder / "van-ban"
+        if documents.exists():
+            shutil.rmtree(documents)  # regenerated whole (.docx only: PDFs are not reproducible)
+        people = individuals_path(plan_id)
+        written = render_documents(result, documents, individuals=people if people.is_file() else None,
+                                   pdf=False, when=when, backup=False)
         eligible = int(result.frame["du_dieu_kien"].sum())
         prizes = int(result.frame["giai"].notna().sum())
-        line = f"• {plan_id}: {len(table)} đơn vị, {eligible} đủ điều kiện"
+        line = f"  {len(table)} đơn vị, {eligible} đủ điều kiện"
         if plan.prize_sets:
             line += f", {prizes} đơn vị được khen thưởng"
         if result.vacant:
@@ -87,8 +121,11 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
         money = result.money_total()
         if money:
             line += f", tổng thưởng {format_money(money)}"
-        say(line + f"; {len(units)} mẫu đơn vị, sổ tổng hợp")
+        say(line + f"; {len(units)} mẫu đơn vị, sổ tổng hợp, {len(written.docx)} văn bản")
+    build_addins(out_dir / "add-in", when=when)  # the Excel add-in (one .xlam per ribbon button)
     say("Xong. Trong mỗi thư mục: danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
-        "(mẫu gửi từng đơn vị), so-tong-hop.xlsx (sổ tổng hợp), ket-qua.xlsx (điểm, cách tính, "
-        "khen thưởng).")
+        "(mẫu gửi từng đơn vị), nhan-ve/ (tệp đơn vị gửi về, có lỗi thường gặp), so-tong-hop.xlsx "
+        "(sổ tổng hợp sau khi tổng hợp, có trang «Báo cáo tổng hợp»), bao-cao-tong-hop.csv, "
+        "ket-qua.xlsx (điểm, cách tính, khen thưởng), van-ban/ (Tờ trình, Quyết định, Báo cáo "
+        "kết quả dạng .docx); add-in/ (add-in Excel).")
     return 0

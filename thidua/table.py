@@ -285,6 +285,7 @@ def parse_rows(
     first_row: int = 2,
     percent_cells: set[tuple[int, int]] | None = None,
     row_numbers: list[int] | None = None,
+    allow_missing: bool = False,
 ) -> UnitTable:
     """Check and convert raw rows (as read from a file) into a :class:`UnitTable`.
 
@@ -561,7 +562,7 @@ def parse_rows(
                 value = 0.0
             elif inp.default is not None:
                 value = float(inp.default)
-            elif (inp.required and col is not None and not exempt
+            elif (inp.required and col is not None and not exempt and not allow_missing
                   and (acol is None or is_blank(araw))):
                 problems.append(at(col, rownum, f"thiếu giá trị bắt buộc «{inp.label}»",
                                    f"nhập {INPUT_TYPES.get(inp.type, 'giá trị')}"
@@ -602,7 +603,7 @@ def _cannot_open(source: str, name: str, reason: str, hint: str = "") -> InputEr
     return InputError([Problem(f"không mở được tệp «{name}»: {reason}", file=source, hint=hint)])
 
 
-def read_units(path, plan: Plan) -> UnitTable:
+def read_units(path, plan: Plan, *, allow_missing: bool = False) -> UnitTable:
     """Read the unit table ``path`` (.csv, .xlsx or .xlsm) for ``plan``.
 
     From a workbook the sheet named "Dữ liệu" is read if there is one, else the
@@ -649,7 +650,7 @@ def read_units(path, plan: Plan) -> UnitTable:
     return parse_rows(
         list(records[head]), [list(r) for r in body], plan,
         source=source, sheet=sheet, first_row=numbers[head] + 1,
-        percent_cells=body_percent, row_numbers=body_numbers,
+        percent_cells=body_percent, row_numbers=body_numbers, allow_missing=allow_missing,
     )
 
 

@@ -27,7 +27,7 @@ from thidua.consolidate.report import CODES, ERROR, Issue, WARNING, write_csv
 from thidua.plan.model import APPRAISAL_SUFFIX, Input, Plan
 from thidua.text import fold, format_number, is_blank, parse_number, parse_yesno
 from thidua.workbook.master import build_master_and_layout
-from thidua.workbook.template import KIND_TEMPLATE, build_template, structure_fingerprint
+from thidua.workbook.template import KIND_TEMPLATE, build_template
 
 EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
 SHEET_REPORT = "Báo cáo tổng hợp"
@@ -182,7 +182,8 @@ class _Context:
         for u in master.units:
             self.by_name.setdefault(fold(str(u.get("ten_don_vi", ""))), []).append(u["ma_don_vi"])
         wb, _ = build_template(plan)
-        self.fingerprint = structure_fingerprint(wb, plan)
+        meta = {r[0]: r[1] for r in wb["_thidua"].iter_rows(values_only=True) if r and r[0]}
+        self.fingerprint = meta["dau_van_tay"]  # as stamped into every unit's copy
         self.formulas = {}
         ws = wb["Nhập liệu"]
         for row in ws.iter_rows():
@@ -294,7 +295,13 @@ def _values(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> dict[str, o
 def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
                 report_csv: str | Path | None = None, limits: Limits | None = None,
                 workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                now: dt.datetime | None = None, period: str | None = None) -> Outcome:
+                now: dt.datetime | None = None, period: str | None = None,
+                backup: bool = True) -> Outcome:
+    """Read every returned file under ``folder`` into the master at ``master_path``.
+
+    ``backup=False`` skips the dated copy of the old master (for files the tool
+    regenerates itself); ``now`` fixed makes the written master reproducible.
+    """
     folder, master_path = Path(folder), Path(master_path)
     master = read_master(master_path, plan)
     ctx = _Context(plan, master, folder)
@@ -330,7 +337,8 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     out.seconds["kiem_tra"] = time.perf_counter() - clock
     clock = time.perf_counter()
     out.changed, out.backup = rewrite_master(plan, master, units, out.issues,
-                                             log_rows=_log_rows(master_path, out), period=period, now=now)
+                                             log_rows=_log_rows(master_path, out), period=period,
+                                             now=now, backup=backup)
     out.seconds["ghi_so"] = time.perf_counter() - clock
     if report_csv:
         write_csv(out.issues, report_csv)
@@ -339,7 +347,7 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
 
 def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: list[Issue], *,
                    log_rows: list[list] | None = None, period: str | None = None,
-                   now: dt.datetime | None = None) -> tuple[bool, Path | None]:
+                   now: dt.datetime | None = None, backup: bool = True) -> tuple[bool, Path | None]:
     """Rebuild the master with ``units`` (figures, appraisals, notes), the report and the log.
 
     What the office typed on rebuilt sheets is carried over; nothing is written
@@ -359,9 +367,11 @@ def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: li
     _log_sheet(wb, log_rows if log_rows is not None else _old_log_rows(path))
     if old is not None and _content(old) == _content(wb):
         return False, None
-    backup = fileio.backup(path, now)
+    copy = fileio.backup(path, now) if backup else None
     _save(wb, path)
-    return True, backup
+    if now is not None:
+        fileio.make_reproducible(path, now)
+    return True, copy
 
 
 def _pick_newest(ctx: _Context, out: Outcome) -> None:

@@ -35,7 +35,8 @@ class StatsOutcome:
 
 
 def import_stats(plan: Plan, export: str | Path, master_path: str | Path, *,
-                 report_csv: str | Path | None = None) -> StatsOutcome:
+                 report_csv: str | Path | None = None, backup: bool = True,
+                 now=None) -> StatsOutcome:
     master = read_master(master_path, plan)
     units = [Unit(u["ma_don_vi"], str(u.get("ten_don_vi", "")), str(u.get("nhom", "")),
                   str(u.get("cap", ""))) for u in master.units]
@@ -54,7 +55,7 @@ def import_stats(plan: Plan, export: str | Path, master_path: str | Path, *,
         merged.update(imported.values.get(record["ma_don_vi"], {}))
         records.append(merged)
     out = StatsOutcome(matched=len(imported.values), units=len(units), issues=issues)
-    out.changed, out.backup = rewrite_master(plan, master, records, issues)
+    out.changed, out.backup = rewrite_master(plan, master, records, issues, backup=backup, now=now)
     if report_csv:
         write_csv(issues, report_csv)
     return out

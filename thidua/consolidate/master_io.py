@@ -97,7 +97,12 @@ def _named_value(wb, name: str):
 
 
 def read_master_table(path: str | Path, plan: Plan) -> tuple[UnitTable, int | None]:
-    """The master's figures as a scoring table, with the year set on «Cấu hình»."""
-    table = read_units(path, plan)
+    """The master's figures as a scoring table, with the year set on «Cấu hình».
+
+    A unit whose figures have not come in yet (or were unreadable) is not an
+    error here: its blank figures are «no data» and the engine lists it as not
+    eligible («Chưa đủ số liệu»), so one late unit never blocks the others.
+    """
+    table = read_units(path, plan, allow_missing=True)
     year = read_master(path, plan).year if plan.is_checklist else None
     return table, year
