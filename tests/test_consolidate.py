@@ -230,3 +230,23 @@ def test_period_records_criteria_met_in_the_trend_sheet(tmp_path):
     consolidate(plan, inbox, master)  # a later run without --period keeps the recorded figures
     ws = openpyxl.load_workbook(master)[layout["trend_sheet"]]
     assert ws[f"{column}{layout['first_row']}"].value is not None
+
+
+@pytest.mark.parametrize("encoding", ["TCVN3", "VNI"])
+def test_a_file_without_metadata_typed_in_a_legacy_encoding_is_recognised_and_reported(tmp_path, encoding):
+    from thidua.consolidate.legacy import encode_tcvn3, encode_vni
+    plan, units, master, templates, inbox, figures = setup_campaign(tmp_path, "nui-thanh-dvc-2023")
+    code = "XA02"  # Xã Tam Xuân I
+    path = fill(templates[code], inbox / "bao-cao.xlsx", plan, figures, code)
+    wb = openpyxl.load_workbook(path)
+    del wb["_thidua"]  # a unit copied the sheet into its own workbook: the hidden data is gone
+    ws = wb["Nhập liệu"]
+    name = "Xã Tam Xuân I"
+    ws["B5"] = encode_tcvn3(name) if encoding == "TCVN3" else encode_vni(name)
+    ws["B6"] = None  # and the code cell was cleared
+    wb.save(path)
+    outcome = consolidate(plan, inbox, master)
+    found = issues_by_code(outcome)
+    assert [s.unit for s in outcome.accepted] == [code]
+    assert encoding in found["ma_hoa_cu"][0].noi_dung and "«Xã Tam Xuân I»" in found["ma_hoa_cu"][0].noi_dung
+    assert "khop_theo_ten" in found

@@ -20,7 +20,7 @@ from typing import Callable
 import openpyxl
 
 from thidua import fileio
-from thidua.consolidate.legacy import detect_legacy_encoding
+from thidua.consolidate.legacy import decode_tcvn3, decode_vni, detect_legacy_encoding
 from thidua.consolidate.master_io import MasterData, read_master
 from thidua.consolidate.reader import Limits, ReadFailure, ReturnedFile, read_returned
 from thidua.consolidate.report import CODES, ERROR, Issue, WARNING, write_csv
@@ -224,16 +224,20 @@ def _recognise(ctx: _Context, rf: ReturnedFile, rel: str) -> str | None:
         return unit
     typed = rf.typed_unit or {}
     code, name = str(typed.get("ma_don_vi") or "").strip(), str(typed.get("ten_don_vi") or "").strip()
+    legacy = detect_legacy_encoding(name) if name else None
+    if legacy:  # read the name as it was meant, and say so (never a silent mismatch)
+        meant = decode_tcvn3(name) if legacy == "TCVN3" else decode_vni(name)
+    else:
+        meant = name
     unit = None
     if code in ctx.units:
         unit = code
-    elif name and len(ctx.by_name.get(fold(name), [])) == 1:
-        unit = ctx.by_name[fold(name)][0]
-    legacy = detect_legacy_encoding(name) if name else None
+    elif meant and len(ctx.by_name.get(fold(meant), [])) == 1:
+        unit = ctx.by_name[fold(meant)][0]
     if legacy:
-        ctx.add("ma_hoa_cu", f"tên đơn vị «{name}» được gõ bằng bảng mã {legacy}, không phải Unicode — "
-                "đề nghị đơn vị gõ lại bằng Unicode (bộ gõ Unikey, bảng mã Unicode)",
-                file=rel, unit=unit or "", sheet=rf.input_sheet or "")
+        ctx.add("ma_hoa_cu", f"tên đơn vị «{name}» được gõ bằng bảng mã {legacy} (đọc ra «{meant}»), "
+                "không phải Unicode — đề nghị đơn vị gõ lại bằng Unicode (Unikey, bảng mã Unicode)",
+                file=rel, unit=ctx.label(unit) if unit else "", sheet=rf.input_sheet or "")
     if unit is None or not rf.cells:
         ctx.add("khong_phai_mau", "bảng tính không có dữ liệu nhận diện của mẫu thi đua và không nhận ra "
                 "mã/tên đơn vị — đề nghị đơn vị dùng đúng tệp mẫu đã gửi", file=rel)
