@@ -491,6 +491,11 @@ def _log_sheet(wb, rows: list[list]) -> None:
     for letter, width in zip("ABCDEFG", (36, 66, 14, 20, 20, 10, 34)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _carry_over(old, wb, sheets: list[str]) -> None:

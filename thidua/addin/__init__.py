@@ -1,0 +1,117 @@
+"""The Excel add-in: a «Thi đua» ribbon tab whose buttons run the tested package.
+
+Every button of the ribbon ends in one call, ``run_button(button_id, book)``,
+with ``book`` the workbook the official is looking at (``xlwings.Book.caller()``
+when Excel runs it). The handlers (``thidua.addin.handlers``) read whole ranges
+once, call the same functions as the command line, and write whole ranges once.
+
+Nothing a handler raises reaches the user as a traceback: known problems
+(``ThiduaError``) become a Vietnamese message box listing them, anything else
+a Vietnamese message naming the log file the traceback was written to.
+
+The ``.xlam`` files are built by ``thidua.addin.build`` (``thidua addin
+build``) and installed by ``thidua.addin.install`` (``thidua addin install``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+from pathlib import Path
+
+#: xlwings version the add-in is built for. The VBA inside the .xlam (copied from
+#: xlwings' own template) and the Python package must be the same version: the
+#: remote engine refuses a mismatch outright, RunPython misbehaves silently.
+XLWINGS_VERSION = "0.37.8"
+
+#: Button id -> (handler name in thidua.addin.handlers, title of its message boxes).
+BUTTONS: dict[str, tuple[str, str]] = {
+    "tao_mau": ("tao_mau", "Tạo mẫu đơn vị"),
+    "tong_hop": ("tong_hop", "Tổng hợp"),
+    "kiem_tra": ("kiem_tra", "Kiểm tra dữ liệu"),
+    "tinh_diem": ("tinh_diem", "Tính điểm"),
+    "xet_khen_thuong": ("xet_khen_thuong", "Xét khen thưởng"),
+    "xuat_van_ban": ("xuat_van_ban", "Xuất văn bản"),
+}
+
+APP_TITLE = "Thi đua"
+MAX_PROBLEMS_SHOWN = 12  # a message box stays readable (VBA's MsgBox cuts at 1,024 characters)
+
+__all__ = ["BUTTONS", "XLWINGS_VERSION", "log_path", "run_button"]
+
+
+def log_path() -> Path:
+    """Where tracebacks go: ``THIDUA_ADDIN_LOG``, else a per-user folder."""
+    override = os.environ.get("THIDUA_ADDIN_LOG")
+    if override:
+        return Path(override)
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "thidua" / "nhat-ky-addin.txt"
+    return Path.home() / ".thidua" / "nhat-ky-addin.txt"
+
+
+def _write_log(button_id: str, text: str) -> Path | None:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"===== {dt.datetime.now():%Y-%m-%d %H:%M:%S} — nút «{button_id}»\n{text}\n")
+        return path
+    except OSError:
+        return None
+
+
+def _alert(book, text: str, title: str, critical: bool) -> None:
+    from thidua.text import nfc
+    book.app.alert(nfc(text), title=nfc(f"{APP_TITLE} — {title}"), buttons="ok",
+                   mode="critical" if critical else "info")
+
+
+def problems_text(problems, limit: int = MAX_PROBLEMS_SHOWN) -> str:
+    """Problems as numbered lines, the first ``limit`` of them."""
+    lines = [f"{k}. {p}" for k, p in enumerate(problems[:limit], start=1)]
+    if len(problems) > limit:
+        lines.append(f"… và {len(problems) - limit} vấn đề khác.")
+    return "\n".join(lines)
+
+
+def run_button(button_id: str, book=None, **options) -> None:
+    """Run the handler of ``button_id`` on ``book``; never raises.
+
+    ``book``: an ``xlwings.Book`` (default: ``xlwings.Book.caller()``, the book
+    active when the ribbon button was clicked). ``options`` reach the handler
+    (tests: ``master_path``, ``folder``, ``now``).
+    """
+    from thidua.errors import ThiduaError
+
+    title = BUTTONS.get(button_id, (None, button_id))[1]
+    try:
+        if book is None:
+            import xlwings as xw
+            book = xw.Book.caller()
+    except Exception:  # noqa: BLE001 - no Excel to talk to: only the log can tell
+        _write_log(button_id, traceback.format_exc())
+        return
+    try:
+        if button_id not in BUTTONS:
+            raise ThiduaError(f"nút «{button_id}» không có trong add-in (các nút: "
+                              f"{', '.join(BUTTONS)}) — cài lại add-in bằng «thidua addin install»")
+        from thidua.addin import handlers
+        getattr(handlers, BUTTONS[button_id][0])(book, **options)
+    except ThiduaError as exc:
+        text = "Chưa làm được việc này:\n\n" + problems_text(exc.problems)
+        try:
+            _alert(book, text, title, critical=True)
+        except Exception:  # noqa: BLE001
+            _write_log(button_id, text + "\n" + traceback.format_exc())
+    except Exception:  # noqa: BLE001 - a bug: the user gets words, the log gets the traceback
+        where = _write_log(button_id, traceback.format_exc())
+        shown = f"\n\nChi tiết kỹ thuật đã ghi vào tệp:\n{where}" if where else ""
+        text = ("Có lỗi ngoài dự kiến nên việc này chưa làm xong. Hãy gửi tệp nhật ký dưới đây "
+                "cho cán bộ công nghệ thông tin." + shown)
+        try:
+            _alert(book, text, title, critical=True)
+        except Exception:  # noqa: BLE001
+            print(text, file=sys.stderr)

@@ -1,0 +1,694 @@
+"""One handler per ribbon button; each takes an ``xlwings.Book``.
+
+The handlers call the same package functions as the command line
+(``thidua.table.parse_rows``, ``thidua.engine.score``,
+``thidua.consolidate.collect.consolidate``, ``generate_templates``,
+``render_documents``), decide every write, then commit them in one go
+(``thidua.addin.workbook.Writer``).
+
+* ``tinh_diem`` — score the master in place: reasons, ranks, prizes, amounts in
+  the tool columns of «Tổng hợp» (points, totals and eligibility are the
+  sheet's own live formulas, checked against the engine); tool cells coloured
+  (not eligible / prize / tie); «Khen thưởng» refreshed; a summary box.
+* ``xet_khen_thuong`` — the award list on «Khen thưởng»: prize, unit, score,
+  amount by group, subtotals and the money total, vacancies and tie blocks.
+* ``tong_hop`` — consolidate the returned files into this open workbook.
+* ``kiem_tra`` — check every figure; colour bad cells; list them on a sheet.
+* ``tao_mau`` — unit templates into the folder named on «Cấu hình».
+* ``xuat_van_ban`` — award documents (.docx, PDF with LibreOffice).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+from thidua.addin.workbook import (Master, Writer, cell_position, master_year, open_master,
+                                   read_table, runs)
+from thidua.errors import InputError, Problem, ThiduaError
+from thidua.result import (AMOUNT, ELIGIBLE, PRIZE, PRIZE_LABEL, RANK, REASONS, TIE_LABEL,
+                           ScoreResult)
+from thidua.text import format_money, format_number
+from thidua.workbook.master import (FILL_BAND, FILL_HEADER, FILL_INPUT, FILL_TOOL, FILL_TOTAL,
+                                    INT, MONEY, NUM, PLACEHOLDER, SHEET_AWARDS)
+
+# Fill colours written by the add-in (hex RGB).
+FILL_BAD = "FFC7CE"  # not eligible; a figure that cannot be read
+FILL_MISSING = "FFEB9C"  # a required figure not entered; tie blocks
+FILL_PRIZE = "C6EFCE"  # a unit given a prize
+FILL_VACANT = "EDEDED"  # a prize left vacant
+FILL_PLAIN = "FFFFFF"  # unit columns back to plain (their borders stay)
+
+SHEET_CHECK = "Kiểm tra dữ liệu"
+TOOL_KEYS = (REASONS, RANK, PRIZE, AMOUNT)
+
+
+# ------------------------------------------------------------------ scoring
+def _score(master: Master, source: str):
+    from thidua.engine import score
+
+    table = read_table(master, source)
+    return table, score(master.plan, table, year=master_year(master))
+
+
+def _source(book) -> str:
+    try:
+        return str(book.name)
+    except Exception:  # noqa: BLE001
+        return "sổ tổng hợp"
+
+
+def _rank_value(rank):
+    return None if rank is None or (isinstance(rank, float) and math.isnan(rank)) else int(rank)
+
+
+def _tool_columns(result: ScoreResult) -> tuple[list[dict[str, object]], list[str]]:
+    """Per unit (result order): its tool-column values, and the fill of its tool cells."""
+    frame = result.frame
+    reasons, ranks = frame[REASONS].tolist(), frame[RANK].tolist()
+    labels, prizes = frame[PRIZE_LABEL].tolist(), frame[PRIZE].tolist()
+    amounts, eligible = frame[AMOUNT].tolist(), frame[ELIGIBLE].tolist()
+    values, fills = [], []
+    for i in range(len(frame)):
+        values.append({REASONS: "; ".join(reasons[i]) if reasons[i] else None,
+                       RANK: _rank_value(ranks[i]),
+                       PRIZE: labels[i] if labels[i] else None,
+                       AMOUNT: int(amounts[i])})
+        if not eligible[i]:
+            fills.append(FILL_BAD)
+        elif labels[i] == TIE_LABEL:
+            fills.append(FILL_MISSING)
+        elif prizes[i]:
+            fills.append(FILL_PRIZE)
+        else:
+            fills.append(FILL_TOOL)
+    return values, fills
+
+
+def _column_runs(columns: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for c in sorted(columns):
+        if out and out[-1][1] == c - 1:
+            out[-1] = (out[-1][0], c)
+        else:
+            out.append((c, c))
+    return out
+
+
+def _write_summary_sheet(master: Master, table, result: ScoreResult, w: Writer) -> None:
+    """Reasons, ranks, prizes and amounts into «Tổng hợp», in as few writes as possible."""
+    keys = [k for k in TOOL_KEYS if master.col(k)]
+    if not keys or not table.rows:
+        return
+    index_of = {row: i for i, row in enumerate(table.rows)}
+    first, last = min(table.rows), max(table.rows)
+    col_key = {master.col(k): k for k in keys}
+    unit_values, unit_fills = _tool_columns(result)
+    fills = [unit_fills[index_of[r]] if r in index_of else FILL_TOOL for r in range(first, last + 1)]
+    for c1, c2 in _column_runs(list(col_key)):
+        block = []
+        for r in range(first, last + 1):
+            values = unit_values[index_of[r]] if r in index_of else {}
+            block.append([values.get(col_key[c]) for c in range(c1, c2 + 1)])
+        w.values(master.sheet, first, c1, block)
+        for a, b, fill in runs(fills):
+            w.color(master.sheet, first + a, c1, first + b, c2, fill)
+
+
+def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]:
+    """Where the sheet's own formulas (as Excel computed them) disagree with the engine."""
+    from thidua.workbook import formulas as fx
+
+    out = []
+    total_col, eligible_col = master.col("tong_diem"), master.col(ELIGIBLE)
+    frame = result.frame
+    totals = frame["tong_diem"].tolist() if "tong_diem" in frame else []
+    eligible = frame[ELIGIBLE].tolist()
+    for i, r in enumerate(table.rows):
+        if total_col and totals:
+            shown = master.view.cell(master.sheet, r, total_col)
+            engine = totals[i]
+            if isinstance(shown, (int, float)) and not isinstance(shown, bool) \
+                    and not math.isnan(engine) and abs(float(shown) - engine) > 1e-6:
+                out.append(f"ô {master.layout.columns['tong_diem']}{r}: sổ ghi {format_number(shown)}, "
+                           f"tính được {format_number(engine)}")
+        if eligible_col:
+            shown = master.view.cell(master.sheet, r, eligible_col)
+            if shown in (fx.YES, fx.NO) and (shown == fx.YES) != bool(eligible[i]):
+                expected = fx.YES if eligible[i] else fx.NO
+                out.append(f"ô {master.layout.columns[ELIGIBLE]}{r}: sổ ghi «{shown}», "
+                           f"tính được «{expected}»")
+    return out
+
+
+def _group_label(plan, code: str) -> str:
+    try:
+        return plan.group(code).label
+    except KeyError:
+        return code
+
+
+def result_summary(master: Master, result: ScoreResult) -> list[str]:
+    """Units scored, eligible, prizes given, vacancies, ties, money — one line each."""
+    plan, frame = master.plan, result.frame
+    n = len(frame)
+    lines = []
+    if plan.is_checklist:
+        met = frame["so_tieu_chi_dat"]
+        lines.append(f"Đã đối chiếu {n} đơn vị với mục tiêu năm {result.year}: số tiêu chí đạt "
+                     f"trung bình {format_number(float(met.mean()) if n else 0)} / "
+                     f"{len(plan.indicators)}.")
+    eligible = int(frame[ELIGIBLE].sum())
+    if not plan.is_checklist:
+        line = f"Đã chấm điểm {n} đơn vị: {eligible} đủ điều kiện"
+        if n - eligible:
+            line += (f", {n - eligible} không đủ điều kiện (tô đỏ, lý do ở cột «Lý do không đủ "
+                     "điều kiện»)")
+        lines.append(line + ".")
+    elif n - eligible:
+        lines.append(f"{n - eligible} đơn vị không đủ điều kiện xét khen thưởng (tô đỏ).")
+    if plan.prize_sets:
+        given = int(frame[PRIZE].notna().sum())
+        money = result.money_total()
+        lines.append(f"{given} đơn vị được khen thưởng (tô xanh)"
+                     + (f"; tổng tiền thưởng {format_money(money)}." if money else "."))
+        for v in result.vacant:
+            lines.append(f"Giải để trống — {_group_label(plan, v['group'])}: {v['label']}.")
+        for t in result.ties:
+            lines.append(f"Đồng hạng, Hội đồng quyết định — {_group_label(plan, t['group'])}: "
+                         f"{', '.join(t['units'])} cùng giữ "
+                         f"{', '.join(d['label'] for d in t['prize_details'])} (tô vàng).")
+        if not result.vacant and not result.ties:
+            lines.append("Không có giải để trống, không có đồng hạng.")
+    return lines
+
+
+def _clip(lines: list[str], limit: int = 14) -> list[str]:
+    if len(lines) <= limit:
+        return lines
+    return lines[:limit] + [f"… và {len(lines) - limit} dòng khác."]
+
+
+def tinh_diem(book, *, master_path=None, now=None, **_) -> None:
+    """«Tính điểm»: score the open master in place (see the module docstring)."""
+    master = open_master(book, master_path)
+    table, result = _score(master, _source(book))
+    w = Writer(book)
+    _write_summary_sheet(master, table, result, w)
+    _write_awards(master, result, w)
+    lines = result_summary(master, result)
+    mismatches = _formula_mismatches(master, table, result)
+    if mismatches:
+        lines.append(f"Chú ý: {len(mismatches)} ô công thức trong sổ khác kết quả tính (ví dụ "
+                     f"{'; '.join(mismatches[:3])}). Kiểm tra công thức có bị sửa không, và bật "
+                     "tính tự động (Công thức → Tùy chọn Tính toán → Tự động).")
+    lines += master.notes
+    w.alert("\n".join(_clip(lines)), "Tính điểm")
+    w.commit()
+    _activity(master, "Tính điểm", lines[0] if lines else "")
+
+
+# ------------------------------------------------------------------ Khen thưởng
+def _awards_header_row(master: Master) -> int:
+    rows = master.view.values(SHEET_AWARDS)
+    for r, row in enumerate(rows[:12], start=1):
+        if row and row[0] == "Giải":
+            return r
+    return 4
+
+
+def award_rows(plan, result: ScoreResult) -> list[tuple[list, str | None]]:
+    """The award list: (five cell values, fill) per row, groups in plan order.
+
+    Columns: Giải, Đơn vị, score, Số tiền (đồng), Ghi chú. Per group: its band,
+    then per prize of the plan its winners (by rank), the tie blocks holding it
+    (one row per block) and its vacancies; then the group's subtotal. Last, the
+    money total — equal to ``result.money_total()``.
+    """
+    frame = result.frame
+    score_key = "so_tieu_chi_dat" if plan.is_checklist else "tong_diem"
+    names = dict(zip(frame["ma_don_vi"], frame["ten_don_vi"]))
+    scores = dict(zip(frame["ma_don_vi"], frame[score_key]))
+    rows: list[tuple[list, str | None]] = []
+    if not plan.prize_sets:
+        rows.append((["Kế hoạch không quy định cơ cấu giải thưởng", None, None, None, None], None))
+        rows.append(([None] * 5, None))
+        rows.append((["Tổng số tiền", None, None, 0, None], FILL_TOTAL))
+        return rows
+    total = 0
+    for group in plan.groups:
+        rows.append(([group.label, None, None, None, None], FILL_BAND))
+        prize_set = plan.prize_set(group.code)
+        if prize_set is None:
+            rows.append((["Kế hoạch không có cơ cấu giải cho nhóm này", None, None, None, None], None))
+            continue
+        members = frame[frame["nhom"] == group.code]
+        ties = [t for t in result.ties if t["group"] == group.code]
+        vacant = [v for v in result.vacant if v["group"] == group.code]
+        subtotal = 0
+        shown_ties: set[int] = set()
+        for prize in prize_set.prizes:
+            winners = members[members[PRIZE] == prize.code]
+            winners = winners.assign(_rank=winners[RANK]).sort_values(["_rank", "ma_don_vi"])
+            for row in winners.itertuples(index=False):
+                r = row._asdict()
+                amount = int(r[AMOUNT])
+                subtotal += amount
+                rows.append(([prize.label, r["ten_don_vi"], _score_value(r[score_key]), amount, None],
+                              None))
+            for k, tie in enumerate(ties):
+                if k in shown_ties or tie["prizes"][0] != prize.code:
+                    continue
+                shown_ties.add(k)
+                amount = sum(int(d["amount"]) for d in tie["prize_details"])
+                subtotal += amount
+                labels = ", ".join(d["label"] for d in tie["prize_details"])
+                rows.append(([f"{labels} (đồng hạng)", "; ".join(names[u] for u in tie["units"]),
+                              _score_value(scores[tie["units"][0]]), amount,
+                              f"{len(tie['units'])} đơn vị bằng điểm hoàn toàn cùng giữ "
+                              f"{len(tie['prizes'])} giải — Hội đồng thi đua – khen thưởng quyết định"],
+                             FILL_MISSING))
+            for v in vacant:
+                if v["prize"] != prize.code:
+                    continue
+                note = "Không có đơn vị đạt điều kiện — giải để trống, không tính tiền"
+                if v.get("reason"):
+                    note += f" ({v['reason']})"
+                rows.append(([prize.label, "Để trống", None, 0, note], FILL_VACANT))
+        label = "Cộng" if plan.one_pool else f"Cộng nhóm: {group.label}"
+        rows.append(([label, None, None, subtotal, None], FILL_TOTAL))
+        total += subtotal
+    rows.append(([None] * 5, None))
+    rows.append((["Tổng số tiền", None, None, total, None], FILL_TOTAL))
+    return rows
+
+
+def _score_value(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _write_awards(master: Master, result: ScoreResult, w: Writer) -> int | None:
+    """Rewrite the list under the header of «Khen thưởng»; returns the last row written."""
+    if not master.view.has(SHEET_AWARDS):
+        master.notes.append(f"Sổ không có trang «{SHEET_AWARDS}»: danh sách khen thưởng không được ghi.")
+        return None
+    header = _awards_header_row(master)
+    rows = award_rows(master.plan, result)
+    first = header + 1
+    last = first + len(rows) - 1
+    old_last = len(master.view.values(SHEET_AWARDS))
+    w.clear(SHEET_AWARDS, first, 1, max(last, old_last), 5)
+    w.values(SHEET_AWARDS, first, 1, [values for values, _ in rows])
+    w.number_format(SHEET_AWARDS, first, 3, last, 3, INT if master.plan.is_checklist else NUM)
+    w.number_format(SHEET_AWARDS, first, 4, last, 4, MONEY)
+    for a, b, fill in runs([fill for _, fill in rows]):
+        if fill:
+            w.color(SHEET_AWARDS, first + a, 1, first + b, 5, fill)
+    w.print_area(SHEET_AWARDS, 1, 1, last, 5)
+    return last
+
+
+def xet_khen_thuong(book, *, master_path=None, now=None, **_) -> None:
+    """«Xét khen thưởng»: fill «Khen thưởng» and tell the council what it must decide."""
+    master = open_master(book, master_path)
+    _table, result = _score(master, _source(book))
+    w = Writer(book)
+    if _write_awards(master, result, w) is not None:
+        w.activate(SHEET_AWARDS)
+    plan = master.plan
+    lines = []
+    if not plan.prize_sets:
+        lines.append("Kế hoạch không quy định cơ cấu giải thưởng.")
+    else:
+        given = int(result.frame[PRIZE].notna().sum())
+        money = result.money_total()
+        lines.append(f"Danh sách khen thưởng đã ghi vào trang «{SHEET_AWARDS}»: {given} đơn vị "
+                     f"được khen thưởng" + (f", tổng số tiền {format_money(money)}." if money else "."))
+        for v in result.vacant:
+            lines.append(f"Giải để trống — {_group_label(plan, v['group'])}: {v['label']}.")
+        for t in result.ties:
+            lines.append(f"Đồng hạng — {_group_label(plan, t['group'])}: {', '.join(t['units'])} "
+                         f"cùng giữ {', '.join(d['label'] for d in t['prize_details'])}: "
+                         "Hội đồng thi đua – khen thưởng quyết định.")
+    lines += master.notes
+    w.alert("\n".join(_clip(lines)), "Xét khen thưởng")
+    w.commit()
+    _activity(master, "Xét khen thưởng", lines[0])
+
+
+# ------------------------------------------------------------------ Kiểm tra dữ liệu
+def _input_band(master: Master) -> tuple[int, int] | None:
+    from thidua.workbook import formulas as fx
+
+    plan = master.plan
+    keys = [i.code for i in plan.inputs]
+    if plan.self_scored:
+        keys += [fx.appraisal_name(i.code) for i in plan.inputs]
+    cols = [master.col(k) for k in keys if master.col(k)]
+    return (min(cols), max(cols)) if cols else None
+
+
+def _unit_band(master: Master) -> tuple[int, int] | None:
+    cols = [master.col(k) for k in ("ma_don_vi", "ten_don_vi", "nhom", "cap") if master.col(k)]
+    return (min(cols), max(cols)) if cols else None
+
+
+def kiem_tra(book, *, master_path=None, now=None, **_) -> None:
+    """«Kiểm tra dữ liệu»: every figure checked; bad cells coloured and listed."""
+    from thidua.engine import score
+
+    master = open_master(book, master_path)
+    problems: list[Problem] = []
+    try:
+        table = read_table(master, _source(book), allow_missing=False)
+        score(master.plan, table, year=master_year(master))
+    except InputError as exc:
+        problems = list(exc.problems)
+    unit_rows = master.unit_rows()
+    w = Writer(book)
+    if unit_rows:
+        first = master.layout.first_row
+        last = max(master.layout.last_row, unit_rows[-1][0])
+        for band, fill in ((_input_band(master), FILL_INPUT), (_unit_band(master), FILL_PLAIN)):
+            if band:
+                w.color(master.sheet, first, band[0], last, band[1], fill)
+    listed: list[list] = []
+    marks: dict[int, list[tuple[int, str]]] = {}
+    code_of = dict(unit_rows)
+    for p in problems:
+        where = cell_position(p.cell) if p.sheet == master.sheet else None
+        missing = p.message.startswith("thiếu")
+        if where:
+            marks.setdefault(where[0], []).append((where[1], FILL_MISSING if missing else FILL_BAD))
+        value = master.view.cell(master.sheet, *where) if where else None
+        listed.append([len(listed) + 1, p.cell or (f"dòng {p.row}" if p.row else ""),
+                       code_of.get(where[0]) if where else None, p.column or None, value,
+                       "thiếu số liệu" if missing else "lỗi", p.message, p.hint or None])
+    for row, cells in sorted(marks.items()):  # one colour per run of adjacent cells
+        cells = sorted(set(cells))
+        start = 0
+        while start < len(cells):
+            end = start
+            while (end + 1 < len(cells) and cells[end + 1][0] == cells[end][0] + 1
+                   and cells[end + 1][1] == cells[start][1]):
+                end += 1
+            w.color(master.sheet, row, cells[start][0], row, cells[end][0], cells[start][1])
+            start = end + 1
+    _write_check_sheet(master, listed, w)
+    bad = sum(1 for r in listed if r[5] == "lỗi")
+    missing = len(listed) - bad
+    if listed:
+        lines = [f"Kiểm tra {len(unit_rows)} đơn vị: {bad} lỗi (tô đỏ), {missing} ô thiếu số liệu "
+                 f"bắt buộc (tô vàng). Danh sách đầy đủ ở trang «{SHEET_CHECK}»:"]
+        lines += [f"• {p}" for p in problems[:8]]
+        if len(problems) > 8:
+            lines.append(f"… và {len(problems) - 8} vấn đề khác.")
+        lines.append("Sửa xong bấm «Kiểm tra dữ liệu» lần nữa, rồi bấm «Tính điểm».")
+    else:
+        lines = [f"Kiểm tra {len(unit_rows)} đơn vị: số liệu đầy đủ và đọc được hết. "
+                 "Bấm «Tính điểm» để chấm điểm."]
+    lines += master.notes
+    w.alert("\n".join(lines), "Kiểm tra dữ liệu", critical=bool(listed))
+    w.commit()
+    _activity(master, "Kiểm tra dữ liệu", lines[0])
+
+
+CHECK_COLUMNS = ["STT", "Ô", "Mã đơn vị", "Cột", "Giá trị", "Loại", "Vấn đề", "Cách sửa"]
+
+
+def _write_check_sheet(master: Master, listed: list[list], w: Writer) -> None:
+    if master.view.has(SHEET_CHECK):
+        w.clear_sheet(SHEET_CHECK)
+    else:
+        w.add_sheet(SHEET_CHECK, after=master.sheet)
+    summary = (f"{len(listed)} vấn đề." if listed else "Không có vấn đề: số liệu đầy đủ và đọc được hết.")
+    w.values(SHEET_CHECK, 1, 1, [["KIỂM TRA DỮ LIỆU TRANG «" + master.sheet.upper() + "»"],
+                                  [summary + " Ô có vấn đề được tô màu ở trang «" + master.sheet
+                                   + "» (đỏ: không đọc được; vàng: thiếu số liệu bắt buộc)."]])
+    w.values(SHEET_CHECK, 3, 1, [CHECK_COLUMNS])
+    w.color(SHEET_CHECK, 3, 1, 3, len(CHECK_COLUMNS), FILL_HEADER)
+    if listed:
+        w.values(SHEET_CHECK, 4, 1, listed)
+        fills = [FILL_BAD if r[5] == "lỗi" else FILL_MISSING for r in listed]
+        for a, b, fill in runs(fills):
+            w.color(SHEET_CHECK, 4 + a, 6, 4 + b, 6, fill)
+
+
+# ------------------------------------------------------------------ Tổng hợp
+def _units_of_sheet(master: Master) -> list[dict]:
+    """The units and everything typed for them, as ``read_master`` reads a file."""
+    from thidua.plan.model import APPRAISAL_SUFFIX
+
+    plan = master.plan
+    keep = ["ma_don_vi", "ten_don_vi", "nhom", "cap", "ghi_chu"]
+    keep += [i.code for i in plan.inputs] + [i.code + APPRAISAL_SUFFIX for i in plan.inputs]
+    cols = {k: master.col(k) for k in keep if master.col(k)}
+    units = []
+    for r, code in master.unit_rows():
+        record = {k: master.view.cell(master.sheet, r, c) for k, c in cols.items()}
+        record["ma_don_vi"] = code
+        units.append({k: v for k, v in record.items() if v is not None and v != ""})
+    return units
+
+
+def _config(master: Master) -> dict:
+    from thidua.workbook.master import CONFIG_NAMES
+
+    out = {}
+    for key, (name, _label, _default) in CONFIG_NAMES.items():
+        value = master.view.named_value(name)
+        if value not in (None, ""):
+            out[key] = value
+    return out
+
+
+def _sheet_rows(master: Master, sheet: str, first_row: int, width: int) -> list[list]:
+    if not master.view.has(sheet):
+        return []
+    out = []
+    for row in master.view.values(sheet)[first_row - 1:]:
+        row = (list(row) + [None] * width)[:width]
+        if row[0] and row[1]:
+            out.append(row)
+    return out
+
+
+def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_) -> None:
+    """«Tổng hợp»: consolidate the returned files into this open workbook.
+
+    Consolidation (``consolidate``) rewrites a master *file*; the workbook is
+    open in Excel (locked, perhaps with unsaved edits). So a snapshot of what
+    the book holds now is built in a temporary folder, consolidated there, and
+    the merged figures, the report and the receipt log are written back into
+    the open book. The file on disk changes only when the user saves.
+    """
+    import tempfile
+
+    import openpyxl
+
+    from thidua.consolidate.collect import (LOG_COLUMNS, SHEET_LOG, SHEET_REPORT, _log_sheet,
+                                            consolidate)
+    from thidua.consolidate.master_io import read_master
+    from thidua.consolidate.report import COLUMNS, ERROR
+    from thidua.output.results_xlsx import exact_floats
+    from thidua.workbook.master import build_master_and_layout
+
+    master = open_master(book, master_path)
+    plan = master.plan
+    source = master.folder(folder, "thu_muc_nhan")
+    if not source.is_dir():
+        raise ThiduaError(Problem(
+            f"không tìm thấy thư mục «{source}» để lấy các tệp đơn vị gửi về",
+            hint="tạo thư mục này (cạnh sổ tổng hợp, tên ghi ở mục «Thư mục nhận về» của trang "
+                 "«Cấu hình»), chép các tệp đơn vị gửi về vào đó rồi bấm lại"))
+    units = _units_of_sheet(master)
+    if not units:
+        raise ThiduaError(Problem(f"trang «{master.sheet}» không có đơn vị nào",
+                                  hint="tạo lại sổ tổng hợp từ danh sách đơn vị"))
+    old_log = _sheet_rows(master, SHEET_LOG, 4, len(LOG_COLUMNS))
+    with tempfile.TemporaryDirectory(prefix="thidua-tong-hop-") as tmp:
+        snapshot = Path(tmp) / "so-tong-hop.xlsx"
+        wb, _layout = build_master_and_layout(plan, units, year=master_year(master),
+                                              config=_config(master))
+        _log_sheet(wb, old_log)
+        with exact_floats():
+            wb.save(snapshot)
+        outcome = consolidate(plan, source, snapshot, now=now, workers=workers)
+        merged = {u["ma_don_vi"]: u for u in read_master(snapshot, plan).units}
+        log_rows = []
+        done = openpyxl.load_workbook(snapshot, read_only=True)
+        try:
+            if SHEET_LOG in done.sheetnames:
+                log_rows = [list(r[:len(LOG_COLUMNS)]) for r in
+                            done[SHEET_LOG].iter_rows(min_row=4, values_only=True) if r and r[0]]
+        finally:
+            done.close()
+
+    w = Writer(book)
+    band = _input_band(master)
+    changed = 0
+    unit_rows = master.unit_rows()
+    if band and unit_rows:
+        from thidua.workbook import formulas as fx
+        by_col: dict[int, str] = {}
+        for inp in plan.inputs:
+            for key in (inp.code, fx.appraisal_name(inp.code)):
+                if master.col(key):
+                    by_col[master.col(key)] = key
+        first, last = unit_rows[0][0], unit_rows[-1][0]
+        rows_by_number = dict(unit_rows)
+        block = []
+        for r in range(first, last + 1):
+            new = merged.get(rows_by_number.get(r), {})
+            row = []
+            for c in range(band[0], band[1] + 1):
+                old = master.view.cell(master.sheet, r, c)
+                key = by_col.get(c)
+                value = new.get(key) if key is not None and r in rows_by_number else old
+                if key is not None and r in rows_by_number and not _same_value(value, old):
+                    changed += 1
+                row.append(value)
+            block.append(row)
+        if changed:
+            w.values(master.sheet, first, band[0], block)
+            for key in TOOL_KEYS:  # the results no longer match the figures
+                c = master.col(key)
+                if c:
+                    w.values(master.sheet, first, c, [[PLACEHOLDER]] * (last - first + 1))
+                    w.color(master.sheet, first, c, last, c, FILL_TOOL)
+
+    report = [[getattr(issue, key) or None for key, _ in COLUMNS] for issue in outcome.issues]
+    _replace_sheet(master, w, SHEET_REPORT, "BÁO CÁO TỔNG HỢP TỆP ĐƠN VỊ GỬI VỀ", outcome.summary(),
+                   [label for _, label in COLUMNS], report, 4,
+                   [(6, FILL_BAD if issue.muc_do == ERROR else FILL_INPUT) for issue in outcome.issues])
+    _replace_sheet(master, w, SHEET_LOG, "NHẬT KÝ NHẬN TỆP",
+                   "Mỗi tệp được nhận: tên, mã băm SHA-256, đơn vị, thời điểm nhận, thời điểm đơn vị "
+                   "lưu, phiên bản mẫu, tệp nào đang dùng.", LOG_COLUMNS, log_rows, 3, [])
+    lines = [outcome.summary()]
+    if changed:
+        lines.append(f"Đã ghi {changed} ô số liệu mới vào trang «{master.sheet}» (sổ chưa được lưu: "
+                     "kiểm tra rồi bấm Lưu). Kết quả cũ đã được xóa: bấm «Tính điểm» để chấm lại.")
+    else:
+        lines.append(f"Số liệu trong trang «{master.sheet}» không có gì thay đổi.")
+    errors = [i for i in outcome.issues if i.muc_do == ERROR]
+    for issue in errors[:5]:
+        where = " · ".join(x for x in (issue.tep, issue.don_vi, issue.o) if x)
+        lines.append(f"• {where}: {issue.noi_dung}")
+    if len(errors) > 5:
+        lines.append(f"… và {len(errors) - 5} lỗi khác.")
+    lines.append(f"Chi tiết ở trang «{SHEET_REPORT}».")
+    lines += master.notes
+    w.alert("\n".join(lines), "Tổng hợp", critical=bool(errors))
+    w.commit()
+    _activity(master, "Tổng hợp", lines[0])
+
+
+def _same_value(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return (a if a != "" else None) == (b if b != "" else None)
+
+
+def _replace_sheet(master: Master, w: Writer, sheet: str, title: str, note: str,
+                   header: list[str], rows: list[list], header_row: int,
+                   fills: list[tuple[int, str]]) -> None:
+    """A report sheet written afresh: title, note, header, one row per entry."""
+    if master.view.has(sheet):
+        w.clear_sheet(sheet)
+    else:
+        w.add_sheet(sheet, after=master.sheet)
+    w.values(sheet, 1, 1, [[title], [note]])
+    w.values(sheet, header_row, 1, [header])
+    w.color(sheet, header_row, 1, header_row, len(header), FILL_HEADER)
+    if rows:
+        w.values(sheet, header_row + 1, 1, rows)
+    for col in sorted({c for c, _ in fills}):
+        column = [fill for c, fill in fills if c == col]
+        for a, b, fill in runs(column):
+            w.color(sheet, header_row + 1 + a, col, header_row + 1 + b, col, fill)
+
+
+# ------------------------------------------------------------------ Tạo mẫu đơn vị
+def tao_mau(book, *, master_path=None, folder=None, now=None, workers=None, **_) -> None:
+    """«Tạo mẫu đơn vị»: one template per unit of «Tổng hợp», into the folder on «Cấu hình»."""
+    from thidua.units import Unit
+    from thidua.workbook.generate import generate_templates
+
+    master = open_master(book, master_path)
+    plan = master.plan
+    target = master.folder(folder, "thu_muc_mau")
+    groups = {g.code: g for g in plan.groups}
+    units, problems = [], []
+    for record in _units_of_sheet(master):
+        group = str(record.get("nhom") or "").strip()
+        level = str(record.get("cap") or "").strip()
+        if not group and plan.one_pool:
+            group = plan.groups[0].code
+        if group not in groups:
+            problems.append(Problem(f"đơn vị «{record['ma_don_vi']}»: nhóm «{group}» không có trong kế "
+                                    f"hoạch", sheet=master.sheet, column="Nhóm",
+                                    hint="dùng một trong các mã nhóm: " + ", ".join(groups)))
+            continue
+        level = level or groups[group].level or plan.levels[0]
+        units.append(Unit(record["ma_don_vi"], str(record.get("ten_don_vi") or ""), group, level))
+    if problems:
+        raise ThiduaError(problems)
+    if not units:
+        raise ThiduaError(Problem(f"trang «{master.sheet}» không có đơn vị nào"))
+    try:
+        paths = generate_templates(plan, units, target, now=now, year=master_year(master),
+                                   workers=workers)
+    except OSError as exc:
+        raise ThiduaError(Problem(f"không ghi được vào thư mục «{target}» ({exc.strerror or exc})",
+                                  hint="đóng các tệp mẫu đang mở, kiểm tra quyền ghi rồi bấm lại"))
+    w = Writer(book)
+    lines = [f"Đã tạo {len(paths)} tệp mẫu đơn vị trong thư mục:\n{target}",
+             "Gửi mỗi đơn vị tệp của mình. Tệp đơn vị gửi lại: chép vào thư mục «Nhận về» (mục "
+             "«Thư mục nhận về» ở trang «Cấu hình») rồi bấm «Tổng hợp»."] + master.notes
+    w.alert("\n\n".join(lines), "Tạo mẫu đơn vị")
+    w.commit()
+    _activity(master, "Tạo mẫu đơn vị", lines[0].replace("\n", " "))
+
+
+# ------------------------------------------------------------------ Xuất văn bản
+def xuat_van_ban(book, *, master_path=None, folder=None, now=None, **_) -> None:
+    """«Xuất văn bản»: Tờ trình, Quyết định, Báo cáo from the scoring result."""
+    try:
+        from thidua.documents import render_documents
+    except ImportError:
+        raise ThiduaError(Problem("chức năng Xuất văn bản chưa có trong phiên bản này",
+                                  hint="cập nhật thidua lên phiên bản mới hơn"))
+    master = open_master(book, master_path)
+    _table, result = _score(master, _source(book))
+    if folder is None and master.path is None:
+        raise ThiduaError(Problem("chưa biết sổ tổng hợp được lưu ở đâu nên chưa biết ghi văn bản "
+                                  "vào đâu", hint="lưu sổ (Ctrl+S) rồi bấm lại"))
+    target = Path(folder) if folder is not None else master.path.parent / "Văn bản"
+    done = render_documents(result, target, when=now)
+    w = Writer(book)
+    lines = [f"Đã soạn {len(done.docx)} văn bản (.docx)"
+             + (f" và {len(done.pdf)} tệp PDF" if done.pdf else "") + f" trong thư mục:\n{target}"]
+    lines += [f"Lưu ý: {note}" for note in done.notes] + master.notes
+    w.alert("\n\n".join(lines), "Xuất văn bản")
+    w.commit()
+    _activity(master, "Xuất văn bản", lines[0].replace("\n", " "))
+
+
+# ------------------------------------------------------------------ activity log
+def _activity(master: Master, button: str, text: str) -> None:
+    """One line in the office's log file named on «Cấu hình» (best effort)."""
+    if master.path is None:
+        return
+    try:
+        from thidua.workbook.master import CONFIG_NAMES
+        name = master.view.named_value(CONFIG_NAMES["tep_nhat_ky"][0]) or CONFIG_NAMES["tep_nhat_ky"][2]
+        path = Path(str(name))
+        if not path.is_absolute():
+            path = master.path.parent / path
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\t{master.path.name}\t{button}\t{text}\n")
+    except OSError:
+        pass
