@@ -1,7 +1,6 @@
 """Ranking and prize allocation, driven through a small plan file."""
 import numpy as np
 import pandas as pd
-import pytest
 
 from thidua.engine import score
 from thidua.plan import parse_plan

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,7 +210,7 @@ def test_cli_consolidate_prints_the_summary(tmp_path, capsys):
                  "--report", str(tmp_path / "r.csv")])
     out = capsys.readouterr().out
     assert code == 0
-    assert f"Nhận 2 tệp: 2 được dùng" in out and f"{len(units) - 2} đơn vị chưa gửi" in out
+    assert "Nhận 2 tệp: 2 được dùng" in out and f"{len(units) - 2} đơn vị chưa gửi" in out
     assert "Đã cập nhật sổ tổng hợp" in out
     assert (tmp_path / "r.csv").exists()
 

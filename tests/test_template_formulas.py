@@ -17,12 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
-import pytest
 
 from tests.libreoffice import soffice_or_skip
 from thidua.engine import score
 from thidua.plan import builtin_ids, load_plan
-from thidua.plan.model import APPRAISAL_SUFFIX, MET_CODE, TOTAL_CODE
+from thidua.plan.model import APPRAISAL_SUFFIX, TOTAL_CODE
 from thidua.result import ELIGIBLE, SELF_TOTAL
 from thidua.table import parse_rows
 from thidua.workbook import recalc

@@ -603,20 +603,17 @@ def _cannot_open(source: str, name: str, reason: str, hint: str = "") -> InputEr
     return InputError([Problem(f"không mở được tệp «{name}»: {reason}", file=source, hint=hint)])
 
 
-def read_units(path, plan: Plan, *, allow_missing: bool = False) -> UnitTable:
-    """Read the unit table ``path`` (.csv, .xlsx or .xlsm) for ``plan``.
+def check_table_path(path, save_hint: str) -> tuple[str, str, str, Path]:
+    """(source, name, extension, path) of a .csv/.xlsx/.xlsm file to read, or an InputError.
 
-    From a workbook the sheet named "Dữ liệu" is read if there is one, else the
-    first sheet. The header is the first non-blank row (a title line above it
-    is skipped when the real header is found just below). Raises
-    :class:`InputError` with every problem found.
+    ``save_hint`` tells the user how to save the file in a readable format.
     """
     source = str(path)
     p = Path(path)
     name = p.name or source
     ext = p.suffix.lower()
     if ext not in (".csv", ".xlsx", ".xlsm"):
-        hint = "lưu bảng số liệu dạng .xlsx (Excel Workbook) hoặc .csv (CSV UTF-8)"
+        hint = save_hint
         if ext == ".xls":
             hint = ("tệp .xls là định dạng Excel cũ: mở bằng Excel rồi chọn Lưu thành → "
                     "«Excel Workbook (*.xlsx)»")
@@ -628,7 +625,19 @@ def read_units(path, plan: Plan, *, allow_missing: bool = False) -> UnitTable:
                            "kiểm tra lại đường dẫn và tên tệp")
     if p.is_dir():
         raise _cannot_open(source, name, "đây là thư mục, không phải tệp")
+    return source, name, ext, p
 
+
+def read_units(path, plan: Plan, *, allow_missing: bool = False) -> UnitTable:
+    """Read the unit table ``path`` (.csv, .xlsx or .xlsm) for ``plan``.
+
+    From a workbook the sheet named "Dữ liệu" is read if there is one, else the
+    first sheet. The header is the first non-blank row (a title line above it
+    is skipped when the real header is found just below). Raises
+    :class:`InputError` with every problem found.
+    """
+    source, name, ext, p = check_table_path(
+        path, "lưu bảng số liệu dạng .xlsx (Excel Workbook) hoặc .csv (CSV UTF-8)")
     if ext == ".csv":
         records, numbers = _read_csv(p, source, name)
         sheet = ""

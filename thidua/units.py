@@ -31,8 +31,8 @@ from thidua import fileio
 from thidua.errors import InputError, Problem
 from thidua.plan.model import LEVELS, Plan
 from thidua.table import (
+    check_table_path,
     UNIT_COLUMNS,
-    _cannot_open,
     _find_header,
     _key,
     _level_code,
@@ -410,22 +410,8 @@ def _file_name_problem(code: str) -> tuple[str, str] | None:
 
 def _load(path) -> tuple[str, str, list[list], list[int]]:
     """(source, sheet, records, row numbers) of a .csv or .xlsx file."""
-    source = str(path)
-    p = Path(path)
-    name = p.name or source
-    ext = p.suffix.lower()
-    if ext not in (".csv", ".xlsx", ".xlsm"):
-        hint = "lưu danh sách đơn vị dạng .xlsx (Excel Workbook) hoặc .csv (CSV UTF-8)"
-        if ext == ".xls":
-            hint = ("tệp .xls là định dạng Excel cũ: mở bằng Excel rồi chọn Lưu thành → "
-                    "«Excel Workbook (*.xlsx)»")
-        shown_ext = f"«{ext}»" if ext else "không có phần mở rộng"
-        raise _cannot_open(source, name,
-                           f"chỉ đọc được tệp .csv hoặc .xlsx (tệp này {shown_ext})", hint)
-    if not p.exists():
-        raise _cannot_open(source, name, "không tìm thấy tệp", "kiểm tra lại đường dẫn và tên tệp")
-    if p.is_dir():
-        raise _cannot_open(source, name, "đây là thư mục, không phải tệp")
+    source, name, ext, p = check_table_path(
+        path, "lưu danh sách đơn vị dạng .xlsx (Excel Workbook) hoặc .csv (CSV UTF-8)")
     if ext == ".csv":
         records, numbers = _read_csv(p, source, name)
         return source, "", records, numbers

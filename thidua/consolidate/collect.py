@@ -24,7 +24,7 @@ from thidua.consolidate.legacy import decode_tcvn3, decode_vni, detect_legacy_en
 from thidua.consolidate.master_io import MasterData, read_master
 from thidua.consolidate.reader import Limits, ReadFailure, ReturnedFile, read_returned
 from thidua.consolidate.report import CODES, ERROR, Issue, WARNING, write_csv
-from thidua.plan.model import APPRAISAL_SUFFIX, Input, Plan
+from thidua.plan.model import Input, Plan
 from thidua.text import fold, format_number, is_blank, parse_number, parse_yesno
 from thidua.workbook.master import build_master_and_layout
 from thidua.workbook.template import KIND_TEMPLATE, build_template

@@ -44,7 +44,8 @@ from typing import Any
 from thidua.consolidate.names import NameMatcher
 from thidua.errors import InputError, PlanError, Problem
 from thidua.plan.model import Plan
-from thidua.table import _Bad, _cannot_open, _os_reason, _parse_value, _read_csv, _shown
+from thidua.table import (_Bad, _cannot_open, _os_reason, _parse_value, _read_csv, _shown,
+                          check_table_path)
 from thidua.text import fold, is_blank, nfc
 from thidua.units import Unit
 
@@ -308,21 +309,7 @@ class _Grid:
 
 
 def _check_path(path, source: str, name: str) -> str:
-    p = Path(path)
-    ext = p.suffix.lower()
-    if ext not in (".csv", ".xlsx", ".xlsm"):
-        hint = "xuất thống kê dạng Excel (.xlsx) hoặc lưu thành .csv (CSV UTF-8)"
-        if ext == ".xls":
-            hint = ("tệp .xls là định dạng Excel cũ: mở bằng Excel rồi chọn Lưu thành → "
-                    "«Excel Workbook (*.xlsx)»")
-        shown_ext = f"«{ext}»" if ext else "không có phần mở rộng"
-        raise _cannot_open(source, name, f"chỉ đọc được tệp .csv hoặc .xlsx (tệp này {shown_ext})",
-                           hint)
-    if not p.exists():
-        raise _cannot_open(source, name, "không tìm thấy tệp", "kiểm tra lại đường dẫn và tên tệp")
-    if p.is_dir():
-        raise _cannot_open(source, name, "đây là thư mục, không phải tệp")
-    return ext
+    return check_table_path(path, "xuất thống kê dạng Excel (.xlsx) hoặc lưu thành .csv (CSV UTF-8)")[2]
 
 
 def _load_xlsx(p: Path, source: str, name: str) -> list[_Grid]:

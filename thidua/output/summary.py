@@ -1,7 +1,6 @@
 """A plain-text summary of a result, for the terminal."""
 from __future__ import annotations
 
-import math
 import sys
 from typing import TextIO
 

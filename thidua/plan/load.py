@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -350,7 +350,7 @@ class _Builder:
         if raw is None:
             return list(LEVELS)
         if not isinstance(raw, list) or not raw:
-            self.error(self.raw.line_of("levels"), "«levels» phải là danh sách cấp", f"ví dụ [huyen, xa]")
+            self.error(self.raw.line_of("levels"), "«levels» phải là danh sách cấp", "ví dụ [huyen, xa]")
             return list(LEVELS)
         for level in raw:
             if not isinstance(level, str) or level not in LEVELS:
