@@ -28,6 +28,9 @@ reproduced exactly by the spreadsheet (proof: ``tests/test_master.py``).
 """
 from __future__ import annotations
 
+import copy
+import weakref
+
 import datetime as dt
 import json
 import math
@@ -288,6 +291,15 @@ def _put(ws: Worksheet, row: int, col: int, value, *, fmt: str | None = None, bo
         cell = ws.cell(row=row, column=col, value=value if value != "" else None)
     else:
         cell = ws.cell(row=row, column=col, value=value)
+    # Setting styles one by one makes openpyxl hash every style object; a master of
+    # thousands of units repeats a handful of looks, so each look is built once and
+    # its compiled style copied onto the next cells (same result, ~10× faster).
+    looks = _STYLE_CACHE.setdefault(ws.parent, {})  # style ids are per workbook
+    key = (fmt, bold, fill, wrap, border, id(align) if align is not None else None)
+    cached = looks.get(key)
+    if cached is not None:
+        cell._style = copy.copy(cached)
+        return cell
     if fmt:
         cell.number_format = fmt
     if bold:
@@ -297,7 +309,11 @@ def _put(ws: Worksheet, row: int, col: int, value, *, fmt: str | None = None, bo
     if border:
         cell.border = _BORDER
     cell.alignment = align or (_WRAP if wrap else _TOP)
+    looks[key] = copy.copy(cell._style)
     return cell
+
+
+_STYLE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # workbook -> look -> style
 
 
 def _text_cell(ws: Worksheet, row: int, col: int, text: str, **kw):
