@@ -359,17 +359,23 @@ def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: li
     the new one replaces it atomically. Returns (changed, backup path).
     """
     path = master.path
-    try:
-        old = openpyxl.load_workbook(path)  # once, for carrying typed cells over and comparing
-    except Exception:  # noqa: BLE001 - an unreadable old master is simply replaced (after a backup)
-        old = None
     wb, layout = build_master_and_layout(plan, units, year=master.year, config=master.config)
-    _carry_over(old, wb, [s for s in (layout.trend_sheet, layout.tasks_sheet) if s])
+    rebuilt = [s for s in (layout.trend_sheet, layout.tasks_sheet) if s]
+    if rebuilt:
+        try:
+            old = openpyxl.load_workbook(path, read_only=True)
+        except Exception:  # noqa: BLE001 - an unreadable old master is replaced (after a backup)
+            old = None
+        _carry_over(old, wb, rebuilt)
     if period:
         _record_period(plan, wb, layout, units, period, master.year)
     _report_sheet(wb, issues)
     _log_sheet(wb, log_rows if log_rows is not None else _old_log_rows(path))
-    if old is not None and _content(old) == _content(wb):
+    # A digest of everything a person sees or types is kept in the hidden sheet, so a
+    # re-run can tell «nothing changed» without loading the old master again.
+    digest = _digest(wb)
+    wb[SHEET_META].append(["noi_dung", digest])
+    if master.meta.get("noi_dung") == digest:
         return False, None
     copy = fileio.backup(path, now) if backup else None
     _save(wb, path)
@@ -553,10 +559,25 @@ def _record_period(plan: Plan, wb, layout, units: list[dict], period: str, year)
         ws[f"{column}{layout.first_row + i}"] = int(met[code])
 
 
-def _content(wb) -> list:
+SHEET_META = "_thidua"
+
+
+def _digest(wb) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for title, cells in _content(wb, skip=(SHEET_META,)):
+        h.update(f"\x00{title}".encode())
+        for coordinate, value in cells:
+            h.update(f"\x01{coordinate}\x02{type(value).__name__}\x02{value!r}".encode())
+    return h.hexdigest()
+
+
+def _content(wb, skip=()) -> list:
     """Everything a person sees or types, sheet by sheet (no file timestamps)."""
     out = []
     for ws in wb.worksheets:
+        if ws.title in skip:
+            continue
         cells = []
         for row in ws.iter_rows():
             for cell in row:

@@ -21,6 +21,7 @@ class MasterData:
     units: list[dict]  # ma_don_vi, ten_don_vi, nhom, cap, inputs and appraisals as typed, ghi_chu
     config: dict[str, object] = field(default_factory=dict)
     year: int | None = None
+    meta: dict[str, object] = field(default_factory=dict)  # the hidden _thidua rows
 
     def unit(self, code: str) -> dict:
         for u in self.units:
@@ -81,7 +82,8 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
         for key, (name, _label, _default) in CONFIG_NAMES.items():
             config[key] = _named_value(wb, name)
         year = _named_value(wb, YEAR_NAME)
-        return MasterData(path, layout, units, config, int(year) if isinstance(year, (int, float)) else None)
+        return MasterData(path, layout, units, config,
+                          int(year) if isinstance(year, (int, float)) else None, meta)
     finally:
         wb.close()
 
