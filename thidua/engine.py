@@ -74,6 +74,10 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
             if np.isnan(cond[i]):
                 text += " (chưa có số liệu)"
             reasons[i].append(text)
+    for check in plan.checks:  # figures that cannot be true: never ranked or awarded
+        cond = ctx.eval(check.condition)
+        for i in np.flatnonzero(~np.isnan(cond) & (cond == 0)):
+            reasons[i].append(check.message)
     eligible = np.array([not r for r in reasons], dtype=bool)
 
     keys = [total] + [ctx.env[code] for code in plan.tie_break]

@@ -17,8 +17,8 @@ import yaml
 from thidua import expr as ex
 from thidua.errors import PlanError, Problem
 from thidua.plan.model import (APPLICABLE_CODE, DEFAULT_GROUP, INPUT_TYPES, LEVELS, MET_CODE,
-                               ROLES, TOTAL_CODE, Choice, Gate, Group, Indicator, Input, Item,
-                               Plan, Prize, PrizeSet, Target, Value)
+                               ROLES, TOTAL_CODE, Check, Choice, ClassBand, Classification, Gate,
+                               Group, Indicator, Input, Item, Plan, Prize, PrizeSet, Target, Value)
 from thidua.plan.yamlload import LineDict, load_yaml
 from thidua.rules import KINDS, Spec
 from thidua.rules.answers import ChoiceRule
@@ -30,7 +30,8 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CELL_LIKE_RE = re.compile(r"^(?:[a-z]{1,3}\d+|r|c|r\d*c\d*)$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = {"id", "version", "title", "issuer", "document", "period", "kind", "groups", "levels",
-            "inputs", "values", "criteria", "total", "total_max", "gates", "tie_break",
+            "inputs", "values", "criteria", "total", "total_max", "gates", "checks",
+            "classification", "tie_break",
             "prizes", "indicators", "self_scored", "manual_total", "group_from_level",
             "years", "settings", "individuals", "stats_import"}
 OPS = {">=": "≥", "<=": "≤", "==": "="}
@@ -290,7 +291,9 @@ class _Builder:
         self.known |= {TOTAL_CODE}
         if kind == "checklist":
             self.known |= {MET_CODE, APPLICABLE_CODE}
+        checks = self.checks(values)
         gates = self.gates(groups)
+        classification = self.classification()
         tie_break = self.tie_break()
         prize_sets = self.prizes(groups)
         manual_total = raw.get("manual_total")
@@ -310,7 +313,8 @@ class _Builder:
         return Plan(
             id=plan_id, version=version, title=title, kind=kind, groups=groups, levels=levels,
             inputs=inputs, values=values, items=items, total=total, total_text=total_text,
-            total_max=total_max, gates=gates, tie_break=tie_break, prize_sets=prize_sets,
+            total_max=total_max, gates=gates, checks=checks, classification=classification,
+            tie_break=tie_break, prize_sets=prize_sets,
             indicators=indicators, self_scored=bool(raw.get("self_scored", False)),
             manual_total=manual_total, group_from_level=bool(raw.get("group_from_level", False)),
             issuer=str(raw.get("issuer") or ""), document=str(raw.get("document") or ""),
@@ -481,6 +485,85 @@ class _Builder:
             if node is not None:
                 out.append(Gate(node, str(r.get("condition")), str(r.get("reason") or ""), gs, self.line(r)))
         return out
+
+    def checks(self, values: list[Value]) -> list[Check]:
+        """Consistency checks: expressions over inputs (and derived values) that must hold."""
+        out: list[Check] = []
+        derived = {v.code: v for v in values}
+        for r in self.mapping_list("checks"):
+            self.unknown_keys(r, {"condition", "message"}, "kiểm tra số liệu")
+            line = self.line(r, "condition")
+            node = self.parse_expr(r.get("condition"), line, "kiểm tra số liệu")
+            allowed = set(self.plan_inputs) | set(derived)
+            if node is not None:
+                for name in sorted(node.names() - allowed):
+                    close = difflib.get_close_matches(name, sorted(allowed), n=1)
+                    self.error(line, f"kiểm tra số liệu dùng mã «{name}», không phải chỉ tiêu "
+                               "nhập liệu hay giá trị tính toán",
+                               f"có phải ý bạn là «{close[0]}»?" if close
+                               else "điều kiện kiểm tra chỉ so sánh các số liệu đơn vị nhập")
+            message = str(r.get("message") or "").strip()
+            if not message:
+                self.error(self.line(r), "kiểm tra số liệu thiếu «message» (thông báo khi số "
+                           "liệu không hợp lý)", "ví dụ «message: Số hồ sơ đúng hạn không được "
+                           "lớn hơn số hồ sơ đã giải quyết»")
+            if node is None:
+                continue
+            inputs: list[str] = []
+
+            def walk(names: set[str]) -> None:
+                for name in sorted(names):
+                    if name in self.plan_inputs and name not in inputs:
+                        inputs.append(name)
+                    elif name in derived and derived[name].rule is not None:
+                        walk(derived[name].rule.names())
+
+            walk(node.names())
+            out.append(Check(node, str(r.get("condition")), message, inputs, self.line(r)))
+        return out
+
+    def classification(self) -> Classification | None:
+        """``classification: {of: tong_diem, label: Xếp loại, bands: [{from: 90, label: …}]}``."""
+        raw = self.raw.get("classification")
+        if raw is None:
+            return None
+        where = self.raw.line_of("classification")
+        if not isinstance(raw, LineDict):
+            self.error(where, "«classification» phải là bảng khóa: of, label, bands",
+                       "ví dụ «classification: {of: tong_diem, label: Xếp loại, bands: "
+                       "[{from: 90, label: Xuất sắc}, {to: 90, label: Chưa xuất sắc}]}»")
+            return None
+        self.unknown_keys(raw, {"of", "label", "bands"}, "xếp loại")
+        node = self.parse_expr(raw.get("of", TOTAL_CODE), raw.line_of("of"), "xếp loại: «of»")
+        self.check_names(node, raw.line_of("of"), "xếp loại: «of»")
+        bands: list[ClassBand] = []
+        raws = raw.get("bands")
+        if not isinstance(raws, list) or not raws:
+            self.error(raw.line_of("bands"), "xếp loại thiếu «bands» (danh sách các mức)",
+                       "mỗi mức dạng «- {from: 80, to: 90, label: Tốt}»")
+            raws = []
+        for i, b in enumerate(raws, start=1):
+            if not isinstance(b, LineDict) or not str(b.get("label") or "").strip():
+                self.error(getattr(b, "line", where), f"mức xếp loại thứ {i} thiếu «label»",
+                           "mỗi mức dạng «- {from: 80, to: 90, label: Tốt}»")
+                continue
+            self.unknown_keys(b, {"from", "to", "label"}, f"mức xếp loại thứ {i}")
+            lo, hi = b.get("from"), b.get("to")
+            for key, v in (("from", lo), ("to", hi)):
+                if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                    self.error(b.line_of(key), f"mức xếp loại thứ {i}: «{key}» phải là số")
+            bands.append(ClassBand(float(lo) if isinstance(lo, (int, float)) else None,
+                                   float(hi) if isinstance(hi, (int, float)) else None,
+                                   str(b["label"]).strip(), b.line))
+        bands.sort(key=lambda b: -1e300 if b.lo is None else b.lo)
+        for a, b in zip(bands, bands[1:]):
+            if a.hi is None or b.lo is None or abs(a.hi - b.lo) > 1e-9:
+                self.error(b.line, f"các mức xếp loại «{a.label}» và «{b.label}» không liền nhau",
+                           "mức sau bắt đầu («from») đúng chỗ mức trước kết thúc («to»)")
+        if node is None:
+            return None
+        return Classification(node, str(raw.get("of", TOTAL_CODE)),
+                              str(raw.get("label") or "Xếp loại"), bands, where)
 
     def tie_break(self) -> list[str]:
         raw = self.raw.get("tie_break") or []

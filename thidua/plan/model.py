@@ -98,6 +98,43 @@ class Gate:
 
 
 @dataclass
+class Check:
+    """A consistency check between inputs: a figure that fails it cannot be true.
+
+    A unit whose figures fail a check is not eligible (``message`` is the
+    reason), is never ranked or awarded, and its template shows ``message``
+    beside the cells of ``inputs`` while it types.
+    """
+
+    condition: Node
+    text: str
+    message: str
+    inputs: list[str] = field(default_factory=list)  # input codes the condition reads
+    line: int | None = None
+
+
+@dataclass
+class ClassBand:
+    """One class of a classification: values in [lo, hi) read as ``label``."""
+
+    lo: float | None
+    hi: float | None
+    label: str
+    line: int | None = None
+
+
+@dataclass
+class Classification:
+    """A label shown beside a value (xếp loại: ≥ 90 xuất sắc, [80, 90) tốt …)."""
+
+    of: Node
+    of_text: str
+    label: str
+    bands: list[ClassBand]
+    line: int | None = None
+
+
+@dataclass
 class Prize:
     code: str  # nhat, nhi, ba, kk, giay_khen…
     label: str
@@ -168,6 +205,8 @@ class Plan:
     total_text: str = ""
     total_max: float | None = None
     gates: list[Gate] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    classification: Classification | None = None
     tie_break: list[str] = field(default_factory=list)
     prize_sets: list[PrizeSet] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
