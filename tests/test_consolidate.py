@@ -84,7 +84,7 @@ def send(templates, inbox, plan, figures, codes, **overrides) -> list[Path]:
 def issues_by_code(outcome) -> dict[str, list]:
     out: dict[str, list] = {}
     for issue in outcome.issues:
-        out.setdefault(issue.ma_loi, []).append(issue)
+        out.setdefault(issue.code, []).append(issue)
     return out
 
 
@@ -150,14 +150,14 @@ def test_every_problem_code_is_reported_and_bad_files_do_not_stop_the_others(tmp
     outcome = consolidate(plan, inbox, master, report_csv=tmp_path / "bao-cao.csv")
     found = issues_by_code(outcome)
     for code in ("ngoai_khoang", "gia_tri_khong_doc_duoc", "thieu_gia_tri", "trung_don_vi",
-                 "cau_truc_thay_doi", "sai_ke_hoach", "don_vi_khong_co", "tep_khong_doc_duoc",
+                 "cau_truc_thay_doi", "sai_ke_hoach", "don_vi_khong_co", "tep_hong",
                  "mau_cu", "chua_gui"):
         assert code in found, f"thiếu mã lỗi {code}: {sorted(found)}"
     bad = found["gia_tri_khong_doc_duoc"][0]
-    assert bad.trang == "Nhập liệu" and bad.o and "«12a»" in bad.noi_dung
-    assert "ngoài khoảng" in found["ngoai_khoang"][0].noi_dung
-    assert found["trung_don_vi"][0].tep == "cu/ban-cu.xlsx"
-    assert any("B3" in i.noi_dung or "ô công thức" in i.noi_dung for i in found["cau_truc_thay_doi"])
+    assert bad.sheet == "Nhập liệu" and bad.cell and "«12a»" in bad.message
+    assert "ngoài khoảng" in found["ngoai_khoang"][0].message
+    assert found["trung_don_vi"][0].file == "cu/ban-cu.xlsx"
+    assert any("B3" in i.message or "ô công thức" in i.message for i in found["cau_truc_thay_doi"])
     assert {"khac/" + p.name for p in (inbox / "khac").glob("*.xlsx")} <= set(outcome.rejected)
     assert "hong.xlsx" in outcome.rejected and "don-vi-la.xlsx" in outcome.rejected
     data = read_master(master, plan)
@@ -247,5 +247,5 @@ def test_a_file_without_metadata_typed_in_a_legacy_encoding_is_recognised_and_re
     outcome = consolidate(plan, inbox, master)
     found = issues_by_code(outcome)
     assert [s.unit for s in outcome.accepted] == [code]
-    assert encoding in found["ma_hoa_cu"][0].noi_dung and "«Xã Tam Xuân I»" in found["ma_hoa_cu"][0].noi_dung
+    assert encoding in found["ma_hoa_cu"][0].message and "«Xã Tam Xuân I»" in found["ma_hoa_cu"][0].message
     assert "khop_theo_ten" in found

@@ -260,8 +260,8 @@ def cmd_consolidate(args) -> int:
     outcome = consolidate(plan, args.folder, args.master, report_csv=args.report, limits=limits,
                           progress=progress_bar(), period=args.period)
     for issue in outcome.issues[:20]:
-        where = " · ".join(x for x in (issue.tep, issue.don_vi, issue.trang, issue.o) if x)
-        print(f"  [{issue.muc_do}] {issue.ma_loi}: {where}: {issue.noi_dung}")
+        where = " · ".join(x for x in (issue.file, issue.unit, issue.sheet, issue.cell) if x)
+        print(f"  [{issue.severity}] {issue.code}: {where}: {issue.text()}")
     if len(outcome.issues) > 20:
         print(f"  … và {len(outcome.issues) - 20} vấn đề khác: xem trang «Báo cáo tổng hợp» trong sổ.")
     print(outcome.summary())
@@ -279,7 +279,7 @@ def cmd_import_stats(args) -> int:
 
     outcome = import_stats(load_plan(args.plan), args.export, args.master, report_csv=args.report)
     for issue in outcome.issues[:30]:
-        print(f"  [{issue.muc_do}] {issue.o or ''} {issue.noi_dung}".rstrip())
+        print(f"  [{issue.severity}] {issue.cell or ''} {issue.text()}".rstrip())
     print(outcome.summary())
     return 0
 

@@ -79,12 +79,13 @@ class UnitTable:
 
 # ----------------------------------------------------------------- helpers
 class _Bad(Exception):
-    """A cell that cannot be read: message and hint for a Problem."""
+    """A cell that cannot be read: message, hint and problem code for a Problem."""
 
-    def __init__(self, message: str, hint: str = ""):
+    def __init__(self, message: str, hint: str = "", code: str = "gia_tri_khong_doc_duoc"):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.code = code
 
 
 @dataclass
@@ -207,7 +208,7 @@ def _parse_value(inp: Input, raw, percent_cell: bool) -> float:
     if (lo is not None and value < lo - 1e-9) or (hi is not None and value > hi + 1e-9):
         allowed = _range_text(lo, hi)
         raise _Bad(f"«{shown}» nằm ngoài khoảng cho phép: {allowed}",
-                   f"kiểm tra lại số liệu; «{inp.label}» chỉ nhận giá trị {allowed}")
+                   f"kiểm tra lại số liệu; «{inp.label}» chỉ nhận giá trị {allowed}", "ngoai_khoang")
     return value
 
 
@@ -308,10 +309,11 @@ def parse_rows(
 
         return get_column_letter(col.index + 1) if xlsx else col.header
 
-    def at(col: _Col | None, rownum: int, message: str, hint: str = "") -> Problem:
+    def at(col: _Col | None, rownum: int, message: str, hint: str = "",
+           code: str = "bang_sai") -> Problem:
         cell = f"{col_ref(col)}{rownum}" if (xlsx and col is not None) else ""
         return Problem(message, file=source, sheet=sheet, cell=cell, row=rownum,
-                       column=col.header if col is not None else "", hint=hint)
+                       column=col.header if col is not None else "", hint=hint, code=code)
 
     def whole(message: str, hint: str = "") -> Problem:
         return Problem(message, file=source, sheet=sheet, hint=hint)
@@ -557,7 +559,7 @@ def parse_rows(
                 try:
                     value = _parse_value(inp, raw, (i, col.index) in percent_cells)
                 except _Bad as bad:
-                    problems.append(at(col, rownum, bad.message, bad.hint))
+                    problems.append(at(col, rownum, bad.message, bad.hint, bad.code))
             elif col is not None and inp.code in checkbox:
                 value = 0.0
             elif inp.default is not None:
@@ -566,7 +568,7 @@ def parse_rows(
                   and (acol is None or is_blank(araw))):
                 problems.append(at(col, rownum, f"thiếu giá trị bắt buộc «{inp.label}»",
                                    f"nhập {INPUT_TYPES.get(inp.type, 'giá trị')}"
-                                   + (f" ({inp.unit})" if inp.unit else "")))
+                                   + (f" ({inp.unit})" if inp.unit else ""), "thieu_gia_tri"))
             values[inp.code].append(value)
             if plan.self_scored:
                 avalue = math.nan
@@ -574,7 +576,7 @@ def parse_rows(
                     try:
                         avalue = _parse_value(inp, araw, (i, acol.index) in percent_cells)
                     except _Bad as bad:
-                        problems.append(at(acol, rownum, bad.message, bad.hint))
+                        problems.append(at(acol, rownum, bad.message, bad.hint, bad.code))
                 appraisals[inp.code + APPRAISAL_SUFFIX].append(avalue)
 
     if problems:

@@ -379,7 +379,7 @@ def kiem_tra(book, *, master_path=None, now=None, **_) -> None:
     code_of = dict(unit_rows)
     for p in problems:
         where = cell_position(p.cell) if p.sheet == master.sheet else None
-        missing = p.message.startswith("thiếu")
+        missing = p.code == "thieu_gia_tri"
         if where:
             marks.setdefault(where[0], []).append((where[1], FILL_MISSING if missing else FILL_BAD))
         value = master.view.cell(master.sheet, *where) if where else None
@@ -491,7 +491,8 @@ def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_
     from thidua.consolidate.collect import (LOG_COLUMNS, SHEET_LOG, SHEET_REPORT, _log_sheet,
                                             consolidate)
     from thidua.consolidate.master_io import read_master
-    from thidua.consolidate.report import COLUMNS, ERROR
+    from thidua.consolidate.report import COLUMNS
+    from thidua.consolidate.report import row as report_row
     from thidua.output.results_xlsx import exact_floats
     from thidua.workbook.master import build_master_and_layout
 
@@ -559,10 +560,12 @@ def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_
                     w.values(master.sheet, first, c, [[PLACEHOLDER]] * (last - first + 1))
                     w.color(master.sheet, first, c, last, c, FILL_TOOL)
 
-    report = [[getattr(issue, key) or None for key, _ in COLUMNS] for issue in outcome.issues]
+    report = [[value or None for value in report_row(issue)] for issue in outcome.issues]
+    severity_col = [label for label, _ in COLUMNS].index("Mức độ") + 1
     _replace_sheet(master, w, SHEET_REPORT, "BÁO CÁO TỔNG HỢP TỆP ĐƠN VỊ GỬI VỀ", outcome.summary(),
-                   [label for _, label in COLUMNS], report, 4,
-                   [(6, FILL_BAD if issue.muc_do == ERROR else FILL_INPUT) for issue in outcome.issues])
+                   [label for label, _ in COLUMNS], report, 4,
+                   [(severity_col, FILL_BAD if issue.is_error else FILL_INPUT)
+                    for issue in outcome.issues])
     _replace_sheet(master, w, SHEET_LOG, "NHẬT KÝ NHẬN TỆP",
                    "Mỗi tệp được nhận: tên, mã băm SHA-256, đơn vị, thời điểm nhận, thời điểm đơn vị "
                    "lưu, phiên bản mẫu, tệp nào đang dùng.", LOG_COLUMNS, log_rows, 3, [])
@@ -572,10 +575,10 @@ def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_
                      "kiểm tra rồi bấm Lưu). Kết quả cũ đã được xóa: bấm «Tính điểm» để chấm lại.")
     else:
         lines.append(f"Số liệu trong trang «{master.sheet}» không có gì thay đổi.")
-    errors = [i for i in outcome.issues if i.muc_do == ERROR]
+    errors = [i for i in outcome.issues if i.is_error]
     for issue in errors[:5]:
-        where = " · ".join(x for x in (issue.tep, issue.don_vi, issue.o) if x)
-        lines.append(f"• {where}: {issue.noi_dung}")
+        where = " · ".join(x for x in (issue.file, issue.unit, issue.cell) if x)
+        lines.append(f"• {where}: {issue.text()}")
     if len(errors) > 5:
         lines.append(f"… và {len(errors) - 5} lỗi khác.")
     lines.append(f"Chi tiết ở trang «{SHEET_REPORT}».")

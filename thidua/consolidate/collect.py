@@ -23,7 +23,8 @@ from thidua import fileio
 from thidua.consolidate.legacy import decode_tcvn3, decode_vni, detect_legacy_encoding
 from thidua.consolidate.master_io import MasterData, read_master
 from thidua.consolidate.reader import Limits, ReadFailure, ReturnedFile, read_returned
-from thidua.consolidate.report import CODES, ERROR, Issue, WARNING, write_csv
+from thidua.consolidate.report import ERROR, WARNING, count, sort_key, write_csv
+from thidua.errors import Problem
 from thidua.plan.model import Input, Plan
 from thidua.text import fold, format_number, is_blank, parse_number, parse_yesno
 from thidua.workbook.master import build_master_and_layout
@@ -53,14 +54,13 @@ class Outcome:
     accepted: list[Submission] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Problem] = field(default_factory=list)
     changed: bool = False
     backup: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # reading / checking / writing
 
     def summary(self) -> str:
-        errors = sum(1 for i in self.issues if i.muc_do == ERROR)
-        warnings = sum(1 for i in self.issues if i.muc_do == WARNING)
+        errors, warnings = count(self.issues, ERROR), count(self.issues, WARNING)
         used = sum(1 for s in self.accepted if s.used)
         return (f"Nhận {self.received} tệp: {used} được dùng, "
                 f"{len(self.accepted) - used} trùng đơn vị (không dùng), {len(self.rejected)} bị loại; "
@@ -190,14 +190,14 @@ class _Context:
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     self.formulas[cell.coordinate] = cell.value
-        self.issues: list[Issue] = []
+        self.issues: list[Problem] = []
 
     def label(self, code: str) -> str:
         unit = self.units.get(code)
         return f"{code} — {unit.get('ten_don_vi', '')}" if unit else code
 
     def add(self, code: str, message: str, **where) -> None:
-        self.issues.append(Issue.of(code, message, **where))
+        self.issues.append(Problem(message, code=code, **where))
 
 
 def _saved_at(returned: ReturnedFile) -> str:
@@ -318,8 +318,8 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     clock = time.perf_counter()
     for path, result in zip(paths, results):
         rel = str(path.relative_to(folder))
-        if isinstance(result, ReadFailure):
-            ctx.add("tep_khong_doc_duoc", f"{result.message}", file=rel)
+        if isinstance(result, ReadFailure):  # the reader's own code is kept
+            ctx.issues.append(result.problem.with_place(file=rel))
             out.rejected.append(rel)
             continue
         unit = _recognise(ctx, result, rel)
@@ -335,8 +335,7 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     for code in out.missing:
         ctx.add("chua_gui", f"đơn vị {ctx.label(code)} chưa gửi tệp (hoặc tệp gửi bị loại) — "
                 "nhắc đơn vị gửi lại", unit=ctx.label(code))
-    out.issues = sorted(ctx.issues, key=lambda i: (i.muc_do != ERROR, i.tep == "", i.tep, i.don_vi,
-                                                  i.ma_loi, i.o))
+    out.issues = sorted(ctx.issues, key=sort_key)
     units = _merged_units(plan, master, out)
     out.seconds["kiem_tra"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -349,7 +348,7 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     return out
 
 
-def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: list[Issue], *,
+def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: list[Problem], *,
                    log_rows: list[list] | None = None, period: str | None = None,
                    now: dt.datetime | None = None, backup: bool = True) -> tuple[bool, Path | None]:
     """Rebuild the master with ``units`` (figures, appraisals, notes), the report and the log.
@@ -417,34 +416,35 @@ def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:
     return units
 
 
-def _report_sheet(wb, issues: list[Issue]) -> None:
+def _report_sheet(wb, issues: list[Problem]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
-    from thidua.consolidate.report import COLUMNS
+    from thidua.consolidate.report import COLUMNS, row
     ws = wb.create_sheet(SHEET_REPORT, 1)
     ws["A1"] = "BÁO CÁO TỔNG HỢP TỆP ĐƠN VỊ GỬI VỀ"
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = (f"{sum(i.muc_do == ERROR for i in issues)} lỗi, "
-                f"{sum(i.muc_do == WARNING for i in issues)} cảnh báo. Mã lỗi: "
-                + "; ".join(f"{code} = {text}" for code, (_, text) in CODES.items()))
+    ws["A2"] = (f"{count(issues, ERROR)} lỗi, {count(issues, WARNING)} cảnh báo. Lọc theo cột "
+                "«Mã lỗi» hoặc «Mức độ» để xem từng loại.")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells("A2:G2")
-    ws.row_dimensions[2].height = 60
     header = 4
-    for j, (_, label) in enumerate(COLUMNS, start=1):
+    last = get_column_letter(len(COLUMNS))
+    severity_col = [label for label, _ in COLUMNS].index("Mức độ") + 1
+    wrapped = {1, 2, 6, len(COLUMNS)}
+    for j, (label, _) in enumerate(COLUMNS, start=1):
         cell = ws.cell(header, j, label)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", start_color="D9E1F2")
     red, yellow = PatternFill("solid", start_color="FFC7CE"), PatternFill("solid", start_color="FFF2CC")
     for i, issue in enumerate(issues, start=header + 1):
-        for j, (key, _) in enumerate(COLUMNS, start=1):
-            cell = ws.cell(i, j, getattr(issue, key))
-            cell.alignment = Alignment(wrap_text=(key in ("noi_dung", "tep", "don_vi")), vertical="top")
-        ws.cell(i, 6).fill = red if issue.muc_do == ERROR else yellow
-    for letter, width in zip("ABCDEFG", (34, 30, 14, 8, 22, 10, 80)):
-        ws.column_dimensions[letter].width = width
+        for j, value in enumerate(row(issue), start=1):
+            cell = ws.cell(i, j, value)
+            cell.alignment = Alignment(wrap_text=j in wrapped, vertical="top")
+        ws.cell(i, severity_col).fill = red if issue.severity == ERROR else yellow
+    for j, (_, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
     ws.freeze_panes = f"A{header + 1}"
-    ws.auto_filter.ref = f"A{header}:G{max(header, header + len(issues))}"
+    ws.auto_filter.ref = f"A{header}:{last}{max(header, header + len(issues))}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1

@@ -13,7 +13,8 @@ from pathlib import Path
 from thidua.consolidate.collect import rewrite_master
 from thidua.consolidate.master_io import read_master
 from thidua.consolidate.portal import read_stats_export
-from thidua.consolidate.report import ERROR, Issue, WARNING, write_csv
+from thidua.consolidate.report import ERROR, WARNING, count, write_csv
+from thidua.errors import Problem
 from thidua.plan.model import Plan
 from thidua.units import Unit
 
@@ -22,13 +23,12 @@ from thidua.units import Unit
 class StatsOutcome:
     matched: int = 0
     units: int = 0
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Problem] = field(default_factory=list)
     changed: bool = False
     backup: Path | None = None
 
     def summary(self) -> str:
-        errors = sum(1 for i in self.issues if i.muc_do == ERROR)
-        warnings = sum(1 for i in self.issues if i.muc_do == WARNING)
+        errors, warnings = count(self.issues, ERROR), count(self.issues, WARNING)
         return (f"Khớp {self.matched}/{self.units} đơn vị với tệp thống kê; {errors} lỗi, "
                 f"{warnings} cảnh báo. " + ("Đã cập nhật sổ tổng hợp." if self.changed
                                            else "Sổ tổng hợp không có gì thay đổi."))
@@ -44,11 +44,7 @@ def import_stats(plan: Plan, export: str | Path, master_path: str | Path, *,
     name = Path(export).name
     issues = []
     for problem in imported.problems:
-        missing_unit = "không có trong tệp thống kê" in problem.message
-        issues.append(Issue.of("chua_gui" if missing_unit else "don_vi_khong_co",
-                               str(problem.message) + (f" — {problem.hint}" if problem.hint else ""),
-                               file=name, sheet=problem.sheet, cell=problem.cell,
-                               severity=WARNING if missing_unit else ERROR))
+        issues.append(problem.with_place(file=name))
     records = []
     for record in master.units:
         merged = dict(record)

@@ -580,6 +580,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
             if isinstance(found_unit, list):
                 problems.append(Problem(
                     f"tên đơn vị «{text}» khớp với nhiều đơn vị: {_units_text(found_unit)}",
+                    code="don_vi_khong_co",
                     **place(r, name_col),
                     hint="ghi tên đầy đủ (kèm «xã», «phòng»…) trong tệp thống kê, hoặc chỉ rõ "
                          f"mã đơn vị cho tên này trong {SECTION}.aliases của {plan_file}"))
@@ -590,7 +591,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
             maybe = (" Có phải " + " hay ".join(f"«{u.name}» ({u.code})" for u in guesses) + "?"
                      if guesses else "")
             problems.append(Problem(
-                f"không khớp tên đơn vị «{text}» với danh sách đơn vị.{maybe}",
+                f"không khớp tên đơn vị «{text}» với danh sách đơn vị.{maybe}", code="don_vi_khong_co",
                 **place(r, name_col), hint=fix_name))
             continue
 
@@ -598,7 +599,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
             problems.append(Problem(
                 f"đơn vị «{unit.name}» ({unit.code}) có hai dòng trong tệp thống kê: "
                 f"{where(first_row[unit.code], name_col)} và {where(r, name_col)} "
-                "(chỉ lấy dòng đầu)",
+                "(chỉ lấy dòng đầu)", code="trung_don_vi",
                 **place(r, name_col),
                 hint="xoá dòng thừa, hoặc sửa tên nếu đây là đơn vị khác"))
             continue
@@ -614,7 +615,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
                     got[code] = 0.0
                 else:
                     problems.append(Problem(
-                        f"ô trống: thiếu «{inp.label}» của đơn vị «{unit.name}»",
+                        f"ô trống: thiếu «{inp.label}» của đơn vị «{unit.name}»", code="thieu_gia_tri",
                         **place(r, c),
                         hint="nhập 0 nếu đơn vị không có hồ sơ (hoặc đặt "
                              f"{SECTION}.blank_as_zero: true trong {plan_file})"))
@@ -624,6 +625,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
             except _Bad as bad:
                 problems.append(Problem(
                     f"{bad.message} («{inp.label}» của đơn vị «{unit.name}»)",
+                    code="gia_tri_khong_doc_duoc",
                     **place(r, c), hint=bad.hint))
                 continue
             if math.isfinite(value):
@@ -642,7 +644,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
                 f"«{_clean(grid.cell(r, name_col))}» ({where(r, name_col)})" for r in rows)
                 + f": sửa tên cho khớp hoặc thêm vào {SECTION}.aliases trong {plan_file}")
         problems.append(Problem(
-            f"đơn vị «{u.name}» ({u.code}) không có trong tệp thống kê",
+            f"đơn vị «{u.name}» ({u.code}) không có trong tệp thống kê", code="chua_gui",
             file=source, sheet=grid.sheet, hint=hint))
     return result
 

@@ -67,22 +67,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from thidua.errors import Problem, ThiduaError
 from thidua.text import fold, nfc
 
 __all__ = ["CODES", "Limits", "ReadFailure", "ReturnedFile", "read_returned"]
 
-#: Failure codes and what each means (Vietnamese, for reports).
-CODES: dict[str, str] = {
-    "tep_qua_lon": "tệp quá lớn",
-    "tep_rong": "tệp rỗng (0 byte)",
-    "khong_phai_bang_tinh": "không phải bảng tính",
-    "tep_hong": "tệp bị hỏng",
-    "co_mat_khau": "tệp có mật khẩu",
-    "bom_nen": "tệp nén bất thường (nghi bom nén)",
-    "bom_xml": "tệp chứa khai báo XML nguy hiểm (DOCTYPE/ENTITY)",
-    "khong_doc_duoc": "không đọc được tệp (quyền, đang mở, đã bị xóa)",
-    "dinh_dang_cu": "định dạng tệp không hỗ trợ",
-}
+#: The reader's failure codes (their meaning and severity are in ``thidua.errors.CODES``).
+CODES: tuple[str, ...] = ("tep_qua_lon", "tep_rong", "khong_phai_bang_tinh", "tep_hong",
+                          "co_mat_khau", "bom_nen", "bom_xml", "khong_doc_duoc", "dinh_dang_cu")
 
 EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".ods": "ods"}
 META_SHEET = "_thidua"
@@ -157,16 +149,23 @@ class ReturnedFile:
     sheets: dict[str, str] = field(default_factory=dict)  # sheet -> "visible"/"hidden"/"veryHidden"
 
 
-class ReadFailure(Exception):
-    """A returned file that cannot be read; ``code`` is one of :data:`CODES`."""
+class ReadFailure(ThiduaError):
+    """A returned file that cannot be read: one problem whose ``code`` is one of :data:`CODES`."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(code, message)  # both in args: the exception pickles (process pools)
-        self.code = code
-        self.message = message
+    @property
+    def problem(self) -> Problem:
+        return self.problems[0]
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+    @property
+    def message(self) -> str:
+        return self.problem.message
 
     def __str__(self) -> str:
-        return self.message
+        return self.problem.message
 
 
 # ============================================================== entry point
@@ -221,8 +220,8 @@ def _fail(code: str, name: str, *, detail: str = "", **kw) -> ReadFailure:
             msg = (f"Tệp {f} quá lớn ({_size_text(kw['size'])}), vượt giới hạn "
                    f"{_size_text(kw['limit'])} nên không đọc (tránh treo máy). Cách xử lý: kiểm tra "
                    "lại tệp — mẫu thi đua chỉ nặng vài chục KB, có thể đơn vị gửi nhầm tệp hoặc chèn "
-                   "ảnh; nếu đúng là tệp cần đọc, tăng giới hạn kích thước tệp (Limits.max_bytes) "
-                   "rồi chạy lại.")
+                   "ảnh; nếu đúng là tệp cần đọc, chạy lại lệnh với giới hạn lớn hơn, ví dụ "
+                   "«--max-mb 100».")
         else:
             msg = (f"Tệp {f} quá lớn để đọc an toàn ({detail}). Cách xử lý: mở tệp bằng Excel, xóa "
                    f"các ô thừa ở xa vùng số liệu rồi lưu lại; hoặc {_RESEND}.")
@@ -253,7 +252,7 @@ def _fail(code: str, name: str, *, detail: str = "", **kw) -> ReadFailure:
                "tệp bằng Excel, chọn Tệp → Lưu thành → «Sổ làm việc Excel (*.xlsx)», rồi gửi lại.")
     else:  # pragma: no cover - programming error
         raise ValueError(code)
-    return ReadFailure(code, nfc(msg))
+    return ReadFailure(Problem(nfc(msg), code=code, file=name))
 
 
 def _tech(exc: BaseException) -> str:
