@@ -1,4 +1,5 @@
-"""Tests for thidua.expr: parsing, vectorised evaluation, Excel and text output."""
+"""Tests for thidua.expr and the program's two targets: parsing, vectorised evaluation
+(``thidua.program.evaluate``), Excel printing (``thidua.program.excel``) and text output."""
 from __future__ import annotations
 
 import math
@@ -10,14 +11,22 @@ from hypothesis import strategies as st
 
 from thidua import expr as ex
 from thidua.expr import ExprError
+from thidua.program.evaluate import Scope
+from thidua.program.excel import Placement, Printer
 
 NAN = float("nan")
+
+
+def evaluate(node, env, n: int, levels=None, groups=None, year=None):
+    levels = np.array(levels if levels is not None else ["xa"] * n, dtype=object)
+    groups = np.array(groups if groups is not None else ["chung"] * n, dtype=object)
+    return Scope(n, dict(env), levels, groups, year)(node)
 
 
 def ev(text, n: int = 1, **env):
     """Evaluate ``text`` over arrays; scalars in ``env`` are broadcast to length n."""
     arrays = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in env.items()}
-    return ex.evaluate(ex.parse(text), arrays, n)
+    return evaluate(ex.parse(text), arrays, n)
 
 
 def ev1(text, **env) -> float:
@@ -295,8 +304,25 @@ def test_syntax_error_position_is_never_zero():
 CELLS = {"a": "A1", "b": "B1", "c": "C1", "x": "A1"}
 
 
+class _Cells(Placement):
+    """Every name an input in a fixed cell; the unit's level in L1, group in G1, year in Y1."""
+
+    level, group, year = "L1", "G1", "Y1"
+
+    def __init__(self):
+        self.program = None
+        self.inputs = set(CELLS)
+
+    def input_ref(self, code: str) -> str:
+        return CELLS[code]
+
+
 def xl(text: str) -> str:
-    return ex.to_excel(ex.parse(text), lambda code: CELLS[code])
+    return Printer(_Cells()).value(ex.parse(text))
+
+
+def known(node) -> list[str]:
+    return Printer(_Cells()).known(node)
 
 
 @pytest.mark.parametrize("text, formula", [
@@ -417,7 +443,7 @@ trees = st.recursive(
 @given(trees)
 def test_evaluate_matches_reference_evaluator(tree):
     expected = _reference(tree)
-    got = ex.evaluate(ex.parse(_source(tree)), {}, 2)
+    got = evaluate(ex.parse(_source(tree)), {}, 2)
     assert got.shape == (2,)
     assert got[0] == got[1]
     assert got[0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
@@ -433,5 +459,46 @@ def test_evaluate_with_names_matches_reference(tree, value):
         op, left, right = t
         return f"({rename(left)} {op} {rename(right)})"
 
-    got = ex.evaluate(ex.parse(rename(tree)), {"x": np.array([float(value)])}, 1)
+    got = evaluate(ex.parse(rename(tree)), {"x": np.array([float(value)])}, 1)
     assert got[0] == pytest.approx(_reference(tree), rel=1e-12, abs=1e-12)
+
+
+# ---------------------------------------------------------------- lowered nodes, both targets
+
+def test_level_group_year_pick_known_blank_evaluate():
+    x = np.array([0.0, 1.0, 2.0, NAN])
+    levels, groups = ["xa", "huyen", "xa", "tinh"], ["a", "b", "a", "b"]
+    assert list(evaluate(ex.Level(("xa", "tinh")), {}, 4, levels)) == [1, 0, 1, 1]
+    assert list(evaluate(ex.InGroup(("b",)), {}, 4, levels, groups)) == [0, 1, 0, 1]
+    assert list(evaluate(ex.YearIn(2023, 2025), {}, 1, year=2024)) == [1]
+    assert list(evaluate(ex.YearIn(2026, None), {}, 1, year=2025)) == [0]
+    assert list(evaluate(ex.YearIn(2023, None), {}, 1)) == [0]  # no year: no target applies
+    picked = evaluate(ex.Pick(ex.Name("x"), (5.0, 7.0, 9.0)), {"x": x}, 4)
+    assert list(picked[:3]) == [5, 7, 9] and math.isnan(picked[3])
+    assert list(evaluate(ex.Known(ex.Name("x")), {"x": x}, 4)) == [1, 1, 1, 0]
+    assert all(math.isnan(v) for v in evaluate(ex.Blank(), {}, 2))
+    assert list(evaluate(ex.truthy(ex.Name("x")), {"x": x}, 4)) == [0, 1, 1, 0]
+    assert list(evaluate(ex.falsy(ex.Name("x")), {"x": x}, 4)) == [1, 0, 0, 0]
+
+
+def test_known_conditions_follow_the_blank_rules():
+    a, b = ex.Name("a"), ex.Name("b")
+    assert known(ex.Num(1.0)) == []
+    assert known(ex.Bin("+", a, b)) == ["ISNUMBER(A1)", "ISNUMBER(B1)"]
+    assert known(ex.Bin("+", a, a)) == ["ISNUMBER(A1)"]  # each condition once
+    assert known(ex.Known(a)) == [] and known(ex.Blank()) == ["FALSE"]
+    # an If needs only the branch it takes
+    node = ex.If(ex.Cmp(">", a, ex.Num(0.0)), b, ex.Num(0.0))
+    assert known(node) == ["IF(ISNUMBER(A1),IF(((A1)>(0)+1E-09),ISNUMBER(B1),TRUE),FALSE)"]
+    assert Printer(_Cells()).formula(ex.Bin("*", a, ex.Num(2.0))) == '=IF(ISNUMBER(A1),(A1)*(2),"")'
+
+
+def test_lowered_nodes_print():
+    printer = Printer(_Cells())
+    assert printer.value(ex.Level(("xa",))) == 'L1="xa"'
+    assert printer.value(ex.InGroup(("a", "b"))) == 'OR(G1="a",G1="b")'
+    assert printer.value(ex.YearIn(2023, 2025)) == "AND(Y1>=2023,Y1<=2025)"
+    assert printer.value(ex.YearIn(2026, None)) == "(Y1>=2026)"
+    assert printer.value(ex.Pick(ex.Name("a"), (0.0, 2.5, 5.0))) == "CHOOSE((A1)+1,0,2.5,5)"
+    assert printer.value(ex.Known(ex.Name("a"))) == "ISNUMBER(A1)"
+    assert printer.value(ex.Blank()) == '""'

@@ -1,5 +1,6 @@
-"""Tests for thidua.rules: each rule kind built from a tiny plan, evaluated, explained,
-turned into an Excel formula and described."""
+"""Tests for thidua.rules: each rule kind built from a tiny plan, lowered to expression
+nodes, evaluated and explained (``thidua.program.evaluate``), printed as an Excel formula
+(``thidua.program.excel``) and described."""
 from __future__ import annotations
 
 import math
@@ -9,6 +10,8 @@ import numpy as np
 import pytest
 
 from thidua.plan import load_plan, parse_plan
+from thidua.program.evaluate import Scope
+from thidua.program.excel import Placement, Printer
 from thidua.rules import KINDS
 from thidua.rules.base import NO_DATA, Context
 
@@ -54,10 +57,13 @@ def rule_of(rule_yaml: str, max_: float = 10, role: str = "score"):
 
 
 def run(rule, units, levels=None, **env):
+    """The rule's lowered tree evaluated, and its explanation, for one unit per value."""
     n = len(next(iter(env.values())))
-    levels = np.array(levels if levels is not None else ["huyen"] * n)
+    levels = np.array(levels if levels is not None else ["huyen"] * n, dtype=object)
     arrays = {k: np.asarray(v, dtype=float) for k, v in env.items()}
-    points, texts = rule.evaluate(Context(n, arrays, levels, units))
+    node, explain = rule.lowered()
+    scope = Scope(n, arrays, levels, np.array(["chung"] * n, dtype=object))
+    points, texts = scope(node), explain(Context(scope, units))
     assert len(texts) == n and points.shape == (n,)
     return list(points), texts
 
@@ -69,6 +75,24 @@ CELLS = {"ty_le": "C2", "so_luong": "D2", "so_tin": "E2", "so_bai": "F2", "gia_t
 
 def ref(code: str) -> str:
     return CELLS[code]
+
+
+class _Cells(Placement):
+    """Inputs in the cells of CELLS; the unit's level in ``level``."""
+
+    def __init__(self, level: str = "B2", cells=None):
+        self.program = None
+        self.cells = cells or CELLS
+        self.inputs = set(self.cells)
+        self.level = level
+
+    def input_ref(self, code: str) -> str:
+        return self.cells[code]
+
+
+def excel(rule, level: str = "B2", cells=None) -> str:
+    """The rule's value formula as the workbooks print it."""
+    return Printer(_Cells(level, cells)).value(rule.lowered()[0])
 
 
 def check_formula(formula: str, functions: list[str]) -> None:
@@ -116,9 +140,10 @@ def test_bands_edges():
 def test_bands_describe_excel_and_max():
     rule, _ = rule_of(BANDS)
     assert rule.describe() == "ty_le: ≥ 100 → 10; [95, 100) → 8; [80, 95) → 6; < 80 → 4"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == ("IF((C2)>=100-1E-09,10,IF((C2)>=95-1E-09,8,"
-                       "IF((C2)>=80-1E-09,6,4)))")
+    formula = excel(rule, "B2")
+    # the band index (highest band tested first), then its points
+    assert formula == ("CHOOSE((IF(((C2)>=(100)-1E-09),3,IF(((C2)>=(95)-1E-09),2,"
+                       "IF(((C2)>=(80)-1E-09),1,0))))+1,4,6,8,10)")
     check_formula(formula, ["IF"])
     assert rule.max_points() == 10
 
@@ -135,8 +160,8 @@ bands:
     assert same(points, [NAN, 4, 10])
     assert texts[0] == "-1 nằm ngoài các bậc của thang điểm"
     assert texts[1] == "0 → bậc [0, 80) → 4 điểm"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == "IF((G2)>=80-1E-09,10,IF((G2)>=0-1E-09,4,NA()))"
+    formula = excel(rule, "B2")
+    assert formula == 'CHOOSE((IF(((G2)>=(80)-1E-09),1,IF(((G2)>=(0)-1E-09),0,"")))+1,4,10)'
 
 
 LEVEL_BANDS = """
@@ -164,8 +189,8 @@ def test_bands_by_level():
     assert texts[4] == "6 hồ sơ → bậc ≥ 6 → 12 điểm"
     assert texts[5] == "5 hồ sơ → bậc ≥ 3 → 10 điểm"  # no table for tinh: default bands
     assert rule.max_points() == 12
-    formula = rule.to_excel(ref, "$B2")
-    assert formula.startswith('IF($B2="xa",IF((D2)>=6-1E-09,12,')
+    formula = excel(rule, "$B2")
+    assert formula.startswith('IF($B2="xa",CHOOSE((IF(((D2)>=(6)-1E-09),2,')
     check_formula(formula, ["IF"])
     assert rule.describe().endswith("Riêng cấp xã: ≥ 6 → 12; [2, 6) → 6; < 2 → 5")
 
@@ -194,9 +219,10 @@ def test_coefficient_from_real_plan():
     assert texts[3] == "2.700 hồ sơ → bậc ≥ 2.700 → hệ số 1"
     assert texts[6] == "chưa có số liệu"
     assert rule.max_points() == 1.0
-    formula = rule.to_excel(lambda c: "C2", "B2")
-    assert formula.startswith("IF((C2)>=2700-1E-09,1,IF((C2)>=2400-1E-09,0.9,")
-    assert formula.endswith("IF((C2)>=300-1E-09,0.2,0.1)))))))))")
+    formula = excel(rule, "B2", {"truc_tuyen_giai_quyet": "C2"})
+    assert formula.startswith("CHOOSE((IF(((C2)>=(2700)-1E-09),9,IF(((C2)>=(2400)-1E-09),8,")
+    assert formula.endswith("IF(((C2)>=(300)-1E-09),1,0))))))))))+1,0.1,0.2,0.3,0.4,0.5,0.6,"
+                            "0.7,0.8,0.9,1)")
     check_formula(formula, ["IF"])
     assert rule.describe().startswith("truc_tuyen_giai_quyet: ≥ 2.700 → 1; [2.400, 2.700) → 0,9")
 
@@ -212,7 +238,7 @@ def test_ratio():
     assert texts[1] == "0 / 0 → 0 % (không phát sinh)"
     assert texts[2] == "5 / 0 → 0 % (không phát sinh)"
     assert texts[3] == "chưa có số liệu"
-    formula = rule.to_excel(ref, "B2")
+    formula = excel(rule, "B2")
     assert formula == "IF((I2)=0,0,((100)*(H2))/(I2))"
     check_formula(formula, ["IF"])
     assert rule.describe() == "100 × tu_so / mau_so (bằng 0 khi mẫu số bằng 0)"
@@ -237,7 +263,7 @@ def test_expression():
     assert texts[1] == "min(2,5 × 2 − 0, 10) = 5"
     assert texts[2] == "chưa có số liệu (gia_tri)"
     assert texts[3] == "min(20 × 2 − 0, 10) = 10"
-    formula = rule.to_excel(ref, "B2")
+    formula = excel(rule, "B2")
     assert formula == "MIN(((G2)*(2))-(D2),10)"
     check_formula(formula, ["MIN"])
     assert rule.describe() == "min(gia_tri × 2 − so_luong, 10)"
@@ -249,7 +275,7 @@ def test_expression_condition_is_excel_if():
     points, texts = run(rule, units, ty_le=[65, 64.99, 70], co_ke_hoach=[1, 1, 0])
     assert points == [5, 0, 0]
     assert texts[0] == "nếu 65 ≥ 65 và 1 thì 5, ngược lại 0 = 5"
-    formula = rule.to_excel(ref, "B2")
+    formula = excel(rule, "B2")
     assert formula == "IF(AND(((C2)>=(65)-1E-09),J2),5,0)"
     check_formula(formula, ["IF", "AND"])
 
@@ -278,8 +304,8 @@ def test_per_item_single():
     assert texts[1] == "5 tin × 0,5 = 2,5 → tối đa 2 → 2 điểm"
     assert texts[2] == "4 tin × 0,5 = 2 (tối đa 2) → 2 điểm"
     assert texts[4] == "chưa có số liệu"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == "MIN((E2)*0.5,2)"
+    formula = excel(rule, "B2")
+    assert formula == "MIN((E2)*(0.5),2)"
     check_formula(formula, ["MIN"])
     assert rule.describe() == "0,5 điểm cho mỗi so_tin, tối đa 2"
     assert rule.max_points() == 2
@@ -297,8 +323,8 @@ parts:
     assert texts[0] == "3 tin × 0,5 = 1,5 (tối đa 2); 1 bài × 0,5 = 0,5 (tối đa 3) → 2 điểm"
     assert texts[1] == "5 tin × 0,5 = 2,5 → tối đa 2; 10 bài × 0,5 = 5 → tối đa 3 → 5 điểm"
     assert texts[2] == "chưa có số liệu"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == "MIN((E2)*0.5,2)+MIN((F2)*0.5,3)"
+    formula = excel(rule, "B2")
+    assert formula == "(MIN((E2)*(0.5),2))+(MIN((F2)*(0.5),3))"
     check_formula(formula, ["MIN"])
     assert rule.describe() == "0,5 điểm cho mỗi so_tin, tối đa 2; 0,5 điểm cho mỗi so_bai, tối đa 3"
     assert rule.max_points() == 5
@@ -309,7 +335,7 @@ def test_per_item_without_cap_has_no_maximum():
     points, texts = run(rule, units, so_luong=[30])
     assert points == [15]
     assert texts[0] == "30 hồ sơ × 0,5 = 15 → 15 điểm"
-    assert rule.to_excel(ref, "B2") == "(D2)*0.5"
+    assert excel(rule, "B2") == "(D2)*(0.5)"
     assert rule.max_points() is None
 
 
@@ -322,8 +348,8 @@ def test_per_occurrence_floor_zero_by_default():
     assert texts[1] == "10 − 5 × 1 hồ sơ = 5 điểm"
     assert texts[3] == "10 − 5 × 3 hồ sơ = -5 → 0 điểm (không thấp hơn 0)"
     assert texts[4] == "chưa có số liệu"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == "MAX(10-5*(D2),0)"
+    formula = excel(rule, "B2")
+    assert formula == "MAX((10)-((5)*(D2)),0)"
     check_formula(formula, ["MAX"])
     assert rule.describe() == "10 − 5 × so_luong, không thấp hơn 0"
     assert rule.max_points() == 10
@@ -334,8 +360,8 @@ def test_per_occurrence_floor_null_goes_negative():
     points, texts = run(rule, units, so_luong=[1, 3])
     assert points == [5, -5]
     assert texts[1] == "10 − 5 × 3 hồ sơ = -5 điểm"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == "10-5*(D2)"
+    formula = excel(rule, "B2")
+    assert formula == "(10)-((5)*(D2))"
     assert "MAX" not in formula
     assert rule.describe() == "10 − 5 × so_luong, có thể bị âm"
     assert rule.max_points() == 10
@@ -345,7 +371,7 @@ def test_per_occurrence_explicit_floor():
     rule, units = rule_of("{kind: per_occurrence, of: so_luong, start: 10, points: 4, floor: -3}")
     points, _ = run(rule, units, so_luong=[3, 4])
     assert points == [-2, -3]
-    assert rule.to_excel(ref, "B2") == "MAX(10-4*(D2),-3)"
+    assert excel(rule, "B2") == "MAX((10)-((4)*(D2)),-3)"
 
 
 # ---------------------------------------------------------------- yesno
@@ -355,7 +381,7 @@ def test_yesno():
     points, texts = run(rule, units, co_ke_hoach=[1, 0, NAN])
     assert same(points, [5, 0, NAN])
     assert texts == ["có → 5 điểm", "không → 0 điểm", "chưa có số liệu"]
-    formula = rule.to_excel(ref, "B2")
+    formula = excel(rule, "B2")
     assert formula == "IF(J2,5,0)"
     check_formula(formula, ["IF"])
     assert rule.describe() == "co_ke_hoach: có → 5; không → 0"
@@ -378,7 +404,7 @@ def test_choice():
     assert same(points, [0, 2.5, 5, NAN])
     assert texts == ["Không có → 0 điểm", "Có, chưa nhân rộng → 2,5 điểm",
                      "Có, được nhân rộng → 5 điểm", "chưa có số liệu"]
-    formula = rule.to_excel(ref, "B2")
+    formula = excel(rule, "B2")
     assert formula == "CHOOSE((L2)+1,0,2.5,5)"
     check_formula(formula, ["CHOOSE"])
     assert rule.describe() == "Không có → 0; Có, chưa nhân rộng → 2,5; Có, được nhân rộng → 5"
@@ -390,7 +416,7 @@ def test_choice_points_follow_option_order_not_yaml_order():
                           max_=5)
     points, _ = run(rule, units, sang_kien=[0, 1, 2])
     assert points == [0, 1, 5]
-    assert rule.to_excel(ref, "B2") == "CHOOSE((L2)+1,0,1,5)"
+    assert excel(rule, "B2") == "CHOOSE((L2)+1,0,1,5)"
 
 
 # ---------------------------------------------------------------- only_if / else
@@ -413,8 +439,8 @@ else: 0
     assert texts[2] == "«co_niem_yet» chưa có số liệu"
     assert texts[3] == "không thỏa «co_niem_yet» → 0 điểm"  # blank count does not matter
     assert texts[4] == "chưa có số liệu"
-    formula = rule.to_excel(ref, "B2")
-    assert formula == "IF(K2,10-1*(D2),0)"
+    formula = excel(rule, "B2")
+    assert formula == "IF(K2,(10)-((1)*(D2)),0)"
     check_formula(formula, ["IF"])
     assert rule.full_description() == ("Nếu co_niem_yet: 10 − 1 × so_luong, có thể bị âm; "
                                        "ngược lại 0 điểm")
@@ -427,7 +453,7 @@ def test_only_if_with_expression_and_else_points():
     points, texts = run(rule, units, ty_le=[60, 40, 49.9999999999], co_ke_hoach=[1, 1, 0])
     assert points == [5, 1, 0]
     assert texts[1] == "không thỏa «ty_le ≥ 50» → 1 điểm"
-    assert rule.to_excel(ref, "B2") == "IF(((C2)>=(50)-1E-09),IF(J2,5,0),1)"
+    assert excel(rule, "B2") == "IF(((C2)>=(50)-1E-09),IF(J2,5,0),1)"
 
 
 def test_else_points_count_towards_max():
@@ -459,7 +485,7 @@ def test_every_kind_excel_describe_and_nan(kind):
     rule_yaml, functions = ALL_RULES[kind]
     rule, units = rule_of(rule_yaml, max_=100)
     assert rule.kind == kind
-    formula = rule.to_excel(ref, "$B2")
+    formula = excel(rule, "$B2")
     check_formula(formula, functions)
     description = rule.describe()
     assert description and VIETNAMESE.search(description)
@@ -479,5 +505,5 @@ def test_every_kind_with_only_if_wraps_formula(kind):
         body += "\nonly_if: 'ty_le > 50'\nelse: 0\n"
     rule, _ = rule_of(body, max_=100)
     plain, _ = rule_of(rule_yaml, max_=100)
-    assert rule.to_excel(ref, "$B2") == f"IF(((C2)>(50)+1E-09),{plain.to_excel(ref, '$B2')},0)"
+    assert excel(rule, "$B2") == f"IF(((C2)>(50)+1E-09),{excel(plain, '$B2')},0)"
     assert rule.full_description().startswith("Nếu ty_le > 50: ")

@@ -405,8 +405,16 @@ def test_unknown_group(tmp_path):
 
 
 def test_unknown_level(tmp_path):
-    (p,) = xlsx_error(tmp_path, row(cap="quận"))
-    assert "ô D2" in p and "không hiểu cấp «quận»" in p
+    (p,) = xlsx_error(tmp_path, row(cap="thôn"))
+    assert "ô D2" in p and "không hiểu cấp «thôn»" in p
+
+
+@pytest.mark.parametrize("typed, level", [("Thị trấn", "xa"), ("Phường", "xa"), ("đặc khu", "xa"),
+                                          ("Quận", "huyen"), ("thị xã", "huyen"),
+                                          ("Cấp tỉnh", "tinh"), ("xa", "xa")])
+def test_every_commune_kind_is_cap_xa(typed, level):
+    from thidua.codecs import level_code
+    assert level_code(typed) == level
 
 
 def test_level_not_in_plan(tmp_path):

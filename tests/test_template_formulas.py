@@ -271,12 +271,12 @@ def test_templates_of_every_plan_compute_what_the_engine_computes(tmp_path):
 
 
 def test_the_proof_bites_when_a_band_edge_is_off(tmp_path, monkeypatch):
-    """Test of the test: turning one >= into > in a band formula must be caught."""
+    """Test of the test: turning one >= into > in the printed formulas must be caught."""
     soffice_or_skip()
-    from thidua.rules import bands
-    original = bands.bands_formula
-    monkeypatch.setattr(bands, "bands_formula",
-                        lambda bs, value: original(bs, value).replace(">=300-", ">300+"))
+    from thidua.program import excel
+    original = excel.Printer.value
+    monkeypatch.setattr(excel.Printer, "value", lambda self, node: original(self, node).replace(
+        f">=(300)-{excel.EPS}", f">(300)+{excel.EPS}"))
     plan = load_plan("nui-thanh-dvc-2023")
     problems = []
     for plan_, unit, inputs, year, layout, values in run_plan_cases([plan], tmp_path):

@@ -1,28 +1,30 @@
 """Score a table of unit figures against a plan.
 
-``score(plan, data)`` evaluates, vectorised over all units at once: derived
-values → criteria points (or checklist statuses) → totals → eligibility gates
-→ ranking and prizes (``thidua.awards``). Every number carries its
-explanation. Nothing here reads files or writes output.
+``score(plan, data)`` runs the plan's program (``thidua.program.compile``)
+vectorised over all units at once — derived values → criteria points (or
+checklist statuses) → totals → checks and gates → eligibility — then ranks
+and allocates prizes (``thidua.awards``). Every number carries its
+explanation, built from the same expression trees. Nothing here reads files
+or writes output.
 """
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 
-from thidua import awards, checklist
+from thidua import awards
 from thidua.errors import InputError, Problem
-from thidua.plan.model import (APPLICABLE_CODE, APPRAISAL_SUFFIX, LEVELS, MET_CODE, TOTAL_CODE,
-                               Plan, Prize)
-from thidua.result import (AMOUNT, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
+from thidua.plan.model import (APPLICABLE_CODE, APPRAISAL_SUFFIX, MET_CODE, TOTAL_CODE, Plan,
+                               Prize)
+from thidua.program.compile import (CLASS_CODE, INCOMPLETE, Program, compile_plan,
+                                    fill_placeholders, last_target_year, run, status_words)
+from thidua.program.evaluate import Scope
+from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
                            SELF_TOTAL, ScoreResult)
 from thidua.rules.base import Context
-from thidua.rules.expression import substituted
-from thidua.text import format_number, format_numbers
+from thidua.text import format_number
 
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+OP_TEXT = {">=": "≥", "<=": "≤", "==": "="}
 
 
 def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
@@ -40,52 +42,61 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
     levels = frame["cap"].astype(str).to_numpy(dtype=object)
     if plan.is_checklist:
         year = _check_year(plan, year if year is not None else _year_of(plan, frame))
+    program = compile_plan(plan)
 
     own = {inp.code: _floats(frame, inp.code, n) for inp in plan.inputs}
+    for inp in plan.inputs:  # a blank figure the plan gives a default reads as it (codecs)
+        if inp.default is not None:
+            own[inp.code] = np.where(np.isnan(own[inp.code]), float(inp.default), own[inp.code])
     effective = dict(own)
     if plan.self_scored:
         for inp in plan.inputs:
             appraised = _floats(frame, inp.code + APPRAISAL_SUFFIX, n)
             effective[inp.code] = np.where(np.isnan(appraised), own[inp.code], appraised)
 
-    ctx, explanations, detail = _evaluate(plan, effective, levels, year, codes)
+    scope = run(program, effective, levels, groups, year)
+    env = scope.values
+    ctx = Context(scope, _units(plan))
     out = frame[["ma_don_vi", "ten_don_vi", "nhom", "cap"]].copy()
-    for code, values in ctx.env.items():
-        out[code] = values
+    for inp in plan.inputs:
+        out[inp.code] = env[inp.code]
+    for value in plan.values:
+        out[value.code] = env[value.code]
+    explanations: dict[str, list[str]] = {}
+    for cell in program.of_kind("value", "item"):
+        if cell.kind == "item":
+            out[cell.code] = env[cell.code]
+        explanations[cell.code] = cell.explain(ctx)
+    out[TOTAL_CODE] = env[TOTAL_CODE]
+    indicators = None
+    if plan.is_checklist:
+        out[MET_CODE] = env[MET_CODE]
+        out[APPLICABLE_CODE] = env[APPLICABLE_CODE]
+        indicators, notes = _indicator_rows(plan, program, scope, codes)
+        for ind in plan.indicators:
+            out[ind.code] = status_words(env[f"{ind.code}:trang_thai"])
+            explanations[ind.code] = notes[ind.code]
+        explanations[TOTAL_CODE] = [f"Đạt {int(m)}/{int(a)} tiêu chí áp dụng"
+                                    for m, a in zip(env[MET_CODE], env[APPLICABLE_CODE])]
+    else:
+        explanations[TOTAL_CODE] = program.cell(TOTAL_CODE).explain(ctx)
     if plan.self_scored:
-        self_ctx, _, _ = _evaluate(plan, own, levels, year, codes)
-        out[SELF_TOTAL] = self_ctx.env[TOTAL_CODE]
+        out[SELF_TOTAL] = run(program, own, levels, groups, year).values[TOTAL_CODE]
     if plan.manual_total:
-        out[MANUAL] = ~np.isnan(effective[plan.manual_total])
-    if detail is not None:
-        for code, status in detail.statuses.items():
-            out[code] = status
+        out[MANUAL] = ~np.isnan(env[plan.manual_total])
+    if plan.classification is not None:
+        labels = np.array([b.label for b in plan.classification.bands] + [""], dtype=object)
+        index = env[CLASS_CODE]
+        out[CLASS] = labels[np.where(np.isnan(index), len(labels) - 1, index).astype(int)]
 
-    total = ctx.env[TOTAL_CODE]
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    for i in np.flatnonzero(np.isnan(total)):
-        reasons[i].append("Chưa đủ số liệu để tính tổng điểm")
-    for gate in plan.gates:
-        applies = np.ones(n, dtype=bool) if gate.groups is None else np.isin(groups, gate.groups)
-        cond = ctx.eval(gate.condition)
-        failed = applies & (np.isnan(cond) | (cond == 0))
-        for i in np.flatnonzero(failed):
-            text = _fill(gate.reason, ctx.env, i)
-            if np.isnan(cond[i]):
-                text += " (chưa có số liệu)"
-            reasons[i].append(text)
-    for check in plan.checks:  # figures that cannot be true: never ranked or awarded
-        cond = ctx.eval(check.condition)
-        for i in np.flatnonzero(~np.isnan(cond) & (cond == 0)):
-            reasons[i].append(check.message)
+    reasons = _reasons(plan, program, scope)
     eligible = np.array([not r for r in reasons], dtype=bool)
-
-    keys = [total] + [ctx.env[code] for code in plan.tie_break]
+    keys = [env[TOTAL_CODE]] + [env[code] for code in plan.tie_break]
 
     def qualifies(prize: Prize) -> np.ndarray:
         if prize.condition is None:
             return np.ones(n, dtype=bool)
-        cond = ctx.eval(prize.condition)
+        cond = scope(prize.condition)
         return ~np.isnan(cond) & (cond != 0)
 
     alloc = awards.allocate(plan, codes, groups, eligible, keys, qualifies)
@@ -96,88 +107,115 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
     out[PRIZE_LABEL] = pd.Series(alloc.prize_label, dtype=object)
     out[AMOUNT] = alloc.amount
     return ScoreResult(plan=plan, frame=out, explanations=pd.DataFrame(explanations),
-                       year=year, indicators=detail.rows if detail is not None else None,
-                       vacant=alloc.vacant, ties=alloc.ties)
+                       year=year, indicators=indicators, vacant=alloc.vacant, ties=alloc.ties)
 
 
-def _evaluate(plan: Plan, inputs: dict[str, np.ndarray], levels: np.ndarray, year, codes):
-    n = len(levels)
-    env: dict[str, np.ndarray] = dict(inputs)
+def _units(plan: Plan) -> dict[str, str]:
     units = {inp.code: inp.unit for inp in plan.inputs}
     units.update({v.code: v.unit for v in plan.values})
-    ctx = Context(n=n, env=env, levels=levels, units=units, year=year)
+    return units
+
+
+def _reasons(plan: Plan, program: Program, scope: Scope) -> list[list[str]]:
+    """Why each unit is not eligible: a blank total, a failed gate, a figure that cannot be true."""
+    env, n = scope.values, scope.n
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    total = env[TOTAL_CODE]
+    for i in np.flatnonzero(np.isnan(total)):
+        reasons[i].append(f"{INCOMPLETE} để tính tổng điểm")
+    for cell in program.of_kind("gate"):
+        cond = env[cell.code]
+        for i in np.flatnonzero(np.isnan(cond) | (cond == 0)):
+            text = fill_placeholders(cell.source.reason, env, i)
+            reasons[i].append(text + (" (chưa có số liệu)" if np.isnan(cond[i]) else ""))
+    for cell in program.of_kind("check"):
+        cond = env[cell.code]
+        for i in np.flatnonzero(~np.isnan(cond) & (cond == 0)):
+            reasons[i].append(cell.source.message)
+    return reasons
+
+
+def _indicator_rows(plan: Plan, program: Program, scope: Scope,
+                    unit_codes: list[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Per unit × indicator (× part): value, target, gap, status and a note; and the
+    explanation of each indicator per unit."""
+    env, n = scope.values, scope.n
+    columns: dict[str, list] = {k: [] for k in ("ma_don_vi", "tieu_chi", "ma", "phan", "noi_dung",
+                                                "gia_tri", "muc_tieu", "chenh_lech", "trang_thai",
+                                                "ghi_chu")}
     explanations: dict[str, list[str]] = {}
-    for value in plan.values:
-        env[value.code], explanations[value.code] = value.rule.evaluate(ctx)
-    detail = None
-    manual = (~np.isnan(inputs[plan.manual_total]) if plan.manual_total
-              else np.zeros(n, dtype=bool))
-    if plan.is_checklist:
-        detail = checklist.evaluate(plan, ctx, codes)
-        env[MET_CODE] = detail.met
-        env[APPLICABLE_CODE] = detail.applicable
-        env[TOTAL_CODE] = detail.met.copy()
-        explanations.update(detail.explanations)
-        explanations[TOTAL_CODE] = [f"Đạt {int(m)}/{int(a)} tiêu chí áp dụng"
-                                    for m, a in zip(detail.met, detail.applicable)]
-        return ctx, explanations, detail
 
-    for item in plan.items:
-        points, texts = item.rule.evaluate(ctx)
-        texts = [f"{item.id}: {t}" for t in texts]
-        if item.levels is not None:
-            skip = ~np.isin(levels, item.levels)
-            points = np.where(skip, 0.0, points)
-            only = ", ".join(LEVELS[lv].lower() for lv in item.levels)
-            texts = [f"{item.id}: chỉ áp dụng cho {only} → 0 điểm" if skip[i] else t
-                     for i, t in enumerate(texts)]
-        env[item.code] = points
-        explanations[item.code] = texts
-    if plan.total is not None:
-        total = ctx.eval(plan.total)
-        filled, results = substituted(plan.total, env), format_numbers(total)
-        explanations[TOTAL_CODE] = [f"{filled[i]} = {results[i]}" for i in range(n)]
-    else:
-        total = np.zeros(n)
-        for item in plan.items:
-            sign = -1.0 if item.role == "deduction" else 1.0
-            total = total + sign * env[item.code]
-        explanations[TOTAL_CODE] = _sum_texts(plan, env, total)
-    if manual.any():
-        manual_values = inputs[plan.manual_total]
-        total = np.where(manual, manual_values, total)
-        for item in plan.items:
-            env[item.code] = np.where(manual, np.nan, env[item.code])
-            explanations[item.code] = [
-                f"{item.id}: đơn vị đặc thù — không chấm theo tiêu chí" if manual[i] else t
-                for i, t in enumerate(explanations[item.code])]
-        explanations[TOTAL_CODE] = [
-            f"Tổng điểm nhập tay (đơn vị đặc thù): {format_number(manual_values[i])}" if manual[i] else t
-            for i, t in enumerate(explanations[TOTAL_CODE])]
-    env[TOTAL_CODE] = total
-    return ctx, explanations, detail
+    def add(ind, part_id: str, label: str, value, target, status, notes) -> None:
+        columns["ma_don_vi"] += unit_codes
+        columns["tieu_chi"] += [ind.id] * n
+        columns["ma"] += [ind.code] * n
+        columns["phan"] += [part_id] * n
+        columns["noi_dung"] += [label] * n
+        columns["gia_tri"] += list(value)
+        columns["muc_tieu"] += list(target)
+        columns["chenh_lech"] += list(value - target)
+        columns["trang_thai"] += list(status)
+        columns["ghi_chu"] += notes
+
+    for ind in plan.indicators:
+        parts = ind.parts or [ind]
+        part_notes, part_status = [], []
+        for part in parts:
+            value, target = env[f"{part.code}:gia_tri"], env[f"{part.code}:muc_tieu"]
+            codes = env[f"{part.code}:trang_thai"]
+            status = status_words(codes)
+            notes = _notes(part, value, target, codes, scope)
+            part_notes.append(notes)
+            part_status.append(status)
+            if not ind.parts:
+                add(ind, "", ind.label, value, target, status, notes)
+        if ind.parts:
+            status = status_words(env[f"{ind.code}:trang_thai"])
+            nan = np.full(n, np.nan)
+            add(ind, "", ind.label, nan, nan, status,
+                ["; ".join(f"{p.id}: {s[i]}" for p, s in zip(ind.parts, part_status))
+                 for i in range(n)])
+            for part, notes, s in zip(ind.parts, part_notes, part_status):
+                add(ind, part.id, part.label, env[f"{part.code}:gia_tri"],
+                    env[f"{part.code}:muc_tieu"], s, notes)
+            texts = ["; ".join(f"{p.id}: {notes[i]} → {s[i]}"
+                               for p, notes, s in zip(ind.parts, part_notes, part_status))
+                     for i in range(n)]
+        else:
+            texts = part_notes[0]
+            status = part_status[0]
+        explanations[ind.code] = [f"{ind.id}: {texts[i]} → {status[i]}" for i in range(n)]
+    return pd.DataFrame(columns), explanations
 
 
-def _sum_texts(plan: Plan, env, total: np.ndarray) -> list[str]:
-    """"10 + 8 + … − 0,5 = 97,5" per unit; zero bonuses and deductions left out."""
-    columns = [(item, format_numbers(env[item.code]), env[item.code]) for item in plan.items]
-    results = format_numbers(total)
+def _waived(part, scope: Scope) -> np.ndarray:
+    if part.waive_if is None:
+        return np.zeros(scope.n, dtype=bool)
+    w = scope(part.waive_if)
+    return ~np.isnan(w) & (w != 0)
+
+
+def _notes(part, value: np.ndarray, target: np.ndarray, codes: np.ndarray,
+           scope: Scope) -> list[str]:
+    """The note of one indicator (part) per unit: «96 % ≥ 95 %», «chưa có số liệu»…"""
+    waived = _waived(part, scope)
+    unit = f" {part.unit}" if part.unit else ""
+    op = OP_TEXT[part.op]
     out = []
-    for i in range(len(total)):
-        parts = []
-        for item, texts, values in columns:
-            if item.role != "score" and values[i] == 0:
-                continue
-            parts.append(f"{'−' if item.role == 'deduction' else '+'} {texts[i]}")
-        out.append(f"{' '.join(parts).lstrip('+ ').strip()} = {results[i]}")
+    for i in range(scope.n):
+        if codes[i] == 3.0 and waived[i]:
+            out.append(part.waive_reason)
+        elif codes[i] == 3.0:
+            out.append(f"không có mục tiêu cho năm {scope.year}")
+        elif np.isnan(value[i]):
+            out.append("chưa có số liệu")
+        elif np.isnan(target[i]):
+            out.append("chưa có số liệu để tính mục tiêu")
+        else:
+            met = codes[i] == 2.0
+            out.append(f"{format_number(value[i])}{unit} {'' if met else 'không '}{op} "
+                       f"{format_number(target[i])}{unit}".replace("  ", " "))
     return out
-
-
-def _fill(template: str, env: dict[str, np.ndarray], i: int) -> str:
-    def repl(m: re.Match) -> str:
-        code = m.group(1)
-        return format_number(env[code][i]) if code in env else m.group(0)
-    return _PLACEHOLDER.sub(repl, template)
 
 
 def _floats(frame: pd.DataFrame, code: str, n: int) -> np.ndarray:
@@ -203,12 +241,7 @@ def _check_year(plan: Plan, year: int | None) -> int | None:
     """A year the plan's targets speak of: from its first year to its last target year."""
     if year is None or plan.years is None:
         return year
-    last = plan.years[1]
-    for ind in plan.indicators:
-        for part in [ind, *ind.parts]:
-            if part.target is not None and part.target.by_year:
-                for start, end, _ in part.target.by_year:
-                    last = max(last, end or start)
+    last = last_target_year(plan)
     if not plan.years[0] <= year <= last:
         raise InputError(Problem(
             f"năm {year} nằm ngoài thời gian của kế hoạch «{plan.id}» ({plan.years[0]}–{last})",
@@ -217,17 +250,19 @@ def _check_year(plan: Plan, year: int | None) -> int | None:
 
 
 def _check_columns(plan: Plan, frame: pd.DataFrame) -> None:
-    problems = [Problem(f"bảng số liệu thiếu cột «{c}»") for c in
+    problems = [Problem(f"bảng số liệu thiếu cột «{c}»", code="thieu_cot") for c in
                 ("ma_don_vi", "ten_don_vi", "nhom", "cap") if c not in frame.columns]
     if problems:
         raise InputError(problems)
     known = {g.code for g in plan.groups}
     for i, g in enumerate(frame["nhom"]):
         if str(g) not in known:
-            problems.append(Problem(f"nhóm «{g}» không có trong kế hoạch (các nhóm: {', '.join(sorted(known))})",
-                                    row=i + 2, column="nhom"))
+            problems.append(Problem(f"nhóm «{g}» không có trong kế hoạch (các nhóm: "
+                                    f"{', '.join(sorted(known))})", row=i + 2, column="nhom",
+                                    code="bang_sai"))
     if frame["ma_don_vi"].astype(str).duplicated().any():
         dup = frame["ma_don_vi"][frame["ma_don_vi"].astype(str).duplicated()].iloc[0]
-        problems.append(Problem(f"mã đơn vị «{dup}» xuất hiện hai lần", column="ma_don_vi"))
+        problems.append(Problem(f"mã đơn vị «{dup}» xuất hiện hai lần", column="ma_don_vi",
+                                code="bang_sai"))
     if problems:
         raise InputError(problems)

@@ -1,11 +1,11 @@
-"""Safe arithmetic expressions over inputs and derived values.
+"""Safe expressions: the node types of the compiled form, and the plan-expression parser.
 
 An expression in a plan file (``diem_ty_le * he_so - diem_tru``) is parsed
 with Python's ``ast`` into a small tree of whitelisted nodes — never passed to
-``eval``. One tree compiles two ways:
-
-* ``evaluate(env)`` — vectorised over NumPy arrays, one element per unit;
-* ``to_excel(ref)`` — an Excel formula (Excel 2010 / LibreOffice functions only).
+``eval``. Rules lower to the same nodes (bands to comparisons and a pick, a
+choice to a pick, a level-specific rule to ``Level``…), so every number the
+tool computes is one tree, which ``thidua.program`` evaluates vectorised
+(``evaluate``) and prints as an Excel formula (``excel``).
 
 Semantics shared by both targets (so the workbook shows what the engine says):
 
@@ -13,15 +13,14 @@ Semantics shared by both targets (so the workbook shows what the engine says):
 * comparisons allow for floating-point noise: ``a >= b`` holds when
   ``a >= b - 1e-9`` (two values equal to 9 decimal places are equal);
 * ``round(x, n)`` rounds halves away from zero, as Excel's ROUND;
-* a blank ("no data", NaN) operand makes the result NaN in the engine.
+* a blank ("no data") operand makes the result blank, except in the branch of
+  an ``If`` that is not taken; ``Known(x)`` tests for it and is never blank.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Callable, Mapping
-
-import numpy as np
+from typing import Callable
 
 EPS = 1e-9
 FUNCTIONS = {"min": "MIN", "max": "MAX", "abs": "ABS", "round": "ROUND"}
@@ -120,6 +119,79 @@ class If(Node):
         return (self.cond, self.then, self.other)
 
 
+@dataclass(frozen=True)
+class Level(Node):
+    """1 when the unit's level (tinh/huyen/xa) is one of ``levels``, else 0."""
+
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InGroup(Node):
+    """1 when the unit's group is one of ``groups``, else 0."""
+
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class YearIn(Node):
+    """1 when the year targets apply to lies in [first, last] (``last`` None: no end)."""
+
+    first: int
+    last: int | None
+
+
+@dataclass(frozen=True)
+class Pick(Node):
+    """``values[index]`` (index from 0): a choice's points, a band's points, a label."""
+
+    index: Node
+    values: tuple[float, ...]
+
+    def children(self):
+        return (self.index,)
+
+
+@dataclass(frozen=True)
+class Known(Node):
+    """1 when ``operand`` has a value, 0 when it is blank; never blank itself."""
+
+    operand: Node
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(frozen=True)
+class Blank(Node):
+    """No value (a special unit's criteria, a year without a target)."""
+
+
+def truthy(node: Node) -> Node:
+    """1 when ``node`` has a value that holds, 0 when it fails or is blank (never blank)."""
+    return If(Known(node), Cmp("!=", node, Num(0.0)), Num(0.0))
+
+
+def falsy(node: Node) -> Node:
+    """1 when ``node`` has a value that fails, 0 when it holds or is blank (never blank)."""
+    return If(Known(node), Cmp("==", node, Num(0.0)), Num(0.0))
+
+
+def all_of(nodes: list[Node]) -> Node:
+    return nodes[0] if len(nodes) == 1 else Logic("and", tuple(nodes)) if nodes else Num(1.0)
+
+
+def plus(terms: list[tuple[float, Node]]) -> Node:
+    """Σ sign × term, left to right (``[(1, a), (-1, b)]`` → a − b)."""
+    out: Node | None = None
+    for sign, term in terms:
+        if out is None:
+            out = term if sign > 0 else Neg(term)
+        else:
+            out = Bin("+" if sign > 0 else "-", out, term)
+    return out if out is not None else Num(0.0)
+
+
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 
@@ -200,93 +272,7 @@ def _convert(node: ast.AST, text: str) -> Node:
                     "min/max/abs/round, và «a if điều_kiện else b»)")
 
 
-# ---------------------------------------------------------------- evaluation
-
-def _nan_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return np.where(mask, np.nan, values)
-
-
-def evaluate(node: Node, env: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """Evaluate over arrays of length ``n``; returns float64 (booleans as 1/0)."""
-    if isinstance(node, Num):
-        return np.full(n, node.value, dtype=float)
-    if isinstance(node, Name):
-        return np.asarray(env[node.code], dtype=float)
-    if isinstance(node, Bin):
-        a = evaluate(node.left, env, n)
-        b = evaluate(node.right, env, n)
-        if node.op == "+":
-            return a + b
-        if node.op == "-":
-            return a - b
-        if node.op == "*":
-            return a * b
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b))
-        return _nan_where(np.isnan(a) | np.isnan(b), out)
-    if isinstance(node, Neg):
-        return -evaluate(node.operand, env, n)
-    if isinstance(node, Cmp):
-        a = evaluate(node.left, env, n)
-        b = evaluate(node.right, env, n)
-        with np.errstate(invalid="ignore"):
-            if node.op == ">=":
-                out = a >= b - EPS
-            elif node.op == ">":
-                out = a > b + EPS
-            elif node.op == "<=":
-                out = a <= b + EPS
-            elif node.op == "<":
-                out = a < b - EPS
-            elif node.op == "==":
-                out = np.abs(a - b) <= EPS
-            else:
-                out = np.abs(a - b) > EPS
-        return _nan_where(np.isnan(a) | np.isnan(b), out.astype(float))
-    if isinstance(node, Logic):
-        vals = [evaluate(item, env, n) for item in node.items]
-        nan = np.zeros(n, dtype=bool)
-        acc = np.ones(n, dtype=bool) if node.op == "and" else np.zeros(n, dtype=bool)
-        for v in vals:
-            nan |= np.isnan(v)
-            truth = np.nan_to_num(v) != 0
-            acc = (acc & truth) if node.op == "and" else (acc | truth)
-        return _nan_where(nan, acc.astype(float))
-    if isinstance(node, Not):
-        v = evaluate(node.operand, env, n)
-        return _nan_where(np.isnan(v), (np.nan_to_num(v) == 0).astype(float))
-    if isinstance(node, If):
-        c = evaluate(node.cond, env, n)
-        out = np.where(np.nan_to_num(c) != 0, evaluate(node.then, env, n),
-                       evaluate(node.other, env, n))
-        return _nan_where(np.isnan(c), out)
-    if isinstance(node, Call):
-        args = [evaluate(a, env, n) for a in node.args]
-        if node.func == "min":
-            out = args[0]
-            for a in args[1:]:
-                out = np.minimum(out, a)
-            return out
-        if node.func == "max":
-            out = args[0]
-            for a in args[1:]:
-                out = np.maximum(out, a)
-            return out
-        if node.func == "abs":
-            return np.abs(args[0])
-        digits = args[1] if len(args) > 1 else np.zeros(n)
-        return round_half_away(args[0], digits)
-    raise TypeError(node)  # pragma: no cover - parse() only builds the nodes above
-
-
-def round_half_away(values: np.ndarray, digits) -> np.ndarray:
-    """Vectorised ROUND as Excel does it (halves away from zero)."""
-    factor = np.power(10.0, digits)
-    scaled = np.floor(np.abs(values) * factor + 0.5 + 1e-9)
-    return np.copysign(scaled / factor, values)
-
-
-# ---------------------------------------------------------------- Excel
+# ---------------------------------------------------------------- numbers
 
 def excel_number(value: float) -> str:
     """A number literal Excel and LibreOffice both read."""
@@ -296,48 +282,7 @@ def excel_number(value: float) -> str:
     return text.upper() if "e" in text else text
 
 
-def to_excel(node: Node, ref: Callable[[str], str]) -> str:
-    """Excel formula text (without the leading '=') for ``node``.
-
-    ``ref(code)`` returns the cell reference or defined name of a value.
-    """
-    if isinstance(node, Num):
-        return excel_number(node.value)
-    if isinstance(node, Name):
-        return ref(node.code)
-    if isinstance(node, Bin):
-        a, b = to_excel(node.left, ref), to_excel(node.right, ref)
-        if node.op == "/":
-            return f"IF(({b})=0,0,({a})/({b}))"
-        return f"({a}){node.op}({b})"
-    if isinstance(node, Neg):
-        return f"-({to_excel(node.operand, ref)})"
-    if isinstance(node, Cmp):
-        a, b = to_excel(node.left, ref), to_excel(node.right, ref)
-        eps = excel_number(EPS)
-        return {
-            ">=": f"(({a})>=({b})-{eps})",
-            ">": f"(({a})>({b})+{eps})",
-            "<=": f"(({a})<=({b})+{eps})",
-            "<": f"(({a})<({b})-{eps})",
-            "==": f"(ABS(({a})-({b}))<={eps})",
-            "!=": f"(ABS(({a})-({b}))>{eps})",
-        }[node.op]
-    if isinstance(node, Logic):
-        inner = ",".join(to_excel(i, ref) for i in node.items)
-        return f"{node.op.upper()}({inner})"
-    if isinstance(node, Not):
-        return f"NOT({to_excel(node.operand, ref)})"
-    if isinstance(node, If):
-        return (f"IF({to_excel(node.cond, ref)},{to_excel(node.then, ref)},"
-                f"{to_excel(node.other, ref)})")
-    if isinstance(node, Call):
-        args = [to_excel(a, ref) for a in node.args]
-        if node.func == "round" and len(args) == 1:
-            args.append("0")
-        return f"{FUNCTIONS[node.func]}({','.join(args)})"
-    raise TypeError(node)  # pragma: no cover
-
+# ---------------------------------------------------------------- text
 
 def to_text(node: Node, value_of: Callable[[str], str] | None = None) -> str:
     """Readable form for explanations and the plan sheet.

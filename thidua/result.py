@@ -18,6 +18,7 @@ PRIZE_LABEL = "ten_giai"  # str or None; for tie blocks "đồng hạng — Hộ
 AMOUNT = "tien"  # int VND
 SELF_TOTAL = "tong_diem_tu_cham"  # self-scored plans: total from the unit's own figures
 MANUAL = "nhap_tay"  # bool: total entered by hand (special unit)
+CLASS = "xep_loai"  # str: the plan's classification of the unit (plans that have one)
 
 STATUS_MET = "đạt"
 STATUS_NOT_MET = "không đạt"

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from thidua.codecs import group_code, level_code
 from thidua.errors import InputError, Problem
 from thidua.plan.model import APPRAISAL_SUFFIX, INPUT_TYPES, LEVELS, Input, Plan
 from thidua.text import fold, format_number, is_blank, nfc, parse_number, parse_yesno
@@ -155,14 +156,7 @@ def _bounds(inp: Input) -> tuple[float | None, float | None]:
 
 
 def _level_code(value) -> str | None:
-    """``Huyện``, ``cấp huyện``, ``Cap Huyen``, ``huyen`` → ``huyen``; None if unknown."""
-    key = _key(value)
-    if key.startswith("cap "):
-        key = key[4:].strip()
-    for code, label in LEVELS.items():
-        if key in (code, _key(label)):
-            return code
-    return None
+    return level_code(value)
 
 
 def _is_check_mark(value) -> bool:
@@ -406,11 +400,6 @@ def parse_rows(
 
     manual = plan.manual_total if plan.manual_total in {i.code for i in plan.inputs} else None
     group_codes = [g.code for g in plan.groups]
-    group_keys: dict[str, str] = {}
-    for g in plan.groups:
-        group_keys.setdefault(_key(g.code), g.code)
-    for g in plan.groups:
-        group_keys.setdefault(_key(g.label), g.code)
     level_labels = ", ".join(LEVELS.get(lv, lv) for lv in plan.levels)
     use_year = "nam" in cols and "nam" not in {i.code for i in plan.inputs}
 
@@ -459,7 +448,7 @@ def parse_rows(
         col = cols.get("nhom")
         raw = cell(raw_row, col)
         if col is not None and not is_blank(raw):
-            group = group_keys.get(_key(_shown(raw)))
+            group = group_code(plan, _shown(raw))
             if group is None:
                 group_failed = True
                 problems.append(at(col, rownum,

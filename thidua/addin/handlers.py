@@ -117,7 +117,7 @@ def _write_summary_sheet(master: Master, table, result: ScoreResult, w: Writer) 
 
 def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]:
     """Where the sheet's own formulas (as Excel computed them) disagree with the engine."""
-    from thidua.workbook import formulas as fx
+    from thidua.codecs import NO, YES
 
     out = []
     total_col, eligible_col = master.col("tong_diem"), master.col(ELIGIBLE)
@@ -134,8 +134,8 @@ def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]
                            f"tính được {format_number(engine)}")
         if eligible_col:
             shown = master.view.cell(master.sheet, r, eligible_col)
-            if shown in (fx.YES, fx.NO) and (shown == fx.YES) != bool(eligible[i]):
-                expected = fx.YES if eligible[i] else fx.NO
+            if shown in (YES, NO) and (shown == YES) != bool(eligible[i]):
+                expected = YES if eligible[i] else NO
                 out.append(f"ô {master.layout.columns[ELIGIBLE]}{r}: sổ ghi «{shown}», "
                            f"tính được «{expected}»")
     return out
@@ -340,12 +340,12 @@ def xet_khen_thuong(book, *, master_path=None, now=None, **_) -> None:
 
 # ------------------------------------------------------------------ Kiểm tra dữ liệu
 def _input_band(master: Master) -> tuple[int, int] | None:
-    from thidua.workbook import formulas as fx
+    from thidua.workbook.contract import appraisal_name
 
     plan = master.plan
     keys = [i.code for i in plan.inputs]
     if plan.self_scored:
-        keys += [fx.appraisal_name(i.code) for i in plan.inputs]
+        keys += [appraisal_name(i.code) for i in plan.inputs]
     cols = [master.col(k) for k in keys if master.col(k)]
     return (min(cols), max(cols)) if cols else None
 
@@ -439,6 +439,7 @@ def _write_check_sheet(master: Master, listed: list[list], w: Writer) -> None:
 # ------------------------------------------------------------------ Tổng hợp
 def _units_of_sheet(master: Master) -> list[dict]:
     """The units and everything typed for them, as ``read_master`` reads a file."""
+    from thidua.codecs import unit_codes
     from thidua.plan.model import APPRAISAL_SUFFIX
 
     plan = master.plan
@@ -449,7 +450,7 @@ def _units_of_sheet(master: Master) -> list[dict]:
     for r, code in master.unit_rows():
         record = {k: master.view.cell(master.sheet, r, c) for k, c in cols.items()}
         record["ma_don_vi"] = code
-        units.append({k: v for k, v in record.items() if v is not None and v != ""})
+        units.append(unit_codes(plan, {k: v for k, v in record.items() if v is not None and v != ""}))
     return units
 
 
@@ -532,10 +533,10 @@ def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_
     changed = 0
     unit_rows = master.unit_rows()
     if band and unit_rows:
-        from thidua.workbook import formulas as fx
+        from thidua.workbook.contract import appraisal_name
         by_col: dict[int, str] = {}
         for inp in plan.inputs:
-            for key in (inp.code, fx.appraisal_name(inp.code)):
+            for key in (inp.code, appraisal_name(inp.code)):
                 if master.col(key):
                     by_col[master.col(key)] = key
         first, last = unit_rows[0][0], unit_rows[-1][0]

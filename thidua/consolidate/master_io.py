@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
+from thidua.codecs import unit_codes
 from thidua.errors import InputError, Problem
 from thidua.plan.model import APPRAISAL_SUFFIX, Plan
 from thidua.table import UnitTable, read_units
@@ -77,7 +78,8 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
             if record.get("ma_don_vi") in (None, ""):
                 continue
             record["ma_don_vi"] = str(record["ma_don_vi"]).strip()
-            units.append({k: v for k, v in record.items() if v is not None and v != ""})
+            units.append(unit_codes(plan, {k: v for k, v in record.items()
+                                           if v is not None and v != ""}))
         config = {}
         for key, (name, _label, _default) in CONFIG_NAMES.items():
             config[key] = _named_value(wb, name)

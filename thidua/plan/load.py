@@ -301,6 +301,8 @@ class _Builder:
                                          or manual_total not in self.plan_inputs):
             self.error(raw.line_of("manual_total"), f"«manual_total: {manual_total}» không phải một input",
                        "khai báo input kiểu number (không bắt buộc) cho tổng điểm nhập tay")
+        elif manual_total is not None:
+            self.plan_inputs[manual_total].office_only = True  # the office scores special units
         period_from, period_to = self.period()
         years = None
         if raw.get("years") is not None:
@@ -365,7 +367,7 @@ class _Builder:
         out: list[Input] = []
         for r in self.mapping_list("inputs", required=True):
             self.unknown_keys(r, {"code", "label", "type", "unit", "min", "max", "required",
-                                  "default", "choices", "note"}, "chỉ tiêu nhập liệu")
+                                  "default", "choices", "note", "office_only"}, "chỉ tiêu nhập liệu")
             code = self.code(r, "code", "chỉ tiêu nhập liệu")
             if any(o.code == code for o in out):
                 self.error(self.line(r, "code"), f"mã chỉ tiêu «{code}» bị khai báo hai lần")
@@ -402,7 +404,8 @@ class _Builder:
                              max=hi if isinstance(hi, (int, float)) else None,
                              required=bool(r.get("required", True)),
                              default=float(default) if isinstance(default, (int, float)) else None,
-                             choices=choices, note=str(r.get("note") or ""), line=self.line(r)))
+                             choices=choices, note=str(r.get("note") or ""),
+                             office_only=r.get("office_only") is True, line=self.line(r)))
         return out
 
     def values(self) -> list[Value]:

@@ -54,6 +54,7 @@ class Input:
     default: float | None = None  # value used when the cell is blank (stated in the plan)
     choices: list[Choice] = field(default_factory=list)
     note: str = ""
+    office_only: bool = False  # entered by the office only (never taken from a unit's file)
     line: int | None = None
 
     def choice_index(self, code: str) -> int:

@@ -26,18 +26,18 @@ class YesNoRule(Rule):
     def max_points(self) -> float | None:
         return max(self.yes, self.no)
 
-    def compute(self, ctx: Context):
-        answer = ctx.eval(self.of)
-        points = np.where(np.isnan(answer), np.nan, np.where(answer != 0, self.yes, self.no))
+    def lower(self):
+        node = ex.If(self.of, ex.Num(self.yes), ex.Num(self.no))
         yes, no = f"có → {self.suffix(self.yes)}", f"không → {self.suffix(self.no)}"
-        return points, per_unit_text(points, lambda i: yes if answer[i] != 0 else no)
 
-    def formula(self, ref, level_ref: str) -> str:
-        return (f"IF({ex.to_excel(self.of, ref)},{ex.excel_number(self.yes)},"
-                f"{ex.excel_number(self.no)})")
+        def explain(ctx: Context) -> list[str]:
+            answer = ctx.eval(self.of)
+            return per_unit_text(answer, lambda i: yes if answer[i] != 0 else no)
 
-    def describe(self) -> str:
-        return (f"{ex.to_text(self.of)}: có → {format_number(self.yes)}; "
+        return node, explain
+
+    def describe(self, name=None) -> str:
+        return (f"{ex.to_text(self.of, name)}: có → {format_number(self.yes)}; "
                 f"không → {format_number(self.no)}")
 
 
@@ -80,19 +80,18 @@ class ChoiceRule(Rule):
     def ordered_points(self) -> list[float]:
         return [self.points.get(code, 0.0) for code, _ in self.options]
 
-    def compute(self, ctx: Context):
-        index = ctx.env[self.of]
-        table = np.array(self.ordered_points() or [np.nan])
-        safe = np.nan_to_num(index, nan=0).astype(int).clip(0, len(table) - 1)
-        points = np.where(np.isnan(index), np.nan, table[safe])
+    def lower(self):
+        index = ex.Name(self.of)
+        table = tuple(self.ordered_points())
+        node = ex.Pick(index, table)
         texts = [f"{label} → {self.suffix(p)}" for (_, label), p in zip(self.options, table)]
-        return points, per_unit_text(points, lambda i: texts[safe[i]])
 
-    def formula(self, ref, level_ref: str) -> str:
-        # The workbook keeps the option's 0-based position (as the engine does) in a helper cell.
-        values = ",".join(ex.excel_number(p) for p in self.ordered_points())
-        return f"CHOOSE(({ref(self.of)})+1,{values})"
+        def explain(ctx: Context) -> list[str]:
+            chosen = ctx.eval(index)
+            return per_unit_text(ctx.eval(node), lambda i: texts[int(chosen[i])])
 
-    def describe(self) -> str:
+        return node, explain
+
+    def describe(self, name=None) -> str:
         return "; ".join(f"{label} → {format_number(self.points.get(code, 0.0))}"
                          for code, label in self.options)

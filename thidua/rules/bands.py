@@ -14,6 +14,7 @@ import numpy as np
 
 from thidua import expr as ex
 from thidua.plan.model import LEVELS
+from thidua.program.evaluate import EPS, round_half_away
 from thidua.rules.base import Context, Rule, Spec, per_unit_text
 from thidua.text import format_number, format_numbers
 
@@ -88,34 +89,13 @@ def check_bands(bands: list[Band], spec: Spec, key: str) -> None:
                   f"sửa «from» của bậc {i + 1} thành {format_number(prev.hi)}")
 
 
-def lookup(bands: list[Band], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points and band index for each value; NaN/-1 where no band holds it.
-
-    Evaluated from the top band down with the same tolerance as the Excel
-    formula, so both agree at the edges (299/300, 2699/2700).
-    """
-    points = np.full(len(x), np.nan)
-    index = np.full(len(x), -1)
-    open_ = ~np.isnan(x)
-    for i in range(len(bands) - 1, -1, -1):
-        band = bands[i]
-        if band.lo is None:
-            hit = open_.copy()
-        else:
-            with np.errstate(invalid="ignore"):
-                hit = open_ & (x >= band.lo - ex.EPS)
-        points[hit] = band.points
-        index[hit] = i
-        open_ &= ~hit
-    return points, index
-
-
-def bands_formula(bands: list[Band], value: str) -> str:
-    eps = ex.excel_number(ex.EPS)
-    out = "NA()" if bands[0].lo is not None else ex.excel_number(bands[0].points)
+def band_index(bands: list[Band], x: ex.Node) -> ex.Node:
+    """The position of the band holding ``x`` (highest band tested first), blank
+    below the first band's lower bound; edges compared with the shared tolerance."""
     start = 1 if bands[0].lo is None else 0
-    for band in bands[start:]:
-        out = f"IF(({value})>={ex.excel_number(band.lo)}-{eps},{ex.excel_number(band.points)},{out})"
+    out: ex.Node = ex.Num(0.0) if start else ex.Blank()
+    for i in range(start, len(bands)):
+        out = ex.If(ex.Cmp(">=", x, ex.Num(bands[i].lo)), ex.Num(float(i)), out)
     return out
 
 
@@ -155,57 +135,49 @@ class BandsRule(Rule):
         all_bands = self.bands + [b for bs in self.by_level.values() for b in bs]
         return max((b.points for b in all_bands), default=None)
 
-    def table_for(self, level: str) -> list[Band]:
-        return self.by_level.get(level, self.bands)
+    def tables(self) -> dict[str, list[Band]]:
+        """Band tables by level ("" for every level without its own)."""
+        return {"": self.bands, **{lv: bs for lv, bs in self.by_level.items() if bs}}
 
-    def compute(self, ctx: Context):
-        x = ctx.eval(self.of)
-        points = np.full(ctx.n, np.nan)
-        index = np.full(ctx.n, -1)
-        tables = {"": self.bands, **self.by_level}
+    def lower(self):
+        tables = self.tables()
+        index = {lv: band_index(bands, self.of) for lv, bands in tables.items()}
+        node: ex.Node = ex.Pick(index[""], tuple(b.points for b in self.bands))
         for level, bands in tables.items():
-            if not bands:
-                continue
             if level:
-                mask = ctx.levels == level
-            else:
-                mask = ~np.isin(ctx.levels, list(self.by_level))
-            if not mask.any():
-                continue
-            p, idx = lookup(bands, x[mask])
-            points[mask] = p
-            index[mask] = idx
+                node = ex.If(ex.Level((level,)), ex.Pick(index[level], tuple(b.points for b in bands)),
+                             node)
+        return node, lambda ctx: self._explain(ctx, node, index)
 
+    def _explain(self, ctx: Context, node: ex.Node, index: dict[str, ex.Node]) -> list[str]:
+        x, points = ctx.eval(self.of), ctx.eval(node)
+        tables = self.tables()
+        level_of = [lv if lv in tables else "" for lv in ctx.levels]
+        where = {lv: ctx.eval(idx) for lv, idx in index.items()}
         shown, results = ctx.shown(self.of, x), self.suffixes(points)
         labels = {lv: [b.label() for b in bands] for lv, bands in tables.items()}
-        # Where rounding for display would carry a value across its band's edge
-        # (99,996 shown as 100 in [95, 100)), show every digit instead.
-        rounded = ex.round_half_away(x, 2)
-        for i in np.flatnonzero(index >= 0):
-            band = (tables.get(ctx.levels[i]) or self.bands)[index[i]]
-            if (band.hi is not None and rounded[i] >= band.hi - ex.EPS) or \
-                    (band.lo is not None and rounded[i] < band.lo - ex.EPS):
-                shown[i] = ctx.shown(self.of, x[i:i + 1], decimals=9)[0]
+        rounded = round_half_away(x, 2)
 
         def make(i: int) -> str:
-            if index[i] < 0:
+            level = level_of[i]
+            k = where[level][i]
+            if np.isnan(k):
                 return f"{shown[i]} nằm ngoài các bậc của thang điểm"
-            table = labels.get(ctx.levels[i]) or labels[""]
-            return f"{shown[i]} → bậc {table[index[i]]} → {results[i]}"
+            band = tables[level][int(k)]
+            seen = shown[i]
+            # Where rounding for display would carry a value across its band's edge
+            # (99,996 shown as 100 in [95, 100)), show every digit instead.
+            if (band.hi is not None and rounded[i] >= band.hi - EPS) or \
+                    (band.lo is not None and rounded[i] < band.lo - EPS):
+                seen = ctx.shown(self.of, x[i:i + 1], decimals=9)[0]
+            return f"{seen} → bậc {labels[level][int(k)]} → {results[i]}"
 
-        return points, per_unit_text(x, make)
+        return per_unit_text(x, make)
 
-    def formula(self, ref, level_ref: str) -> str:
-        value = ex.to_excel(self.of, ref)
-        out = bands_formula(self.bands, value)
-        for level, bands in self.by_level.items():
-            out = f'IF({level_ref}="{level}",{bands_formula(bands, value)},{out})'
-        return out
-
-    def describe(self) -> str:
+    def describe(self, name=None) -> str:
         def table(bands):
             return "; ".join(f"{b.label()} → {format_number(b.points)}" for b in reversed(bands))
-        text = f"{ex.to_text(self.of)}: {table(self.bands)}"
+        text = f"{ex.to_text(self.of, name)}: {table(self.bands)}"
         for level, bands in self.by_level.items():
             text += f". Riêng {LEVELS[level].lower()}: {table(bands)}"
         return text

@@ -1,10 +1,13 @@
-"""What every rule kind shares: building from a plan file, evaluation, Excel.
+"""What every rule kind shares: building from a plan file, lowering, explanation.
 
 A rule turns values of inputs into points (or a coefficient, or a derived
 value). Each kind implements, from the same parsed definition:
 
-* ``compute(ctx)`` — vectorised points and one explanation per unit;
-* ``formula(ref, level_ref)`` — the Excel formula of the same thing;
+* ``lower()`` — the expression tree of the result (``thidua.expr`` nodes: bands
+  become comparisons and a pick, a choice a pick…) and an explanation built
+  from the values of that same tree. The engine evaluates the tree
+  vectorised and the workbooks print it as an Excel formula
+  (``thidua.program``): no rule computes anything twice;
 * ``describe()`` — a Vietnamese sentence for the plan sheet.
 
 Any rule may carry ``only_if`` (a condition) and ``else`` (points when the
@@ -19,21 +22,34 @@ import numpy as np
 
 from thidua import expr as ex
 from thidua.errors import Problem
+from thidua.program.evaluate import Scope
 from thidua.text import format_number, format_numbers
+
+#: Explanation of a lowered rule: one Vietnamese text per unit, from evaluated nodes.
+Explainer = Callable[["Context"], list[str]]
 
 
 @dataclass
 class Context:
-    """Values available while evaluating rules, one array element per unit."""
+    """What an explanation reads: the evaluated program and the units of each code."""
 
-    n: int
-    env: dict[str, np.ndarray]
-    levels: np.ndarray  # level code per unit ("tinh" / "huyen" / "xa")
+    scope: Scope
     units: dict[str, str] = field(default_factory=dict)  # code -> unit label ("%", "hồ sơ")
-    year: int | None = None
+
+    @property
+    def n(self) -> int:
+        return self.scope.n
+
+    @property
+    def levels(self) -> np.ndarray:
+        return self.scope.levels
+
+    @property
+    def env(self) -> dict[str, np.ndarray]:
+        return self.scope.values
 
     def eval(self, node: ex.Node) -> np.ndarray:
-        return ex.evaluate(node, self.env, self.n)
+        return self.scope(node)
 
     def shown(self, node: ex.Node, values: np.ndarray, decimals: int = 2) -> list[str]:
         """Format values with the unit of ``node`` when it names an input."""
@@ -138,34 +154,37 @@ class Rule:
             return own
         return max(own, self.otherwise)
 
-    def describe(self) -> str:  # pragma: no cover - abstract
+    def describe(self, name=None) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def full_description(self) -> str:
-        text = self.describe()
+    def full_description(self, name=None) -> str:
+        """The rule in words; ``name(code)`` says how a code reads (default: the code)."""
+        text = self.describe(name)
         if self.only_if is not None:
-            text = (f"Nếu {ex.to_text(self.only_if)}: {text}; "
+            text = (f"Nếu {ex.to_text(self.only_if, name)}: {text}; "
                     f"ngược lại {format_number(self.otherwise)} {self.result_word}".rstrip())
         return text
 
-    # ---------------------------------------------------------- evaluation
-    def compute(self, ctx: Context) -> tuple[np.ndarray, list[str]]:  # pragma: no cover
+    # ---------------------------------------------------------- lowering
+    def lower(self) -> tuple[ex.Node, Explainer]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def evaluate(self, ctx: Context) -> tuple[np.ndarray, list[str]]:
-        points, texts = self.compute(ctx)
+    def lowered(self) -> tuple[ex.Node, Explainer]:
+        """The rule's tree with its ``only_if`` guard, and the explanation of both."""
+        node, explain = self.lower()
         if self.only_if is None:
-            return points, texts
-        cond = ctx.eval(self.only_if)
-        missing = np.isnan(cond)
-        passed = ~missing & (cond != 0)
-        points = np.where(passed, points, np.where(missing, np.nan, self.otherwise))
-        cond_text = ex.to_text(self.only_if)
-        texts = [t if passed[i] else (
-            f"«{cond_text}» chưa có số liệu" if missing[i]
-            else f"không thỏa «{cond_text}» → {format_number(self.otherwise)} {self.result_word}".rstrip())
-            for i, t in enumerate(texts)]
-        return points, texts
+            return node, explain
+        cond, otherwise = self.only_if, self.otherwise
+        guarded = ex.If(cond, node, ex.Num(otherwise))
+        cond_text = ex.to_text(cond)
+        fallback = f"không thỏa «{cond_text}» → {self.suffix(otherwise)}"
+
+        def explain_guarded(ctx: Context) -> list[str]:
+            texts, c = explain(ctx), ctx.eval(cond)
+            return [f"«{cond_text}» chưa có số liệu" if np.isnan(c[i])
+                    else texts[i] if c[i] != 0 else fallback for i in range(ctx.n)]
+
+        return guarded, explain_guarded
 
     def suffix(self, value: float) -> str:
         return f"{format_number(value)} {self.result_word}".rstrip()
@@ -173,17 +192,6 @@ class Rule:
     def suffixes(self, values: np.ndarray) -> list[str]:
         word = f" {self.result_word}" if self.result_word else ""
         return [t + word for t in format_numbers(values)]
-
-    # ---------------------------------------------------------- Excel
-    def formula(self, ref: Callable[[str], str], level_ref: str) -> str:  # pragma: no cover
-        raise NotImplementedError
-
-    def to_excel(self, ref: Callable[[str], str], level_ref: str = "") -> str:
-        body = self.formula(ref, level_ref)
-        if self.only_if is None:
-            return body
-        return (f"IF({ex.to_excel(self.only_if, ref)},{body},"
-                f"{ex.excel_number(self.otherwise)})")
 
 
 NO_DATA = "chưa có số liệu"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thidua import expr as ex
+from thidua.program.evaluate import EPS
 from thidua.rules.base import Context, Rule, Spec, per_unit_text
 from thidua.text import format_number, format_numbers
 
@@ -64,18 +65,21 @@ class PerItemRule(Rule):
             return None
         return sum(p.cap for p in self.parts)
 
-    def compute(self, ctx: Context):
-        counts = [ctx.eval(p.of) for p in self.parts]
-        total = np.zeros(ctx.n)
-        for p, c in zip(self.parts, counts):
-            raw = c * p.points
-            total = total + (np.minimum(raw, p.cap) if p.cap is not None else raw)
+    def lower(self):
+        terms = []
+        for p in self.parts:
+            raw = ex.Bin("*", p.of, ex.Num(p.points))
+            terms.append(ex.Call("min", (raw, ex.Num(p.cap))) if p.cap is not None else raw)
+        node = ex.plus([(1.0, t) for t in terms])
+        return node, lambda ctx: self._explain(ctx, node)
 
+    def _explain(self, ctx: Context, node: ex.Node) -> list[str]:
+        total = ctx.eval(node)
+        counts = [ctx.eval(p.of) for p in self.parts]
         shown = [ctx.shown(p.of, c) for p, c in zip(self.parts, counts)]
         raws = [c * p.points for p, c in zip(self.parts, counts)]
         raw_texts = [format_numbers(r) for r in raws]
         results = self.suffixes(total)
-
         per = [format_number(p.points) for p in self.parts]
         caps = [format_number(p.cap) if p.cap is not None else "" for p in self.parts]
 
@@ -84,23 +88,16 @@ class PerItemRule(Rule):
             for k, p in enumerate(self.parts):
                 piece = f"{shown[k][i]} × {per[k]} = {raw_texts[k][i]}"
                 if p.cap is not None:
-                    piece += (f" → tối đa {caps[k]}" if raws[k][i] > p.cap + ex.EPS
+                    piece += (f" → tối đa {caps[k]}" if raws[k][i] > p.cap + EPS
                               else f" (tối đa {caps[k]})")
                 pieces.append(piece)
             return "; ".join(pieces) + f" → {results[i]}"
 
-        return total, per_unit_text(total, make)
+        return per_unit_text(total, make)
 
-    def formula(self, ref, level_ref: str) -> str:
-        terms = []
-        for p in self.parts:
-            raw = f"({ex.to_excel(p.of, ref)})*{ex.excel_number(p.points)}"
-            terms.append(f"MIN({raw},{ex.excel_number(p.cap)})" if p.cap is not None else raw)
-        return "+".join(terms)
-
-    def describe(self) -> str:
+    def describe(self, name=None) -> str:
         return "; ".join(
-            f"{format_number(p.points)} điểm cho mỗi {ex.to_text(p.of)}"
+            f"{format_number(p.points)} điểm cho mỗi {ex.to_text(p.of, name)}"
             + (f", tối đa {format_number(p.cap)}" if p.cap is not None else "")
             for p in self.parts)
 
@@ -124,11 +121,13 @@ class PerOccurrenceRule(Rule):
     def max_points(self) -> float | None:
         return self.start
 
-    def compute(self, ctx: Context):
-        count = ctx.eval(self.of)
-        raw = self.start - self.points * count
-        values = np.maximum(raw, self.floor) if self.floor is not None else raw
+    def lower(self):
+        raw = ex.Bin("-", ex.Num(self.start), ex.Bin("*", ex.Num(self.points), self.of))
+        node = ex.Call("max", (raw, ex.Num(self.floor))) if self.floor is not None else raw
+        return node, lambda ctx: self._explain(ctx, node, raw)
 
+    def _explain(self, ctx: Context, node: ex.Node, raw_node: ex.Node) -> list[str]:
+        count, raw, values = ctx.eval(self.of), ctx.eval(raw_node), ctx.eval(node)
         head = f"{format_number(self.start)} − {format_number(self.points)} × "
         shown, raw_texts = ctx.shown(self.of, count), format_numbers(raw)
         floor = format_number(self.floor) if self.floor is not None else ""
@@ -139,15 +138,10 @@ class PerOccurrenceRule(Rule):
                 return text + f" → {self.suffix(values[i])} (không thấp hơn {floor})"
             return f"{text} {self.result_word}".rstrip()
 
-        return values, per_unit_text(values, make)
+        return per_unit_text(values, make)
 
-    def formula(self, ref, level_ref: str) -> str:
-        raw = (f"{ex.excel_number(self.start)}-{ex.excel_number(self.points)}"
-               f"*({ex.to_excel(self.of, ref)})")
-        return f"MAX({raw},{ex.excel_number(self.floor)})" if self.floor is not None else raw
-
-    def describe(self) -> str:
+    def describe(self, name=None) -> str:
         floor = (f", không thấp hơn {format_number(self.floor)}" if self.floor is not None
                  else ", có thể bị âm")
         return (f"{format_number(self.start)} − {format_number(self.points)} × "
-                f"{ex.to_text(self.of)}{floor}")
+                f"{ex.to_text(self.of, name)}{floor}")

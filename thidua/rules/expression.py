@@ -40,28 +40,27 @@ class ExpressionRule(Rule):
     def own_names(self) -> set[str]:
         return self.node.names()
 
-    def compute(self, ctx: Context):
-        values = ctx.eval(self.node)
-        names = self.node.names()
+    def lower(self):
+        node, names = self.node, self.node.names()
 
-        results = format_numbers(values)
-        filled = substituted(self.node, ctx.env) if names else results
-
-        def make(i: int) -> str:
+        def explain(ctx: Context) -> list[str]:
+            values = ctx.eval(node)
+            results = format_numbers(values)
             if not names:
-                return results[i]
-            return f"{filled[i]} = {results[i]}"
+                return results
+            filled = substituted(node, ctx.env)
+            missing = {c: np.isnan(ctx.env[c]) for c in names}
+            out = []
+            for i in range(ctx.n):
+                gone = sorted(c for c in names if missing[c][i])
+                out.append(f"chưa có số liệu ({', '.join(gone)})" if np.isnan(values[i]) and gone
+                           else f"{filled[i]} = {results[i]}")
+            return out
 
-        texts = [("chưa có số liệu (" + ", ".join(sorted(c for c in names if np.isnan(ctx.env[c][i]))) + ")")
-                 if np.isnan(values[i]) and any(np.isnan(ctx.env[c][i]) for c in names)
-                 else make(i) for i in range(ctx.n)]
-        return values, texts
+        return node, explain
 
-    def formula(self, ref, level_ref: str) -> str:
-        return ex.to_excel(self.node, ref)
-
-    def describe(self) -> str:
-        return ex.to_text(self.node)
+    def describe(self, name=None) -> str:
+        return ex.to_text(self.node, name)
 
 
 class RatioRule(Rule):
@@ -84,24 +83,24 @@ class RatioRule(Rule):
     def own_names(self) -> set[str]:
         return self.num.names() | self.den.names()
 
-    def compute(self, ctx: Context):
-        values = ctx.eval(self.node)
-        num, den = ctx.eval(self.num), ctx.eval(self.den)
+    def lower(self):
+        node = self.node
         unit = " %" if self.scale == 100 else ""
-
-        fnum, fden, fval = format_numbers(num), format_numbers(den), format_numbers(values)
         scale = f" × {format_number(self.scale)}" if self.scale != 1 else ""
 
-        def make(i: int) -> str:
-            if den[i] == 0:
-                return f"{fnum[i]} / 0 → 0{unit} (không phát sinh)"
-            return f"{fnum[i]} / {fden[i]}{scale} = {fval[i]}{unit}"
+        def explain(ctx: Context) -> list[str]:
+            values, num, den = ctx.eval(node), ctx.eval(self.num), ctx.eval(self.den)
+            fnum, fden, fval = format_numbers(num), format_numbers(den), format_numbers(values)
 
-        return values, per_unit_text(values, make)
+            def make(i: int) -> str:
+                if den[i] == 0:
+                    return f"{fnum[i]} / 0 → 0{unit} (không phát sinh)"
+                return f"{fnum[i]} / {fden[i]}{scale} = {fval[i]}{unit}"
 
-    def formula(self, ref, level_ref: str) -> str:
-        return ex.to_excel(self.node, ref)
+            return per_unit_text(values, make)
 
-    def describe(self) -> str:
+        return node, explain
+
+    def describe(self, name=None) -> str:
         scale = f"{format_number(self.scale)} × " if self.scale != 1 else ""
-        return f"{scale}{ex.to_text(self.num)} / {ex.to_text(self.den)} (bằng 0 khi mẫu số bằng 0)"
+        return f"{scale}{ex.to_text(self.num, name)} / {ex.to_text(self.den, name)} (bằng 0 khi mẫu số bằng 0)"

@@ -53,14 +53,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 import thidua
 from thidua import expr as ex
 from thidua import fileio
-from thidua.checklist import OP_TEXT
+from thidua.codecs import codec, group_code, group_label, level_code, level_label, quote
 from thidua.errors import InputError, Problem
 from thidua.plan.model import (APPLICABLE_CODE, INPUT_TYPES, LEVELS, MET_CODE,
                                ROLES, TOTAL_CODE, Indicator, Input, Item, Plan, Target)
-from thidua.result import (AMOUNT, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL, STATUS_MET,
-                           STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET)
+from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, OP_TEXT, Program, compile_plan,
+                                    last_target_year)
+from thidua.program.describe import condition_words, gate_text, rule_text, total_text
+from thidua.program.excel import Placement, Printer
+from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL,
+                           STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET)
 from thidua.text import format_money, format_number, nfc
-from thidua.workbook import formulas as fx
+from thidua.workbook import contract
 
 __all__ = ["build_master", "build_master_and_layout", "write_master", "read_layout",
            "MasterLayout", "KIND_MASTER", "SHEET_SUMMARY", "SHEET_INDICATORS", "SHEET_TREND",
@@ -77,11 +81,11 @@ SHEET_CHARTS = "Biểu đồ"
 SHEET_PLAN = "Thang điểm"
 SHEET_CONFIG = "Cấu hình"
 SHEET_LISTS = "Danh mục"
-SHEET_META = "_thidua"
-KIND_MASTER = "so_tong_hop"
+SHEET_META = contract.META_SHEET
+KIND_MASTER = contract.KIND_MASTER
 
 PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
-YEAR_NAME = "nam_ap_dung"
+YEAR_NAME = contract.YEAR_NAME
 GROUP_LIST = "ds_nhom"
 LEVEL_LIST = "ds_cap"
 TASK_STATUS_LIST = "ds_trang_thai_nhiem_vu"
@@ -108,9 +112,9 @@ HEADER_ROW = 5  # column headers; row 4 holds the band headers above them
 FIRST_ROW = 6  # first unit row on every per-unit sheet
 
 # ------------------------------------------------------------------ styles
-NUM = "[$-42A]#,##0.00"
-INT = "[$-42A]#,##0"
-MONEY = "[$-42A]#,##0"
+NUM = "#,##0.00"
+INT = "#,##0"
+MONEY = "#,##0"
 DATE = "dd/mm/yyyy"
 
 FILL_HEADER = "D9E1F2"
@@ -173,6 +177,7 @@ class MasterLayout:
     period_columns: dict[str, str] = field(default_factory=dict)
     tasks_sheet: str = ""
     names: dict[str, str] = field(default_factory=dict)  # defined name -> reference
+    program_columns: dict[str, str] = field(default_factory=dict)  # checklist cell -> column
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -234,7 +239,9 @@ def _units(plan: Plan, units: Iterable[dict]) -> list[_Unit]:
     for n, raw in enumerate(units, start=1):
         code = _text(raw.get("ma_don_vi"))
         level = _text(raw.get("cap"))
+        level = level_code(level) or level if level else ""
         group = _text(raw.get("nhom"))
+        group = group_code(plan, group) or group if group else ""
         if not group:
             if plan.group_from_level and level in groups:
                 group = level
@@ -265,20 +272,7 @@ def _input_value(inp: Input, raw):
     """What a unit's figure looks like typed into its cell (None: leave blank)."""
     if _blank(raw):
         return None
-    if isinstance(raw, str):
-        return nfc(raw.strip())
-    if hasattr(raw, "item"):
-        raw = raw.item()  # numpy scalar
-    number = float(raw)
-    if inp.type == "yesno":
-        return fx.YES if number != 0 else fx.NO
-    if inp.type == "choice":
-        k = int(number)
-        if k == number and 0 <= k < len(inp.choices):
-            return inp.choices[k].label
-    if number.is_integer() and abs(number) < 1e15:
-        return int(number)
-    return number
+    return codec(inp).cell_value(raw)
 
 
 # ------------------------------------------------------------------ cell helpers
@@ -393,35 +387,19 @@ def _item_header(item: Item) -> str:
 
 
 def _input_fmt(inp: Input) -> str | None:
-    if inp.type in ("yesno", "choice"):
-        return None
-    return INT if inp.type == "count" else NUM
+    return codec(inp).number_format
 
 
 # ------------------------------------------------------------------ validations
 def _validation(inp: Input) -> DataValidation:
-    if inp.type == "yesno":
-        dv = DataValidation(type="list", formula1=fx.YESNO_LIST, allow_blank=True)
-        dv.error = "Chọn «Có» hoặc «Không» trong danh sách."
-    elif inp.type == "choice":
-        dv = DataValidation(type="list", formula1=fx.choice_list_name(inp.code), allow_blank=True)
-        dv.error = "Chọn một lựa chọn trong danh sách thả xuống."
-    else:
-        lo = inp.min if inp.min is not None else 0
-        hi = inp.max if inp.max is not None else (100 if inp.type == "percent" else None)
-        kind = "whole" if inp.type == "count" else "decimal"
-        if hi is not None:
-            dv = DataValidation(type=kind, operator="between", formula1=ex.excel_number(lo),
-                                formula2=ex.excel_number(hi), allow_blank=True)
-            dv.error = f"Nhập một số từ {format_number(lo)} đến {format_number(hi)}."
-        else:
-            dv = DataValidation(type=kind, operator="greaterThanOrEqual",
-                                formula1=ex.excel_number(lo), allow_blank=True)
-            dv.error = f"Nhập một số không nhỏ hơn {format_number(lo)}."
-        if inp.type == "count":
-            dv.error += " Số nguyên (không có phần lẻ)."
-        if inp.type == "percent":
-            dv.error += " Tỷ lệ nhập 85 cho 85 %."
+    cdc = codec(inp)
+    spec = cdc.validation()
+    error = spec.pop("error")
+    if spec["type"] == "list":  # a defined name, as Excel writes it (no «=»)
+        spec["formula1"] = (contract.YESNO_LIST if inp.type == "yesno"
+                            else contract.choice_list_name(inp.code))
+    dv = DataValidation(**spec)
+    dv.error = error
     dv.errorTitle = "Giá trị không hợp lệ"
     dv.promptTitle = "Nhập số liệu"
     dv.prompt = nfc(f"{inp.label} — {INPUT_TYPES[inp.type]}")[:250]
@@ -441,15 +419,16 @@ def _list_validation(name: str, message: str) -> DataValidation:
 # ------------------------------------------------------------------ Danh mục
 def _lists_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
     columns: list[tuple[str, str, list[str]]] = [
-        (fx.YESNO_LIST, "Có/Không", [fx.YES, fx.NO]),
-        (GROUP_LIST, "Mã nhóm", [g.code for g in plan.groups]),
-        (LEVEL_LIST, "Mã cấp", list(plan.levels)),
+        (contract.YESNO_LIST, "Có/Không", ["Có", "Không"]),
+        (GROUP_LIST, "Nhóm", [g.label for g in plan.groups]),
+        (LEVEL_LIST, "Cấp", [level_label(lv) for lv in plan.levels]),
     ]
     if plan.settings.get("tasks"):
         columns.append((TASK_STATUS_LIST, "Trạng thái nhiệm vụ", TASK_STATUSES))
     for inp in plan.inputs:
         if inp.type == "choice":
-            columns.append((fx.choice_list_name(inp.code), inp.label, [c.label for c in inp.choices]))
+            columns.append((contract.choice_list_name(inp.code), inp.label,
+                            [ch.label for ch in inp.choices]))
     for j, (name, header, values) in enumerate(columns, start=1):
         letter = get_column_letter(j)
         _put(ws, 1, j, header, bold=True, border=False)
@@ -471,16 +450,26 @@ class _Col:
     fmt: str | None = None
 
 
+def read_key(code: str) -> str:
+    """Layout key of the hidden column reading an input (or appraisal) cell as the codec does."""
+    return f"doc:{code}"
+
+
+def scored_key(code: str) -> str:
+    """Layout key of the hidden column holding the figure scored (appraisal, else own)."""
+    return f"dung:{code}"
+
+
 def _summary_columns(plan: Plan) -> list[_Col]:
     unit_band, data_band = "Đơn vị", "Số liệu"
     cols = [_Col("stt", "STT", unit_band, 5, "0"), _Col("ma_don_vi", "Mã đơn vị", unit_band, 12),
-            _Col("ten_don_vi", "Tên đơn vị", unit_band, 30), _Col("nhom", "Nhóm", unit_band, 10),
-            _Col("cap", "Cấp", unit_band, 8)]
+            _Col("ten_don_vi", "Tên đơn vị", unit_band, 30), _Col("nhom", "Nhóm", unit_band, 16),
+            _Col("cap", "Cấp", unit_band, 9)]
     for inp in plan.inputs:
         width = 18 if inp.type == "choice" else 14
         cols.append(_Col(inp.code, _input_header(inp), data_band, width, _input_fmt(inp)))
         if plan.self_scored:
-            cols.append(_Col(fx.appraisal_name(inp.code), _input_header(inp) + " (thẩm định)",
+            cols.append(_Col(contract.appraisal_name(inp.code), _input_header(inp) + " (thẩm định)",
                              data_band, width, _input_fmt(inp)))
     for value in plan.values:
         cols.append(_Col(value.code, _with_unit(value.label, value.unit), "Giá trị trung gian",
@@ -500,13 +489,25 @@ def _summary_columns(plan: Plan) -> list[_Col]:
         cols.append(_Col(TOTAL_CODE, "Tổng điểm", result_band, 11, NUM))
         if plan.self_scored:
             cols.append(_Col(SELF_TOTAL, "Tổng tự chấm", result_band, 11, NUM))
+        if plan.classification is not None:
+            cols.append(_Col(CLASS, plan.classification.label, result_band, 12))
         cols += [_Col(ELIGIBLE, "Đủ điều kiện", result_band, 10),
                  _Col(REASONS, "Lý do không đủ điều kiện", result_band, 20),
                  _Col(RANK, "Xếp hạng trong nhóm", result_band, 14, "0"),
                  _Col(PRIZE, "Giải", result_band, 16),
                  _Col(AMOUNT, "Số tiền (đồng)", result_band, 14, MONEY)]
     cols.append(_Col("ghi_chu", "Ghi chú", "Ghi chú", 24))
+    # hidden: each figure read as the tools read it (and the figure scored, for appraisals)
+    for inp in plan.inputs:
+        cols.append(_Col(read_key(inp.code), inp.code, HIDDEN_BAND, 8))
+        if plan.self_scored:
+            cols.append(_Col(read_key(contract.appraisal_name(inp.code)),
+                             contract.appraisal_name(inp.code), HIDDEN_BAND, 8))
+            cols.append(_Col(scored_key(inp.code), scored_key(inp.code), HIDDEN_BAND, 8))
     return cols
+
+
+HIDDEN_BAND = "Số liệu đọc để tính (ẩn)"
 
 
 def _has_money(plan: Plan) -> bool:
@@ -534,8 +535,52 @@ def _header_rows(ws: Worksheet, cols: list[tuple[str, str, float]], band_of: lis
             start = j
 
 
+class RowPlacement(Placement):
+    """The names of one unit's row: inputs read by the row's hidden columns (on «Tổng hợp»),
+    program cells in their columns on «Tổng hợp» or «Chỉ tiêu»."""
+
+    def __init__(self, program: Program, layout: "MasterLayout", r: int, *, here: str,
+                 own: bool = False):
+        super().__init__(program)
+        self.layout, self.r, self.own = layout, r, own
+        self.prefix = "" if here == layout.sheet else f"{quote_sheetname(layout.sheet)}!"
+        self.here = here
+        col = layout.columns
+        self.level = f"{self.prefix}${col['cap']}{r}"
+        self.group = f"{self.prefix}${col['nhom']}{r}"
+        self.year = YEAR_NAME
+        self.levels = {lv: level_label(lv) for lv in LEVELS}
+        self.groups = {g.code: g.label for g in program.plan.groups}
+
+    def input_ref(self, code: str) -> str:
+        col = self.layout.columns
+        key = scored_key(code) if scored_key(code) in col and not self.own else read_key(code)
+        return f"{self.prefix}${col[key]}{self.r}"
+
+    def cell_ref(self, code: str) -> str:
+        if code in self.layout.columns:
+            return f"{self.prefix}${self.layout.columns[code]}{self.r}"
+        sheet, letter = self.layout.indicator_sheet, self.layout.program_columns[code]
+        prefix = "" if self.here == sheet else f"{quote_sheetname(sheet)}!"
+        return f"{prefix}${letter}{self.r}"
+
+    def inline(self, code: str) -> bool:
+        # the row's value and item cells hold scored (appraised) figures: the unit's own
+        # total is computed from its own figures throughout
+        return self.own and self.program.cell(code).kind in ("value", "item")
+
+    def level_test(self, levels: tuple[str, ...]) -> str:  # the sheet shows labels
+        tests = [f"{self.level}={quote(self.levels[lv])}" for lv in levels]
+        return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
+
+    def group_test(self, groups: tuple[str, ...]) -> str:
+        tests = [f"{self.group}={quote(self.groups[g])}" for g in groups]
+        return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
+
+
 def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
                    layout: MasterLayout) -> None:
+    program = compile_plan(plan)
     cols = _summary_columns(plan)
     layout.columns = {c.key: get_column_letter(j) for j, c in enumerate(cols, start=1)}
     layout.inputs = [inp.code for inp in plan.inputs]
@@ -557,13 +602,12 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
                  "mục tiêu ở trang «Chỉ tiêu»; năm áp dụng mục tiêu ở trang «Cấu hình»."]
     _title(ws, [(f"SỔ TỔNG HỢP — {plan.title}", _TITLE), (_subtitle(plan), _BOLD),
                 (" ".join(notes), _ITALIC)])
-    _header_rows(ws, [(c.header, c.key, c.width) for c in cols], [c.band for c in cols])
+    shown = [c for c in cols if c.band != HIDDEN_BAND]
+    _header_rows(ws, [(c.header, c.key, c.width) for c in shown], [c.band for c in shown])
 
-    input_keys = [c.key for c in cols if c.band == "Số liệu"]
-    first_in, last_in = col[input_keys[0]], col[input_keys[-1]]
     by_code = {inp.code: inp for inp in plan.inputs}
     input_cols = {inp.code: inp for inp in plan.inputs}
-    input_cols.update({fx.appraisal_name(inp.code): inp for inp in plan.inputs})
+    input_cols.update({contract.appraisal_name(inp.code): inp for inp in plan.inputs})
 
     name_width = next(c.width for c in cols if c.key == "ten_don_vi")
     for n, unit in enumerate(units, start=1):
@@ -571,10 +615,11 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
         _put(ws, r, 2, unit.code)
         _put(ws, r, 3, unit.name, wrap=True)
-        _put(ws, r, 4, unit.group)
-        _put(ws, r, 5, unit.level)
-        if _lines(unit.name, name_width) > 1:
-            ws.row_dimensions[r].height = 15 * min(_lines(unit.name, name_width), 4)
+        _put(ws, r, 4, group_label(plan, unit.group), wrap=True)
+        _put(ws, r, 5, level_label(unit.level))
+        lines = max(_lines(unit.name, name_width), _lines(group_label(plan, unit.group), 16))
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * min(lines, 4)
         for key, inp in input_cols.items():
             if key not in col:
                 continue
@@ -583,36 +628,75 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
             cell = _put(ws, r, j, value, fmt=_input_fmt(inp), fill=FILL_INPUT)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"
-        if plan.is_checklist:
-            continue
-        _points_row(ws, plan, r, col, first_in, last_in)
+        _read_cells(ws, plan, r, col)
+        if not plan.is_checklist:
+            _points_row(ws, program, r, layout)
     if plan.is_checklist:
-        _summary_checklist_links(ws, plan, units, layout)
+        _summary_checklist_links(ws, plan, program, units, layout)
     else:
         for key in (REASONS, RANK, PRIZE, AMOUNT):
             for r in range(FIRST_ROW, last_row + 1):
                 _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
     for r, unit in enumerate(units, start=FIRST_ROW):  # the office's notes are kept as typed
         _put(ws, r, _col_index(col["ghi_chu"]), unit.values.get("ghi_chu") or None, wrap=True)
+    for c in cols:
+        if c.band == HIDDEN_BAND:
+            ws.column_dimensions[col[c.key]].hidden = True
 
     if units:
         _summary_validations(ws, plan, col, last_row, by_code)
-        last_letter = get_column_letter(len(cols))
+        last_letter = col["ghi_chu"]
         if not plan.is_checklist:
             grey = _fill(FILL_INELIGIBLE)
             ws.conditional_formatting.add(
                 f"A{FIRST_ROW}:{last_letter}{last_row}",
-                FormulaRule(formula=[f'${col[ELIGIBLE]}{FIRST_ROW}={fx.quote(fx.NO)}'], fill=grey))
+                FormulaRule(formula=[f'${col[ELIGIBLE]}{FIRST_ROW}="Không"'], fill=grey))
+        _unreadable_marks(ws, plan, program, layout)
     # Fit to the page width, unless that would shrink the text past reading (Hòa Thành has
     # 70+ columns): then pages across, the unit columns repeated on each.
-    wide = len(cols) > WIDE_COLUMNS
-    _print_setup(ws, len(cols), max(last_row, HEADER_ROW), f"{HEADER_ROW - 1}:{HEADER_ROW}",
+    wide = len(shown) > WIDE_COLUMNS
+    _print_setup(ws, len(shown), max(last_row, HEADER_ROW), f"{HEADER_ROW - 1}:{HEADER_ROW}",
                  freeze=f"D{FIRST_ROW}",
-                 autofilter=f"A{HEADER_ROW}:{get_column_letter(len(cols))}{max(last_row, HEADER_ROW)}",
+                 autofilter=f"A{HEADER_ROW}:{get_column_letter(len(shown))}{max(last_row, HEADER_ROW)}",
                  fit_width=not wide)
     if wide:
         ws.print_title_cols = "A:C"
 
+
+def _read_cells(ws: Worksheet, plan: Plan, r: int, col: dict[str, str]) -> None:
+    """The row's hidden cells: each figure read as the tools read it (``codecs``)."""
+    for inp in plan.inputs:
+        cdc = codec(inp)
+        own = f"${col[inp.code]}{r}"
+        _put(ws, r, _col_index(col[read_key(inp.code)]), f"={cdc.excel_read(own)}", border=False)
+        if plan.self_scored:
+            appraisal = contract.appraisal_name(inp.code)
+            read_a = f"${col[read_key(appraisal)]}{r}"
+            _put(ws, r, _col_index(col[read_key(appraisal)]),
+                 f"={cdc.excel_read(f'${col[appraisal]}{r}', appraisal=True)}", border=False)
+            read_o = f"${col[read_key(inp.code)]}{r}"
+            _put(ws, r, _col_index(col[scored_key(inp.code)]),
+                 f"=IF(ISNUMBER({read_a}),{read_a},{read_o})", border=False)
+
+
+def _unreadable_marks(ws: Worksheet, plan: Plan, program: Program, layout: MasterLayout) -> None:
+    """An input cell the tools cannot score is filled red (a word that is not a choice, text
+    in a number cell, out of range), and so are the cells of a figure that cannot be true."""
+    col, first, last = layout.columns, FIRST_ROW, layout.last_row
+    bad = _fill("FFC7CE")
+    for inp in plan.inputs:
+        keys = [inp.code] + ([contract.appraisal_name(inp.code)] if plan.self_scored else [])
+        for key in keys:
+            cell, read = f"${col[key]}{first}", f"${col[read_key(key)]}{first}"
+            ws.conditional_formatting.add(
+                f"{col[key]}{first}:{col[key]}{last}",
+                FormulaRule(formula=[f'AND(TRIM({cell})<>"",NOT(ISNUMBER({read})))'], fill=bad))
+    printer = Printer(RowPlacement(program, layout, first, here=layout.sheet))
+    for cell in program.of_kind("check"):
+        fails = printer.value(ex.falsy(cell.node))
+        for code in cell.source.inputs:
+            ws.conditional_formatting.add(f"{col[code]}{first}:{col[code]}{last}",
+                                          FormulaRule(formula=[fails], fill=bad))
 
 
 def _col_index(letter: str) -> int:
@@ -620,54 +704,24 @@ def _col_index(letter: str) -> int:
     return column_index_from_string(letter)
 
 
-def _points_row(ws: Worksheet, plan: Plan, r: int, col: dict[str, str], first_in: str,
-                last_in: str) -> None:
+def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout) -> None:
     """Formulas of one unit row of a points plan (same-row references only)."""
-    def cell(code: str) -> str:
-        return f"${col[code]}{r}"
+    plan, col = program.plan, layout.columns
+    printer = Printer(RowPlacement(program, layout, r, here=layout.sheet))
 
-    level = cell("cap")
-    appraisal = (lambda code: cell(fx.appraisal_name(code))) if plan.self_scored else None
-    refs = fx.Refs(plan, cell=cell, level=level, appraisal=appraisal)
-    guard = f"COUNTA(${first_in}{r}:${last_in}{r})=0"
+    def write(key: str, cell, fmt: str | None = NUM, fill: str | None = None, bold=False,
+              p: Printer = printer) -> None:
+        _put(ws, r, _col_index(col[key]), p.cell_formula(cell), fmt=fmt, fill=fill, bold=bold)
 
-    def wrap(body: str) -> str:
-        return f'=IF({guard},"",{body})'
-
-    def write(code: str, formula: str, fmt: str | None = NUM, fill: str | None = None,
-              bold=False) -> None:
-        _put(ws, r, _col_index(col[code]), formula, fmt=fmt, fill=fill, bold=bold)
-
-    for value in plan.values:
-        write(value.code, wrap(fx.value_formula(value.rule, refs)))
-    for item in plan.items:
-        write(item.code, wrap(fx.item_formula(item, refs)))
-    write(TOTAL_CODE, wrap(fx.total_formula(plan, refs)), fill=FILL_TOTAL, bold=True)
+    for cell in program.of_kind("value", "item"):
+        write(cell.code, cell)
+    write(TOTAL_CODE, program.cell(TOTAL_CODE), fill=FILL_TOTAL, bold=True)
     if plan.self_scored:
-        write(SELF_TOTAL, wrap(fx.total_formula(plan, _own_refs(plan, cell, level))))
-    eligible = fx.eligible_formula(plan, refs, cell("nhom"))
-    write(ELIGIBLE, wrap(f"IF({eligible},{fx.quote(fx.YES)},{fx.quote(fx.NO)})"), fmt=None)
-
-
-def _own_refs(plan: Plan, cell, level: str) -> fx.Refs:
-    """References that see only the unit's own figures (self-scored total).
-
-    The value and item cells of the row use appraised figures, so here values
-    and items are inlined from their rules over the unit's own input cells.
-    """
-    values = {v.code: v for v in plan.values}
-    items = {i.code: i for i in plan.items}
-    refs: fx.Refs
-
-    def own(code: str) -> str:
-        if code in values:
-            return f"({fx.value_formula(values[code].rule, refs)})"
-        if code in items:
-            return f"({fx.item_formula(items[code], refs)})"
-        return cell(code)
-
-    refs = fx.Refs(plan, cell=own, level=level)
-    return refs
+        own = Printer(RowPlacement(program, layout, r, here=layout.sheet, own=True))
+        write(SELF_TOTAL, program.cell(TOTAL_CODE), p=own)
+    if plan.classification is not None:
+        write(CLASS, program.cell(CLASS_CODE), fmt=None)
+    write(ELIGIBLE, program.cell(ELIGIBLE_CODE), fmt=None)
 
 
 def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_row: int,
@@ -675,10 +729,10 @@ def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_ro
     def span(key: str) -> str:
         return f"{col[key]}{FIRST_ROW}:{col[key]}{last_row}"
 
-    group_dv = _list_validation(GROUP_LIST, "Chọn mã nhóm trong danh sách: "
-                                + ", ".join(g.code for g in plan.groups) + ".")
-    level_dv = _list_validation(LEVEL_LIST, "Chọn mã cấp trong danh sách: "
-                                + ", ".join(plan.levels) + ".")
+    group_dv = _list_validation(GROUP_LIST, "Chọn nhóm trong danh sách: "
+                                + "; ".join(g.label for g in plan.groups) + ".")
+    level_dv = _list_validation(LEVEL_LIST, "Chọn cấp trong danh sách: "
+                                + ", ".join(level_label(lv) for lv in plan.levels) + ".")
     for dv, key in ((group_dv, "nhom"), (level_dv, "cap")):
         ws.add_data_validation(dv)
         dv.add(span(key))
@@ -687,10 +741,10 @@ def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_ro
         ws.add_data_validation(dv)
         dv.add(span(inp.code))
         if plan.self_scored:
-            dv.add(span(fx.appraisal_name(inp.code)))
+            dv.add(span(contract.appraisal_name(inp.code)))
 
 
-def _summary_checklist_links(ws: Worksheet, plan: Plan, units: list[_Unit],
+def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units: list[_Unit],
                              layout: MasterLayout) -> None:
     """Checklist plans: the count of criteria met / applicable, read from «Chỉ tiêu»."""
     col = layout.columns
@@ -703,31 +757,9 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, units: list[_Unit],
         for key in (RANK, PRIZE, AMOUNT):
             if key in col:
                 _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
-        for value in plan.values:  # derived values, if a checklist has any
-            refs = _summary_refs(plan, col, r)
-            guard = f"COUNTA(${col[layout.inputs[0]]}{r}:${_last_input_col(plan, col)}{r})=0"
-            _put(ws, r, _col_index(col[value.code]),
-                 f'=IF({guard},"",{fx.value_formula(value.rule, refs)})', fmt=NUM)
-
-
-def _last_input_col(plan: Plan, col: dict[str, str]) -> str:
-    last = plan.inputs[-1].code
-    return col[fx.appraisal_name(last)] if plan.self_scored else col[last]
-
-
-def _summary_refs(plan: Plan, col: dict[str, str], r: int, sheet: str = "") -> fx.Refs:
-    prefix = f"{quote_sheetname(sheet)}!" if sheet else ""
-
-    def cell(code: str) -> str:
-        return f"{prefix}${col[code]}{r}"
-
-    appraisal = (lambda code: cell(fx.appraisal_name(code))) if plan.self_scored else None
-    return fx.Refs(plan, cell=cell, level=cell("cap"), year=YEAR_NAME, appraisal=appraisal)
-
-
-# ------------------------------------------------------------------ Chỉ tiêu
-def _missing_any(refs: fx.Refs, codes: list[str]) -> str:
-    return "OR(" + ",".join(f"NOT({refs.present(c)})" for c in codes) + ")"
+        printer = Printer(RowPlacement(program, layout, r, here=layout.sheet))
+        for cell in program.of_kind("value"):  # derived values, if a checklist has any
+            _put(ws, r, _col_index(col[cell.code]), printer.cell_formula(cell), fmt=NUM)
 
 
 def _indicator_plan(plan: Plan) -> list[tuple[Indicator, list[Indicator]]]:
@@ -749,6 +781,11 @@ def _plan_indicator_columns(plan: Plan, layout: MasterLayout) -> None:
     layout.indicator_columns = {MET_CODE: get_column_letter(j),
                                 APPLICABLE_CODE: get_column_letter(j + 1)}
     layout.indicator_sheet = SHEET_INDICATORS
+    # where each program cell of the checklist is (same rows as «Tổng hợp»)
+    for code, cells in layout.indicators.items():
+        for key, letter in cells.items():
+            layout.program_columns[f"{code}:{key}"] = letter
+    layout.program_columns.update(layout.indicator_columns)
 
 
 def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLayout,
@@ -819,51 +856,29 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
     ws.row_dimensions[5].height = 33
 
     summary = quote_sheetname(SHEET_SUMMARY)
-    top_status: list[str] = []
-    for ind, parts in _indicator_plan(plan):
-        top_status.append(icol[ind.code]["trang_thai"])
+    program = compile_plan(plan)
     for n, unit in enumerate(units, start=1):
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
         for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
-            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key == "ten_don_vi")
-        refs = _summary_refs(plan, col, r, SHEET_SUMMARY)
-        for ind, parts in _indicator_plan(plan):
-            part_status = []
-            for part in parts or [ind]:
-                c = icol[part.code]
-                value_cell, target_cell, status_cell = (f"${c['gia_tri']}{r}", f"${c['muc_tieu']}{r}",
-                                                        f"${c['trang_thai']}{r}")
-                # Value: blank while any figure it needs is blank (the engine's «no data»).
-                value = ex.to_excel(part.value, refs) if part.value is not None else '""'
-                needed = refs.inputs_under(part.value)
-                if needed:
-                    value = f'IF({_missing_any(refs, needed)},"",{value})'
-                _put(ws, r, _col_index(c["gia_tri"]), f"={value}", fmt=NUM)
-                # Target: "" where the year has none or a figure it needs is blank.
-                _put(ws, r, _col_index(c["muc_tieu"]), f"={fx.target_formula(part.target, refs)}",
-                     fmt=NUM)
-                status = fx.status_formula(part, refs, value_cell, target_cell)
-                _put(ws, r, _col_index(c["trang_thai"]), f"={status}")
-                part_status.append(status_cell)
-            if parts:
-                _put(ws, r, _col_index(icol[ind.code]["trang_thai"]),
-                     f"={fx.combined_status_formula(part_status)}", bold=True)
-        cells = [f"${c}{r}" for c in top_status]
-        if len(cells) == 1:
-            met = fx.met_count_formula(cells[0])
-        else:
-            met = "+".join(f"({c}={fx.quote(STATUS_MET)})" for c in cells)
-        applicable = "+".join(f"({c}<>{fx.quote(STATUS_NA)})" for c in cells)
-        _put(ws, r, _col_index(met_col), f"={met}", fmt=INT, bold=True, fill=FILL_TOTAL)
-        _put(ws, r, _col_index(app_col), f"={applicable}", fmt=INT)
+            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key in ("ten_don_vi", "nhom"))
+        printer = Printer(RowPlacement(program, layout, r, here=SHEET_INDICATORS))
+        for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
+                                    "applicable"):
+            letter = layout.program_columns[cell.code]
+            fmt = NUM if cell.kind in ("ind_value", "ind_target") else \
+                INT if cell.kind in ("met", "applicable") else None
+            bold = cell.kind in ("status", "met")
+            fill = FILL_TOTAL if cell.kind == "met" else None
+            _put(ws, r, _col_index(letter), printer.cell_formula(cell), fmt=fmt, bold=bold,
+                 fill=fill)
 
     if units:
         status_cols = [c["trang_thai"] for c in icol.values()]
         ranges = " ".join(f"{c}{FIRST_ROW}:{c}{last_row}" for c in status_cols)
         for status, color in STATUS_FILLS.items():
             ws.conditional_formatting.add(
-                ranges, CellIsRule(operator="equal", formula=[fx.quote(status)], fill=_fill(color)))
+                ranges, CellIsRule(operator="equal", formula=[quote(status)], fill=_fill(color)))
     # Too wide to shrink onto one page: printed pages across, unit columns repeated.
     _print_setup(ws, last_j, max(last_row, HEADER_ROW), f"3:{HEADER_ROW}", freeze=f"D{FIRST_ROW}",
                  autofilter=f"A{HEADER_ROW}:{app_col}{max(last_row, HEADER_ROW)}",
@@ -994,11 +1009,11 @@ def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
         date_dv.add(f"J{HEADER_ROW + 1}:J{last}")
         ws.conditional_formatting.add(
             f"K{HEADER_ROW + 1}:K{last}",
-            CellIsRule(operator="equal", formula=[fx.quote(OVERDUE)], fill=_fill("FFC7CE"),
+            CellIsRule(operator="equal", formula=[quote(OVERDUE)], fill=_fill("FFC7CE"),
                        font=Font(color="9C0006", bold=True)))
         ws.conditional_formatting.add(
             f"K{HEADER_ROW + 1}:K{last}",
-            CellIsRule(operator="equal", formula=[fx.quote(LATE)], fill=_fill("FFEB9C")))
+            CellIsRule(operator="equal", formula=[quote(LATE)], fill=_fill("FFEB9C")))
     _print_setup(ws, len(TASK_COLUMNS), last, f"{HEADER_ROW}:{HEADER_ROW}",
                  freeze=f"D{HEADER_ROW + 1}",
                  autofilter=f"A{HEADER_ROW}:K{last}" if tasks else None)
@@ -1078,7 +1093,7 @@ def _total_row(ws: Worksheet, r: int, label: str, value) -> None:
 
 def _condition_text(plan: Plan, prize) -> str:
     if prize.condition is not None:
-        return ex.to_text(prize.condition, lambda code: f"«{plan.label_of(code)}»")
+        return condition_words(plan, prize.condition)
     return prize.condition_text
 
 
@@ -1345,23 +1360,13 @@ def _config_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout,
         if name == YEAR_NAME:
             first = plan.years[0] if plan.years else 2000
             dv = DataValidation(type="whole", operator="between", formula1=str(first),
-                                formula2=str(max(_last_target_year(plan), first)), allow_blank=False)
+                                formula2=str(max(last_target_year(plan) or first, first)), allow_blank=False)
             dv.error = "Nhập năm trong thời gian của kế hoạch."
             dv.errorTitle = "Năm không hợp lệ"
             dv.showErrorMessage = True
             ws.add_data_validation(dv)
             dv.add(f"B{r}")
     _print_setup(ws, 4, HEADER_ROW + len(rows), None)
-
-
-def _last_target_year(plan: Plan) -> int:
-    last = plan.last_year() or 0
-    for ind in plan.indicators:
-        for part in [ind, *ind.parts]:
-            if part.target is not None and part.target.by_year:
-                for start, end, _ in part.target.by_year:
-                    last = max(last, end or start)
-    return last
 
 
 # ------------------------------------------------------------------ _thidua

@@ -1,11 +1,19 @@
 """The unit template: one well-built workbook per plan, with placeholders.
 
 ``build_template(plan)`` makes the workbook a unit fills in: a «Hướng dẫn»
-sheet, the input sheet «Nhập liệu» (the unit's name, group and level locked;
-input cells unlocked and validated, each a workbook-level defined name equal to
-its input code; the unit's own score computed live by formulas), a hidden
-«Danh mục» sheet with the drop-down lists, and a very hidden «_thidua» sheet
-with the metadata a returned file is recognised by.
+sheet, the input sheet «Nhập liệu», a hidden «Danh mục» sheet with the
+drop-down lists, and a very hidden metadata sheet a returned file is
+recognised by (names in ``thidua.workbook.contract``).
+
+On «Nhập liệu», every input has a yellow cell (a workbook-level defined name
+equal to its code, validated, unlocked), a «Kiểm tra» cell that says, while
+the unit types, when the value cannot be scored or breaks one of the plan's
+consistency checks, and an unlocked «Ghi chú» cell. Hidden helper cells read
+each input exactly as the office's tools will (``thidua.codecs``), and the
+unit's own score is the plan's program (``thidua.program``) printed as
+formulas over them: the self-score a unit sees is the score the office
+computes from the same file. Office-only cells (appraisals, a special unit's
+hand-entered total) are locked and say so.
 
 Unit-specific text is written as placeholders (``{{ma_don_vi}}`` …) so that
 ``thidua.workbook.stamp`` can produce thousands of copies without building a
@@ -19,7 +27,7 @@ import json
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -28,39 +36,47 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import thidua
 from thidua import expr as ex
-from thidua.plan.model import LEVELS, MET_CODE, ROLES, TOTAL_CODE, Indicator, Plan
-from thidua.result import STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET
+from thidua.codecs import codec
+from thidua.plan.model import APPLICABLE_CODE, LEVELS, MET_CODE, ROLES, TOTAL_CODE, Plan
+from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, MET, STATUS_TEXTS, Program,
+                                    compile_plan, last_target_year)
+from thidua.program.excel import Placement, Printer
+from thidua.result import STATUS_MET, STATUS_NO_DATA, STATUS_NOT_MET
 from thidua.text import format_money, format_number
-from thidua.workbook import formulas as fx
+from thidua.workbook import contract as c
+from thidua.program.describe import (condition_text, gate_text, rule_text, total_text,
+                                     unit_hint)
 
-SHEET_GUIDE = "Hướng dẫn"
-SHEET_INPUT = "Nhập liệu"
-SHEET_LISTS = "Danh mục"
-SHEET_META = "_thidua"
-KIND_TEMPLATE = "mau_don_vi"
+# names kept for the modules that import them from here
+SHEET_GUIDE, SHEET_INPUT, SHEET_LISTS, SHEET_META = (c.TEMPLATE_GUIDE, c.TEMPLATE_INPUT,
+                                                     c.TEMPLATE_LISTS, c.META_SHEET)
+KIND_TEMPLATE, YEAR_NAME, LEVEL_NAME, GROUP_NAME = (c.KIND_TEMPLATE, c.YEAR_NAME, c.LEVEL_NAME,
+                                                    c.GROUP_NAME)
 PLACEHOLDERS = {  # placeholder -> metadata key it is stamped from
     "{{ma_don_vi}}": "ma_don_vi", "{{ten_don_vi}}": "ten_don_vi",
     "{{nhom}}": "nhom", "{{nhom_nhan}}": "nhom_nhan",
     "{{cap}}": "cap", "{{cap_nhan}}": "cap_nhan", "{{thoi_gian_tao}}": "thoi_gian_tao",
 }
-YEAR_NAME = "nam_ap_dung"
-LEVEL_NAME = "cap_don_vi"
-GROUP_NAME = "nhom_don_vi"
-NUM = "[$-42A]#,##0.##"
-POINTS = "[$-42A]#,##0.00"
+POINTS = "#,##0.00"
+NUMBER = "#,##0.##########"
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
+_FONT = "Times New Roman"
+_BOLD = Font(name=_FONT, bold=True)
+_PLAIN = Font(name=_FONT)
+_TITLE = Font(name=_FONT, bold=True, size=14)
+_WARN = Font(name=_FONT, color="C00000", italic=True)
 _HEAD_FILL = PatternFill("solid", start_color="D9E1F2")
 _INPUT_FILL = PatternFill("solid", start_color="FFF2CC")
 _LOCKED_FILL = PatternFill("solid", start_color="F2F2F2")
 _TOTAL_FILL = PatternFill("solid", start_color="E2EFDA")
+_BAD_FILL = PatternFill("solid", start_color="FFC7CE")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _UNLOCKED = Protection(locked=False)
 STATUS_FILLS = {STATUS_MET: "C6EFCE", STATUS_NOT_MET: "FFC7CE", STATUS_NO_DATA: "D9D9D9"}
+LINE_HEIGHT = 15.0  # points per line of 11-pt text
 
 
 @dataclass
@@ -69,13 +85,38 @@ class TemplateLayout:
 
     input_cells: dict[str, str] = field(default_factory=dict)  # code -> "D12"
     appraisal_cells: dict[str, str] = field(default_factory=dict)
+    read_cells: dict[str, str] = field(default_factory=dict)  # code (or appraisal) -> hidden read
+    check_cells: dict[str, str] = field(default_factory=dict)  # code -> «Kiểm tra» cell
+    note_cells: dict[str, str] = field(default_factory=dict)  # code -> «Ghi chú» cell
     computed_cells: dict[str, str] = field(default_factory=dict)  # value/item/total -> cell
     self_cells: dict[str, str] = field(default_factory=dict)  # self-scored: own-figure points
     status_cells: dict[str, str] = field(default_factory=dict)  # checklist: code/part -> cell
     value_cells: dict[str, str] = field(default_factory=dict)
     target_cells: dict[str, str] = field(default_factory=dict)
     eligible_cell: str = ""
+    class_cell: str = ""
     year_cell: str = ""
+    office_only: list[str] = field(default_factory=list)  # input codes the unit must not type
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Letters of the input sheet's columns (they differ for self-scored plans)."""
+
+    own: str = "D"
+    appraisal: str = ""
+    check: str = "E"
+    note: str = "F"
+    read_own: str = "H"
+    read_appraisal: str = ""
+    read: str = "H"  # the value scored (own, or appraisal when there is one)
+    last: str = "F"  # last printed column
+
+
+def _columns(plan: Plan) -> _Columns:
+    if plan.self_scored:
+        return _Columns("D", "E", "F", "G", "I", "J", "K", "G")
+    return _Columns()
 
 
 def _abs(cell: str) -> str:
@@ -89,17 +130,15 @@ def _name(wb: Workbook, name: str, sheet: str, cell: str) -> None:
 
 
 def _put(ws: Worksheet, ref: str, value, *, bold=False, fill=None, fmt=None, wrap=False,
-         border=True, locked=True):
+         border=True, locked=True, font=None):
     cell = ws[ref]
     cell.value = value
-    if bold:
-        cell.font = _BOLD
+    cell.font = font or (_BOLD if bold else _PLAIN)
     if fill is not None:
         cell.fill = fill
     if fmt:
         cell.number_format = fmt
-    if wrap:
-        cell.alignment = _WRAP
+    cell.alignment = _WRAP if wrap else Alignment(vertical="top")
     if border:
         cell.border = _BORDER
     if not locked:
@@ -107,49 +146,26 @@ def _put(ws: Worksheet, ref: str, value, *, bold=False, fill=None, fmt=None, wra
     return cell
 
 
-def _validation(inp, list_ref: str | None) -> DataValidation:
-    prompt = inp.label[:250]
-    if inp.type in ("yesno", "choice"):
-        dv = DataValidation(type="list", formula1=f"={list_ref}", allow_blank=True)
-        dv.error = "Chọn một giá trị trong danh sách thả xuống."
-    else:
-        lo = inp.min if inp.min is not None else (0 if inp.type in ("count", "percent") else None)
-        hi = inp.max if inp.max is not None else (100 if inp.type == "percent" else None)
-        kind = "whole" if inp.type == "count" else "decimal"
-        if lo is not None and hi is not None:
-            dv = DataValidation(type=kind, operator="between", formula1=ex.excel_number(lo),
-                                formula2=ex.excel_number(hi), allow_blank=True)
-            dv.error = f"Nhập một số từ {format_number(lo)} đến {format_number(hi)}."
-        elif lo is not None:
-            dv = DataValidation(type=kind, operator="greaterThanOrEqual",
-                                formula1=ex.excel_number(lo), allow_blank=True)
-            dv.error = f"Nhập một số không nhỏ hơn {format_number(lo)}."
-        else:
-            dv = DataValidation(type="decimal", operator="between", formula1="-1E+15",
-                                formula2="1E+15", allow_blank=True)
-            dv.error = "Nhập một số."
-        if inp.type == "count":
-            dv.error += " Số nguyên (không có phần lẻ)."
-    dv.errorTitle = "Giá trị không hợp lệ"
-    dv.promptTitle = "Nhập số liệu"
-    dv.prompt = prompt
-    dv.showErrorMessage = True
-    dv.showInputMessage = True
-    return dv
+class _Placement(Placement):
+    """The template's names: inputs read by hidden cells, results by defined names."""
 
+    level, group, year = c.LEVEL_NAME, c.GROUP_NAME, c.YEAR_NAME
 
-def _unit_hint(inp) -> str:
-    if inp.type == "yesno":
-        return "Chọn Có/Không"
-    if inp.type == "choice":
-        return "Chọn trong danh sách"
-    if inp.type == "percent":
-        return "%  (nhập 85 cho 85 %)"
-    return inp.unit or "số"
+    def __init__(self, program: Program, reads: dict[str, str], cells: dict[str, str]):
+        super().__init__(program)
+        self.reads = reads
+        self.cells = cells
+
+    def input_ref(self, code: str) -> str:
+        return self.reads[code]
+
+    def cell_ref(self, code: str) -> str:
+        return self.cells[code]
 
 
 def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, TemplateLayout]:
     """The unit template of ``plan`` with placeholders for the unit's details."""
+    program = compile_plan(plan)
     wb = Workbook()
     guide = wb.active
     guide.title = SHEET_GUIDE
@@ -157,29 +173,41 @@ def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, Templ
     lists = wb.create_sheet(SHEET_LISTS)
     meta = wb.create_sheet(SHEET_META)
     layout = TemplateLayout()
+    cols = _columns(plan)
 
     _write_lists(wb, lists, plan)
-    row = _write_header(ws, plan)
+    row = _write_header(ws, plan, cols)
     if plan.is_checklist:
-        layout.year_cell = f"B{row}"
+        layout.year_cell = f"C{row}"
         _put(ws, f"A{row}", "Năm áp dụng chỉ tiêu:", bold=True, border=False)
+        ws.merge_cells(f"A{row}:B{row}")
         years = plan.years or (plan.last_year(), plan.last_year())
         _put(ws, layout.year_cell, year or plan.last_year(), fill=_INPUT_FILL, locked=False)
         dv = DataValidation(type="whole", operator="between", formula1=str(years[0]),
-                            formula2=str(max(years[1], _last_target_year(plan))), allow_blank=False)
+                            formula2=str(max(years[1], last_target_year(plan) or years[1])),
+                            allow_blank=False)
         dv.error, dv.errorTitle = "Nhập năm trong thời gian của kế hoạch.", "Năm không hợp lệ"
+        dv.showErrorMessage = True
         ws.add_data_validation(dv)
         dv.add(layout.year_cell)
         _name(wb, YEAR_NAME, SHEET_INPUT, layout.year_cell)
         row += 2
-    row = _write_inputs(wb, ws, plan, row, layout)
-    refs = fx.Refs(plan, cell=lambda code: code, level=LEVEL_NAME, year=YEAR_NAME,
-                   appraisal=(fx.appraisal_name if plan.self_scored else None))
+    row = _write_inputs(wb, ws, plan, row, layout, cols)
+    names = {cell.code: cell.code for cell in program.cells if _is_name(cell.code)}
+    placement = _Placement(program, {code: _abs(layout.read_cells[code])
+                                     for code in layout.input_cells}, names)
+    printer = Printer(placement)
+    _write_checks(ws, plan, program, printer, layout, cols)
     if plan.is_checklist:
-        row = _write_checklist(wb, ws, plan, row + 1, layout, refs)
+        row = _write_checklist(wb, ws, plan, program, printer, placement, row + 1, layout, cols)
     else:
-        row = _write_points(wb, ws, plan, row + 1, layout, refs)
-    _finish_input_sheet(ws, plan, row)
+        own = None
+        if plan.self_scored:  # the unit's own figures only: the self-score
+            own = Printer(_Placement(program, {code: _abs(_own_read(layout, cols, code))
+                                               for code in layout.input_cells},
+                                     {code: c.self_name(code) for code in names}))
+        row = _write_points(wb, ws, plan, program, printer, own, row + 1, layout, cols)
+    _finish_input_sheet(ws, plan, row, cols)
     _write_guide(guide, plan)
     fingerprint = structure_fingerprint(wb, plan)
     _write_meta(wb, meta, plan, layout, fingerprint)
@@ -194,19 +222,19 @@ def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, Templ
     return wb, layout
 
 
-def _last_target_year(plan: Plan) -> int:
-    last = plan.last_year() or 0
-    for ind in plan.indicators:
-        for part in [ind, *ind.parts]:
-            if part.target is not None and part.target.by_year:
-                for start, end, _ in part.target.by_year:
-                    last = max(last, end or start)
-    return last
+def _own_read(layout: TemplateLayout, cols: _Columns, code: str) -> str:
+    """The hidden cell reading the unit's own figure of an input."""
+    row = "".join(ch for ch in layout.input_cells[code] if ch.isdigit())
+    return f"{cols.read_own}{row}"
+
+
+def _is_name(code: str) -> bool:
+    return ":" not in code
 
 
 def _write_lists(wb: Workbook, ws: Worksheet, plan: Plan) -> None:
-    ws["A1"], ws["A2"] = fx.YES, fx.NO
-    _name_range(wb, fx.YESNO_LIST, SHEET_LISTS, "A", 1, 2)
+    ws["A1"], ws["A2"] = "Có", "Không"
+    _name_range(wb, c.YESNO_LIST, SHEET_LISTS, "A", 1, 2)
     col = 2
     for inp in plan.inputs:
         if inp.type != "choice":
@@ -214,7 +242,7 @@ def _write_lists(wb: Workbook, ws: Worksheet, plan: Plan) -> None:
         letter = get_column_letter(col)
         for i, choice in enumerate(inp.choices, start=1):
             ws[f"{letter}{i}"] = choice.label
-        _name_range(wb, fx.choice_list_name(inp.code), SHEET_LISTS, letter, 1, len(inp.choices))
+        _name_range(wb, c.choice_list_name(inp.code), SHEET_LISTS, letter, 1, len(inp.choices))
         col += 1
 
 
@@ -223,17 +251,16 @@ def _name_range(wb: Workbook, name: str, sheet: str, col: str, first: int, last:
         name, attr_text=f"{quote_sheetname(sheet)}!${col}${first}:${col}${last}")
 
 
-def _write_header(ws: Worksheet, plan: Plan) -> int:
-    ws["A1"] = "PHIẾU SỐ LIỆU THI ĐUA" if not plan.is_checklist else "PHIẾU BÁO CÁO CHỈ TIÊU"
-    ws["A1"].font = _TITLE
-    ws["A2"] = plan.title
-    ws["A2"].font = _BOLD
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells("A2:F2")
-    ws.row_dimensions[2].height = 32
+def _write_header(ws: Worksheet, plan: Plan, cols: _Columns) -> int:
+    _put(ws, "A1", "PHIẾU SỐ LIỆU THI ĐUA" if not plan.is_checklist else "PHIẾU BÁO CÁO CHỈ TIÊU",
+         font=_TITLE, border=False)
+    ws.row_dimensions[1].height = 24  # accents above capitals need the room
+    _put(ws, "A2", plan.title, bold=True, wrap=True, border=False)
+    ws.merge_cells(f"A2:{cols.last}2")
+    ws.row_dimensions[2].height = 2 * LINE_HEIGHT + 2
     if plan.issuer or plan.document:
-        ws["A3"] = " · ".join(x for x in (plan.issuer, plan.document) if x)
-        ws["A3"].font = Font(italic=True, size=9)
+        _put(ws, "A3", ", ".join(x for x in (plan.issuer, plan.document) if x),
+             font=Font(name=_FONT, italic=True, size=10), border=False)
     rows = [("Đơn vị:", "{{ten_don_vi}}"), ("Mã đơn vị:", "{{ma_don_vi}}"),
             ("Nhóm:", "{{nhom_nhan}}"), ("Cấp:", "{{cap_nhan}}")]
     for i, (label, value) in enumerate(rows, start=5):
@@ -244,123 +271,211 @@ def _write_header(ws: Worksheet, plan: Plan) -> int:
     return 10
 
 
-def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: TemplateLayout) -> int:
-    ws[f"A{row}"] = "I. SỐ LIỆU ĐƠN VỊ NHẬP (ô màu vàng)"
-    ws[f"A{row}"].font = _BOLD
+def _validation(inp, cdc) -> DataValidation:
+    spec = cdc.validation()
+    error = spec.pop("error")
+    if spec["type"] == "list":
+        spec["formula1"] = (c.YESNO_LIST if inp.type == "yesno"
+                            else c.choice_list_name(inp.code))  # as Excel writes it: no «=»
+    dv = DataValidation(**spec)
+    dv.error = error
+    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.promptTitle = "Nhập số liệu"
+    dv.prompt = inp.label[:250]
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    return dv
+
+
+def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: TemplateLayout,
+                  cols: _Columns) -> int:
+    _put(ws, f"A{row}", "I. SỐ LIỆU ĐƠN VỊ NHẬP (ô nền vàng)", bold=True, border=False)
     row += 1
-    heads = ["STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu của đơn vị"]
-    if plan.self_scored:
-        heads.append("Thẩm định (cơ quan thẩm định ghi)")
-    heads.append("Ghi chú")
-    for j, head in enumerate(heads, start=1):
-        cell = _put(ws, f"{get_column_letter(j)}{row}", head, bold=True, fill=_HEAD_FILL)
+    heads = [("A", "STT"), ("B", "Chỉ tiêu"), ("C", "Đơn vị tính, cách nhập"),
+             (cols.own, "Số liệu của đơn vị")]
+    if cols.appraisal:
+        heads.append((cols.appraisal, "Thẩm định (cơ quan thẩm định ghi, đơn vị để trống)"))
+    heads += [(cols.check, "Kiểm tra (tự hiện khi số liệu chưa hợp lệ)"), (cols.note, "Ghi chú")]
+    for col, head in heads:
+        cell = _put(ws, f"{col}{row}", head, bold=True, fill=_HEAD_FILL)
         cell.alignment = _CENTER
+    ws.row_dimensions[row].height = 3 * LINE_HEIGHT
     row += 1
     validations: dict[str, DataValidation] = {}
     for i, inp in enumerate(plan.inputs, start=1):
+        cdc = codec(inp)
         _put(ws, f"A{row}", i)
         _put(ws, f"B{row}", inp.label, wrap=True)
-        _put(ws, f"C{row}", _unit_hint(inp), wrap=True)
-        cell_ref = f"D{row}"
-        fmt = NUM if inp.type in ("count", "number", "percent") else None
-        _put(ws, cell_ref, None, fill=_INPUT_FILL, fmt=fmt, locked=False)
-        layout.input_cells[inp.code] = cell_ref
-        _name(wb, inp.code, SHEET_INPUT, cell_ref)
-        note_col = "E"
-        list_ref = (fx.YESNO_LIST if inp.type == "yesno" else
-                    fx.choice_list_name(inp.code) if inp.type == "choice" else None)
-        key = f"{inp.type}|{inp.min}|{inp.max}|{list_ref}|{inp.label}"
+        _put(ws, f"C{row}", unit_hint(inp), wrap=True)
+        own = f"{cols.own}{row}"
+        layout.input_cells[inp.code] = own
+        _name(wb, inp.code, SHEET_INPUT, own)
+        office = inp.office_only
+        if office:
+            layout.office_only.append(inp.code)
+        _put(ws, own, None, fill=_LOCKED_FILL if office else _INPUT_FILL, fmt=cdc.number_format,
+             locked=office)
+        key = f"{inp.type}|{inp.min}|{inp.max}|{inp.code if inp.type == 'choice' else ''}"
         if key not in validations:
-            validations[key] = _validation(inp, list_ref)
+            validations[key] = _validation(inp, cdc)
             ws.add_data_validation(validations[key])
-        validations[key].add(cell_ref)
-        if plan.self_scored:
-            appraisal = f"E{row}"
-            _put(ws, appraisal, None, fill=_LOCKED_FILL, fmt=fmt)
+        validations[key].add(own)
+        read_own = f"{cols.read_own}{row}"
+        _put(ws, read_own, f"={cdc.excel_read(_abs(own), percent_aware=True)}", border=False)
+        layout.read_cells[inp.code] = read_own
+        read = read_own
+        if cols.appraisal:
+            appraisal = f"{cols.appraisal}{row}"
+            _put(ws, appraisal, None, fill=_LOCKED_FILL, fmt=cdc.number_format)
             layout.appraisal_cells[inp.code] = appraisal
-            _name(wb, fx.appraisal_name(inp.code), SHEET_INPUT, appraisal)
+            _name(wb, c.appraisal_name(inp.code), SHEET_INPUT, appraisal)
             validations[key].add(appraisal)
-            note_col = "F"
-        note = inp.note or ("Không bắt buộc" if not inp.required else "")
-        if plan.manual_total == inp.code:
-            note = ("Chỉ đơn vị đặc thù (tiêu chí mô tả bằng lời) nhập tổng điểm tại đây; "
-                    "các đơn vị khác để trống")
-        _put(ws, f"{note_col}{row}", note, wrap=True)
+            read_appr = f"{cols.read_appraisal}{row}"
+            _put(ws, read_appr, f"={cdc.excel_read(_abs(appraisal), percent_aware=True, appraisal=True)}",
+                 border=False)
+            layout.read_cells[c.appraisal_name(inp.code)] = read_appr
+            read = f"{cols.read}{row}"
+            _put(ws, read, f'=IF(ISNUMBER({_abs(read_appr)}),{_abs(read_appr)},{_abs(read_own)})',
+                 border=False)
+        # the value scored: the appraisal when there is one (office), else the unit's own
+        layout.read_cells[inp.code] = read
+        check = f"{cols.check}{row}"
+        layout.check_cells[inp.code] = check
+        note = f"{cols.note}{row}"
+        layout.note_cells[inp.code] = note
+        _put(ws, note, None, wrap=True, locked=False)
+        if office:
+            _put(ws, check, "Do cơ quan thẩm định nhập; đơn vị để trống", wrap=True,
+                 font=Font(name=_FONT, italic=True, color="595959"))
         row += 1
     return row
 
 
-def _write_points(wb, ws, plan: Plan, row: int, layout: TemplateLayout, refs: fx.Refs) -> int:
-    ws[f"A{row}"] = "II. KẾT QUẢ TỰ CHẤM (công thức tự tính khi nhập số liệu, không cần nhập)"
-    ws[f"A{row}"].font = _BOLD
+def _write_checks(ws: Worksheet, plan: Plan, program: Program, printer: Printer,
+                  layout: TemplateLayout, cols: _Columns) -> None:
+    """The «Kiểm tra» cell of each input: the value cannot be scored, or breaks a check."""
+    messages: dict[str, list[str]] = {code: [] for code in layout.input_cells}
+    for cell in program.of_kind("check"):
+        fails = printer.value(ex.falsy(cell.node))
+        text = c_quote("⚠ " + cell.source.message)
+        for code in cell.source.inputs:
+            if code in messages:
+                messages[code].append(f"IF({fails},{text},\"\")")
+    for inp in plan.inputs:
+        if inp.office_only:
+            continue
+        code = inp.code
+        own, read_own = layout.input_cells[code], _own_read(layout, cols, code)
+        parts = [codec(inp).excel_problem(_abs(own), _abs(read_own))] + messages[code]
+        formula = parts[0]
+        for part in parts[1:]:  # the first problem found is shown
+            formula = f'IF({formula}<>"",{formula},{part})' if len(formula) < 3000 else formula
+        _put(ws, layout.check_cells[code], f"={formula}", wrap=True, font=_WARN)
+    # an input cell with a problem is filled red while the problem lasts
+    for code, check in layout.check_cells.items():
+        if code in layout.office_only:
+            continue
+        ws.conditional_formatting.add(layout.input_cells[code], FormulaRule(
+            formula=[f'LEFT({_abs(check)},1)="⚠"'], fill=_BAD_FILL))
+
+
+def c_quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _explain_span(ws: Worksheet, row: int, cols: _Columns, text: str) -> None:
+    first = cols.check
+    _put(ws, f"{first}{row}", text, wrap=True)
+    _put(ws, f"{cols.note}{row}", None)
+    ws.merge_cells(f"{first}{row}:{cols.note}{row}")
+
+
+def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: Printer | None,
+                  row: int, layout: TemplateLayout, cols: _Columns) -> int:
+    _put(ws, f"A{row}", "II. KẾT QUẢ TỰ CHẤM (công thức tự tính khi nhập số liệu, không cần nhập)",
+         bold=True, border=False)
     row += 1
-    heads = ["Mục", "Nội dung", "Điểm tối đa", "Điểm tự chấm" if plan.self_scored else "Điểm"]
-    if plan.self_scored:
-        heads.append("Điểm sau thẩm định")
-    heads.append("Cách tính")
-    for j, head in enumerate(heads, start=1):
-        cell = _put(ws, f"{get_column_letter(j)}{row}", head, bold=True, fill=_HEAD_FILL)
+    main = cols.appraisal or cols.own
+    heads = [("A", "Mục"), ("B", "Nội dung"), ("C", "Điểm tối đa"),
+             (cols.own, "Điểm tự chấm" if own else "Điểm")]
+    if own:
+        heads.append((cols.appraisal, "Điểm sau thẩm định"))
+    heads.append((cols.check, "Cách tính"))
+    for col, head in heads:
+        cell = _put(ws, f"{col}{row}", head, bold=True, fill=_HEAD_FILL)
         cell.alignment = _CENTER
+    _put(ws, f"{cols.note}{row}", None, fill=_HEAD_FILL)
+    ws.merge_cells(f"{cols.check}{row}:{cols.note}{row}")
     row += 1
-    own_refs = fx.Refs(plan, cell=lambda c: c if c in layout.input_cells else f"{c}_tu_cham",
-                       level=LEVEL_NAME, year=YEAR_NAME) if plan.self_scored else None
-    explain_col = "F" if plan.self_scored else "E"
 
-    def put_computed(code: str, formula_eff: str, formula_own: str | None, fmt: str, bold=False):
-        main = "E" if plan.self_scored else "D"
-        _put(ws, f"{main}{row}", f"={formula_eff}", fmt=fmt, bold=bold,
-             fill=_TOTAL_FILL if bold else None)
-        layout.computed_cells[code] = f"{main}{row}"
-        _name(wb, code, SHEET_INPUT, f"{main}{row}")
-        if plan.self_scored:
-            _put(ws, f"D{row}", f"={formula_own}", fmt=fmt, bold=bold,
-                 fill=_TOTAL_FILL if bold else None)
-            layout.self_cells[code] = f"D{row}"
-            _name(wb, f"{code}_tu_cham", SHEET_INPUT, f"D{row}")
+    def put(cell, fmt: str, bold: bool = False) -> None:
+        fill = _TOTAL_FILL if bold else None
+        _put(ws, f"{main}{row}", printer.cell_formula(cell), fmt=fmt, bold=bold, fill=fill)
+        layout.computed_cells[cell.code] = f"{main}{row}"
+        if _is_name(cell.code):
+            _name(wb, cell.code, SHEET_INPUT, f"{main}{row}")
+        if own is not None:
+            _put(ws, f"{cols.own}{row}", own.cell_formula(cell), fmt=fmt, bold=bold, fill=fill)
+            layout.self_cells[cell.code] = f"{cols.own}{row}"
+            _name(wb, c.self_name(cell.code), SHEET_INPUT, f"{cols.own}{row}")
 
-    for value in plan.values:
+    for cell in program.of_kind("value"):
+        value = cell.source
         _put(ws, f"A{row}", "")
         _put(ws, f"B{row}", value.label + (f" ({value.unit})" if value.unit else ""), wrap=True)
         _put(ws, f"C{row}", "")
-        put_computed(value.code, fx.value_formula(value.rule, refs),
-                     fx.value_formula(value.rule, own_refs) if own_refs else None, POINTS)
-        _put(ws, f"{explain_col}{row}", value.rule.full_description(), wrap=True)
+        put(cell, POINTS)
+        _explain_span(ws, row, cols, rule_text(plan, value.rule))
         row += 1
-    for item in plan.items:
+    for cell in program.of_kind("item"):
+        item = cell.source
         _put(ws, f"A{row}", item.id)
         role = "" if item.role == "score" else f" [{ROLES[item.role]}]"
         levels = ("" if item.levels is None else
                   " (chỉ áp dụng: " + ", ".join(LEVELS[lv].lower() for lv in item.levels) + ")")
         _put(ws, f"B{row}", item.label + role + levels, wrap=True)
         _put(ws, f"C{row}", item.max, fmt=POINTS)
-        put_computed(item.code, fx.item_formula(item, refs),
-                     fx.item_formula(item, own_refs) if own_refs else None, POINTS)
-        _put(ws, f"{explain_col}{row}", item.rule.full_description(), wrap=True)
+        put(cell, POINTS)
+        _explain_span(ws, row, cols, rule_text(plan, item.rule))
         row += 1
     _put(ws, f"A{row}", "")
     _put(ws, f"B{row}", "TỔNG ĐIỂM", bold=True)
     _put(ws, f"C{row}", plan.total_max, fmt=POINTS)
-    put_computed(TOTAL_CODE, fx.total_formula(plan, refs),
-                 fx.total_formula(plan, own_refs) if own_refs else None, POINTS, bold=True)
-    _put(ws, f"{explain_col}{row}", plan.total_text and ex.to_text(plan.total)
-         or "Tổng các tiêu chí + điểm thưởng − điểm trừ", wrap=True)
+    put(program.cell(TOTAL_CODE), POINTS, bold=True)
+    _explain_span(ws, row, cols, total_text(plan))
     row += 1
-    if plan.gates:
-        _put(ws, f"B{row}", "Đủ điều kiện xét giải", bold=True)
-        main = "E" if plan.self_scored else "D"
-        _put(ws, f"{main}{row}", f'=IF({fx.eligible_formula(plan, refs, GROUP_NAME)},"Có","Không")',
-             bold=True)
+    if plan.classification is not None:
+        cls = program.cell(CLASS_CODE)
+        _put(ws, f"B{row}", plan.classification.label, bold=True)
+        _put(ws, f"C{row}", "")
+        _put(ws, f"{main}{row}", printer.cell_formula(cls), bold=True)
+        if own is not None:
+            _put(ws, f"{cols.own}{row}", own.cell_formula(cls), bold=True)
+        layout.class_cell = f"{main}{row}"
+        _explain_span(ws, row, cols, "; ".join(
+            f"{b.label}: " + ("dưới " + format_number(b.hi) if b.lo is None else
+                              f"từ {format_number(b.lo)}" + (f" đến dưới {format_number(b.hi)}"
+                                                            if b.hi is not None else " trở lên"))
+            for b in reversed(plan.classification.bands)))
+        row += 1
+    if plan.gates or plan.checks or plan.prize_sets:
+        _put(ws, f"B{row}", "Đủ điều kiện xét khen thưởng", bold=True)
+        _put(ws, f"C{row}", "")
+        _put(ws, f"{main}{row}", printer.cell_formula(program.cell(ELIGIBLE_CODE)), bold=True)
+        if own is not None:
+            _put(ws, f"{cols.own}{row}", "")
         layout.eligible_cell = f"{main}{row}"
-        _put(ws, f"{explain_col}{row}", "; ".join(
-            f"{g.reason.split('{')[0].strip()}" + (f" (nhóm {', '.join(g.groups)})" if g.groups else "")
-            for g in plan.gates), wrap=True)
+        _explain_span(ws, row, cols, "; ".join(gate_text(plan, g) for g in plan.gates)
+                      or "Có đủ số liệu và số liệu hợp lệ")
         row += 1
     return row
 
 
-def _write_checklist(wb, ws, plan: Plan, row: int, layout: TemplateLayout, refs: fx.Refs) -> int:
-    ws[f"A{row}"] = "II. ĐỐI CHIẾU CHỈ TIÊU (công thức tự tính khi nhập số liệu)"
-    ws[f"A{row}"].font = _BOLD
+def _write_checklist(wb, ws, plan: Plan, program: Program, printer: Printer,
+                     placement: _Placement, row: int, layout: TemplateLayout,
+                     cols: _Columns) -> int:
+    _put(ws, f"A{row}", "II. ĐỐI CHIẾU VỚI CÁC TIÊU CHÍ (công thức tự tính khi nhập số liệu)",
+         bold=True, border=False)
     row += 1
     heads = ["Tiêu chí", "Nội dung", "Giá trị", "Mục tiêu", "Chênh lệch", "Trạng thái"]
     for j, head in enumerate(heads, start=1):
@@ -368,63 +483,92 @@ def _write_checklist(wb, ws, plan: Plan, row: int, layout: TemplateLayout, refs:
         cell.alignment = _CENTER
     row += 1
     first = row
-    top_status: list[str] = []
-
-    def one(ind: Indicator, key: str, label: str) -> str:
-        nonlocal row
-        value_cell, target_cell, status_cell = f"C{row}", f"D{row}", f"F{row}"
-        _put(ws, f"A{row}", ind.id)
-        _put(ws, f"B{row}", label, wrap=True)
-        needed = refs.inputs_under(ind.value)
-        guard = ",".join(f"NOT({refs.present(c)})" for c in needed) or "FALSE"
-        _put(ws, value_cell, f'=IF(OR({guard}),"",{ex.to_excel(ind.value, refs)})', fmt=NUM)
-        _put(ws, target_cell, f"={fx.target_formula(ind.target, refs)}", fmt=NUM)
-        _put(ws, status_cell, f"={fx.status_formula(ind, refs, value_cell, target_cell)}")
-        _put(ws, f"E{row}", f"={fx.gap_formula(value_cell, target_cell, status_cell)}", fmt=NUM)
-        layout.value_cells[key], layout.target_cells[key] = value_cell, target_cell
-        layout.status_cells[key] = status_cell
-        row += 1
-        return status_cell
-
+    # every checklist cell gets its address first (formulas refer to each other)
+    rows: list[tuple[str, str, str, str]] = []  # (id, label, key, kind)
     for ind in plan.indicators:
+        for part in ind.parts or [ind]:
+            key = part.code
+            shown = f"{ind.id}.{part.id}: {part.label}" if ind.parts else ind.label
+            rows.append((ind.id, shown, key, "part"))
         if ind.parts:
-            cells = [one(part, f"{ind.code}.{part.id}", f"{ind.id}.{part.id}: {part.label}")
-                     for part in ind.parts]
-            _put(ws, f"A{row}", ind.id, bold=True)
-            _put(ws, f"B{row}", ind.label + " (đạt khi đạt cả các phần)", wrap=True, bold=True)
-            for col in "CDE":
-                _put(ws, f"{col}{row}", "")
-            status = f"F{row}"
-            _put(ws, status, f"={fx.combined_status_formula(cells)}", bold=True)
-            layout.status_cells[ind.code] = status
-            top_status.append(status)
-            row += 1
+            rows.append((ind.id, ind.label + " (đạt khi đạt cả các phần)", ind.code, "combined"))
+    for k, (_, _, key, kind) in enumerate(rows):
+        r = first + k
+        if kind == "part":
+            placement.cells[f"{key}:gia_tri"] = f"$C${r}"
+            placement.cells[f"{key}:muc_tieu"] = f"$D${r}"
+        placement.cells[f"{key}:trang_thai"] = f"$F${r}"
+    for k, (ident, label, key, kind) in enumerate(rows):
+        r = first + k
+        combined = kind == "combined"
+        _put(ws, f"A{r}", ident, bold=combined)
+        _put(ws, f"B{r}", label, wrap=True, bold=combined)
+        layout_key = key if combined or not _part_of(plan, key) else _part_key(plan, key)
+        if kind == "part":
+            _put(ws, f"C{r}", printer.cell_formula(program.cell(f"{key}:gia_tri")), fmt=NUMBER)
+            _put(ws, f"D{r}", printer.cell_formula(program.cell(f"{key}:muc_tieu")), fmt=NUMBER)
+            status = program.cell(f"{key}:trang_thai")
+            _put(ws, f"F{r}", printer.cell_formula(status))
+            gap = printer.formula(ex.If(ex.Cmp("==", ex.Name(status.code), ex.Num(MET)),
+                                        ex.Bin("-", ex.Name(f"{key}:gia_tri"),
+                                               ex.Name(f"{key}:muc_tieu")),
+                                        ex.If(ex.Cmp("==", ex.Name(status.code), ex.Num(0.0)),
+                                              ex.Bin("-", ex.Name(f"{key}:gia_tri"),
+                                                     ex.Name(f"{key}:muc_tieu")), ex.Blank())))
+            _put(ws, f"E{r}", gap, fmt=NUMBER)
+            layout.value_cells[layout_key] = f"C{r}"
+            layout.target_cells[layout_key] = f"D{r}"
+            layout.status_cells[layout_key] = f"F{r}"
         else:
-            top_status.append(one(ind, ind.code, ind.label))
-    last = row - 1
-    rng = f"F{first}:F{last}"
+            for col in "CDE":
+                _put(ws, f"{col}{r}", "")
+            _put(ws, f"F{r}", printer.cell_formula(program.cell(f"{key}:trang_thai")), bold=True)
+            layout.status_cells[key] = f"F{r}"
+    row = first + len(rows)
+    rng = f"F{first}:F{row - 1}"
     for status, color in STATUS_FILLS.items():
-        ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[fx.quote(status)],
+        ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[c_quote(status)],
                                                       fill=PatternFill("solid", start_color=color)))
     _put(ws, f"B{row}", "SỐ TIÊU CHÍ ĐẠT", bold=True)
-    met = "+".join(f"({c}={fx.quote(STATUS_MET)})" for c in top_status)
-    _put(ws, f"F{row}", f"={met}", bold=True, fill=_TOTAL_FILL)
+    _put(ws, f"F{row}", printer.cell_formula(program.cell(MET_CODE)), bold=True, fill=_TOTAL_FILL)
     layout.computed_cells[MET_CODE] = f"F{row}"
     _name(wb, MET_CODE, SHEET_INPUT, f"F{row}")
     row += 1
     _put(ws, f"B{row}", "Số tiêu chí áp dụng (trừ «không áp dụng»)", bold=True)
-    applicable = "+".join(f"({c}<>{fx.quote(STATUS_NA)})" for c in top_status)
-    _put(ws, f"F{row}", f"={applicable}", bold=True)
-    layout.computed_cells["so_tieu_chi_ap_dung"] = f"F{row}"
+    _put(ws, f"F{row}", printer.cell_formula(program.cell(APPLICABLE_CODE)), bold=True)
+    layout.computed_cells[APPLICABLE_CODE] = f"F{row}"
+    _name(wb, APPLICABLE_CODE, SHEET_INPUT, f"F{row}")
     return row + 1
 
 
-def _finish_input_sheet(ws: Worksheet, plan: Plan, last_row: int) -> None:
-    widths = {"A": 11, "B": 58, "C": 14, "D": 16, "E": 16, "F": 28 if plan.self_scored else 16}
-    if not plan.is_checklist:
-        widths["E" if not plan.self_scored else "F"] = 46
+def _part_of(plan: Plan, code: str):
+    for ind in plan.indicators:
+        for part in ind.parts:
+            if part.code == code:
+                return ind
+    return None
+
+
+def _part_key(plan: Plan, code: str) -> str:
+    """Layout key of a part: «<criterion code>.<part id>»."""
+    ind = _part_of(plan, code)
+    part = next(p for p in ind.parts if p.code == code)
+    return f"{ind.code}.{part.id}"
+
+
+def _finish_input_sheet(ws: Worksheet, plan: Plan, last_row: int, cols: _Columns) -> None:
+    widths = {"A": 11, "B": 48, "C": 16, cols.own: 15}
+    if cols.appraisal:
+        widths[cols.appraisal] = 15
+    widths[cols.check] = 30
+    widths[cols.note] = 24
+    if plan.is_checklist:
+        widths.update({"C": 14, "D": 14, "E": 30, "F": 24})
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
+    for col in (cols.read_own, cols.read_appraisal, cols.read):
+        if col:
+            ws.column_dimensions[col].hidden = True
     # Spreadsheets do not grow the rows of a file they open: estimate the height
     # of wrapped text (≈ 1 character per width unit at this font size).
     for r in range(11, last_row + 1):
@@ -433,91 +577,108 @@ def _finish_input_sheet(ws: Worksheet, plan: Plan, last_row: int) -> None:
             if col == "A":  # section titles in A run over the empty cells beside them
                 continue
             value = ws[f"{col}{r}"].value
+            span = width
+            if col == cols.check and ws[f"{cols.note}{r}"].value is None and isinstance(value, str) \
+                    and not value.startswith("="):
+                span = width + widths[cols.note]  # explanations span both columns
             if isinstance(value, str) and not value.startswith("=") and "{{" not in value:
-                lines = max(lines, -(-len(value) // max(int(width * 1.1) - 2, 1)))
+                lines = max(lines, -(-len(value) // max(int(span * 1.1) - 2, 1)))
         if lines > 1:
-            ws.row_dimensions[r].height = 13 * min(lines, 15) + 2
+            ws.row_dimensions[r].height = LINE_HEIGHT * min(lines, 15) + 2
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
+    ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:{'F' if plan.self_scored or plan.is_checklist else 'E'}{last_row}"
+    ws.print_area = f"A1:{cols.last}{last_row}"
+    ws.print_title_rows = "1:1"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.freeze_panes = "A5"
+    ws.freeze_panes = "A10"
 
 
 def _write_guide(ws: Worksheet, plan: Plan) -> None:
     settings = plan.settings or {}
+    deadline = settings.get("han_nop")
+    receiver = settings.get("noi_nhan")
+    contact = settings.get("lien_he")
     lines: list[tuple[str, Font | None]] = [
         ("HƯỚNG DẪN ĐIỀN PHIẾU", _TITLE),
         (plan.title, _BOLD),
-        (" · ".join(x for x in (plan.issuer, plan.document) if x), None),
+        (", ".join(x for x in (plan.issuer, plan.document) if x), None),
         ("", None),
-        ("Đơn vị: {{ten_don_vi}} (mã {{ma_don_vi}}) — {{nhom_nhan}}, {{cap_nhan}}", _BOLD),
+        ("Đơn vị: {{ten_don_vi}} (mã {{ma_don_vi}}), {{nhom_nhan}}, {{cap_nhan}}", _BOLD),
         ("", None),
         ("1. Cách điền", _BOLD),
-        (f"• Mở trang «{SHEET_INPUT}», nhập số liệu vào các ô màu vàng ở cột «Số liệu của đơn vị»; "
-         "các ô khác đã khóa để tránh sửa nhầm.", None),
-        ("• Số nhập bình thường (1234 hoặc 1.234); tỷ lệ phần trăm nhập số từ 0 đến 100 (85 nghĩa là 85 %).", None),
-        ("• Ô có/không và ô lựa chọn: bấm vào ô rồi chọn trong danh sách thả xuống.", None),
-        ("• Không đổi tên tệp, không đổi tên hay xóa trang tính, không chép đè ô công thức: "
-         "tệp trả về được nhận diện và kiểm tra tự động.", None),
-        ("• Kết quả tự chấm hiện ngay ở phần II khi nhập số liệu (để đơn vị tự kiểm tra).", None),
+        (f"• Mở trang «{SHEET_INPUT}», nhập số liệu vào các ô nền vàng ở cột «Số liệu của đơn vị»; "
+         "các ô khác đã khóa để tránh sửa nhầm. Cột «Ghi chú» để đơn vị ghi thêm nếu cần.", None),
+        ("• Số nhập bình thường (1234 hoặc 1.234); tỷ lệ phần trăm nhập số từ 0 đến 100 "
+         "(85 nghĩa là 85%). Ô có/không và ô lựa chọn: bấm vào ô rồi chọn trong danh sách thả xuống.",
+         None),
+        ("• Ô để trống là «chưa có số liệu»: tiêu chí đó chưa được tính điểm và tổng điểm hiện "
+         "«Chưa đủ số liệu» cho tới khi nhập đủ. Số 0 thì nhập 0.", None),
+        ("• Cột «Kiểm tra» tự hiện cảnh báo khi số liệu chưa hợp lệ (chữ thay vì số, ngoài khoảng "
+         "cho phép, hoặc các số liệu mâu thuẫn nhau, ví dụ phần lớn hơn tổng): sửa lại cho tới khi "
+         "hết cảnh báo; số liệu còn cảnh báo sẽ không được tính.", None),
+    ]
+    if plan.self_scored:
+        lines.append(("• Cột «Thẩm định» do cơ quan thẩm định ghi; đơn vị để trống.", None))
+    if any(inp.office_only for inp in plan.inputs):
+        office = "; ".join(f"«{inp.label}»" for inp in plan.inputs if inp.office_only)
+        lines.append((f"• Ô khóa, nền xám {office}: do cơ quan thẩm định nhập, đơn vị để trống. "
+                      "Đơn vị có tiêu chí chấm bằng nhận xét (không theo thang điểm) được cơ quan "
+                      "thẩm định chấm tổng điểm.", None))
+    lines += [
+        ("• Không đổi tên hay xóa trang tính, không chép đè ô công thức: tệp gửi về được nhận diện "
+         "và kiểm tra tự động. Kết quả tự chấm hiện ngay ở phần II để đơn vị tự kiểm tra.", None),
         ("", None),
         ("2. Thời hạn và nơi gửi", _BOLD),
-        (f"• Hạn gửi: {settings.get('han_nop') or '…………… (theo thông báo của cơ quan thường trực)'}", None),
-        (f"• Nơi nhận: {settings.get('noi_nhan') or '…………… (Phòng Nội vụ)'}", None),
-        ("• Gửi lại chính tệp này (định dạng .xlsx) sau khi điền.", None),
-        ("", None),
-        ("3. Cách tính điểm" if not plan.is_checklist else "3. Chỉ tiêu và mục tiêu", _BOLD),
     ]
+    if deadline:
+        lines.append((f"• Hạn gửi: {deadline}.", None))
+    if receiver:
+        lines.append((f"• Nơi nhận: {receiver}.", None))
+    lines.append(("• Gửi lại chính tệp này (định dạng .xlsx) sau khi điền, theo hướng dẫn của "
+                  "cơ quan thường trực" + (", " + contact if contact else "") + ".", None))
+    lines += [("", None),
+              ("3. Cách tính điểm" if not plan.is_checklist else "3. Các tiêu chí và mức phải đạt",
+               _BOLD)]
     if plan.is_checklist:
         for ind in plan.indicators:
             lines.append((f"• Tiêu chí {ind.id}: {ind.label}", None))
     else:
         for item in plan.items:
-            lines.append((f"• {item.id}. {item.label} — tối đa {format_number(item.max) if item.max else '—'} "
-                          f"điểm: {item.rule.full_description()}", None))
-        lines.append((f"• Tổng điểm: {ex.to_text(plan.total) if plan.total else 'tổng các tiêu chí + điểm thưởng − điểm trừ'}",
-                      None))
+            top = f" (tối đa {format_number(item.max)} điểm)" if item.max else ""
+            lines.append((f"• {item.id}. {item.label}{top}: {rule_text(plan, item.rule)}.", None))
+        lines.append((f"• Tổng điểm: {total_text(plan)}.", None))
     if plan.gates:
-        lines.append(("", None))
-        lines.append(("4. Điều kiện xét", _BOLD))
+        lines += [("", None), ("4. Điều kiện xét khen thưởng", _BOLD)]
         for gate in plan.gates:
-            scope = f" (nhóm: {', '.join(plan.group(g).label for g in gate.groups)})" if gate.groups else ""
-            lines.append((f"• {ex.to_text(gate.condition)}{scope} — nếu không đạt: "
-                          f"{gate.reason.replace('{', '').replace('}', '')}", None))
+            lines.append((f"• {gate_text(plan, gate)}.", None))
     if plan.prize_sets:
-        lines.append(("", None))
-        lines.append(("5. Cơ cấu giải thưởng", _BOLD))
+        lines += [("", None), (f"{5 if plan.gates else 4}. Cơ cấu giải thưởng", _BOLD)]
         for ps in plan.prize_sets:
             prizes = "; ".join(
                 f"{p.label}" + (f" {format_money(p.amount)}" if p.amount else "")
                 + (f" × {p.count}" if p.count and p.count > 1 else "")
-                + (f" (điều kiện: {p.condition_text})" if p.condition_text else "")
+                + (f" ({condition_text(plan, p)})" if p.condition is not None else "")
                 for p in ps.prizes)
-            lines.append((f"• {plan.group(ps.group).label}: {prizes}", None))
-    lines.append(("", None))
-    lines.append(("Mã chỉ tiêu (tên ô trong tệp) → nội dung", _BOLD))
-    for inp in plan.inputs:
-        lines.append((f"• {inp.code}: {inp.label}", None))
-    for value in plan.values:
-        lines.append((f"• {value.code}: {value.label}", None))
+            lines.append((f"• {plan.group(ps.group).label}: {prizes}.", None))
     for r, (text, font) in enumerate(lines, start=1):
         cell = ws.cell(row=r, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if font is not None:
-            cell.font = font
-        if len(text) > 110:
-            ws.row_dimensions[r].height = 15 * min(len(text) // 110 + 1, 10)
-    ws.column_dimensions["A"].width = 120
+        cell.font = font or _PLAIN
+        chars = 100 if font is not _TITLE else 60
+        if len(text) > chars:
+            ws.row_dimensions[r].height = LINE_HEIGHT * min(len(text) // chars + 1, 10) + 2
+    ws.row_dimensions[1].height = 24
+    ws.column_dimensions["A"].width = 110
     ws.protection.sheet = True
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -544,18 +705,23 @@ def structure_fingerprint(wb: Workbook, plan: Plan) -> str:
 def _write_meta(wb: Workbook, ws: Worksheet, plan: Plan, layout: TemplateLayout,
                 fingerprint: str) -> None:
     rows = [
-        ("loai", KIND_TEMPLATE), ("ke_hoach", plan.id), ("phien_ban", plan.version),
-        ("ma_don_vi", "{{ma_don_vi}}"), ("ten_don_vi", "{{ten_don_vi}}"),
-        ("nhom", "{{nhom}}"), ("cap", "{{cap}}"), ("thoi_gian_tao", "{{thoi_gian_tao}}"),
-        ("dau_van_tay", fingerprint), ("phien_ban_thidua", thidua.__version__),
-        ("trang_nhap_lieu", SHEET_INPUT),
-        ("bo_cuc", json.dumps(layout.__dict__, ensure_ascii=False, sort_keys=True)),
+        (c.KIND, KIND_TEMPLATE), (c.PLAN, plan.id), (c.VERSION, plan.version),
+        (c.UNIT_CODE, "{{ma_don_vi}}"), (c.UNIT_NAME, "{{ten_don_vi}}"),
+        (c.GROUP, "{{nhom}}"), (c.LEVEL, "{{cap}}"), (c.MADE_AT, "{{thoi_gian_tao}}"),
+        (c.FINGERPRINT, fingerprint), (c.TOOL_VERSION, thidua.__version__),
+        (c.INPUT_SHEET_KEY, SHEET_INPUT),
+        (c.LAYOUT, json.dumps(layout.__dict__, ensure_ascii=False, sort_keys=True)),
     ]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)
         ws.cell(row=r, column=2, value=value)
-    level_row = [k for k, _ in rows].index("cap") + 1
-    group_row = [k for k, _ in rows].index("nhom") + 1
+    level_row = [k for k, _ in rows].index(c.LEVEL) + 1
+    group_row = [k for k, _ in rows].index(c.GROUP) + 1
     _name(wb, LEVEL_NAME, SHEET_META, f"B{level_row}")
     _name(wb, GROUP_NAME, SHEET_META, f"B{group_row}")
     ws.protection.sheet = True
+
+
+__all__ = ["build_template", "TemplateLayout", "structure_fingerprint", "SHEET_GUIDE",
+           "SHEET_INPUT", "SHEET_LISTS", "SHEET_META", "KIND_TEMPLATE", "PLACEHOLDERS",
+           "YEAR_NAME", "LEVEL_NAME", "GROUP_NAME", "STATUS_TEXTS"]

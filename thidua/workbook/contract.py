@@ -1,0 +1,72 @@
+"""The workbook contract: names the writers put in a file and the readers look for.
+
+A unit template or a master is recognised and read back by what is written
+here, so every writer and reader imports these names from this one module:
+sheet names, the hidden metadata sheet and its keys, the defined names, and
+the naming of the cells a template reads its inputs into.
+"""
+from __future__ import annotations
+
+from thidua.plan.model import APPRAISAL_SUFFIX
+
+__all__ = [
+    "APPRAISAL_SUFFIX", "SELF_SUFFIX", "META_SHEET", "KIND", "KIND_TEMPLATE", "KIND_MASTER",
+    "PLAN", "VERSION", "UNIT_CODE", "UNIT_NAME", "GROUP", "LEVEL", "MADE_AT", "FINGERPRINT",
+    "TOOL_VERSION", "INPUT_SHEET_KEY", "LAYOUT", "CONTENT", "SAVED_AT",
+    "TEMPLATE_GUIDE", "TEMPLATE_INPUT", "TEMPLATE_LISTS",
+    "YEAR_NAME", "LEVEL_NAME", "GROUP_NAME", "YESNO_LIST", "choice_list_name", "appraisal_name",
+    "self_name", "meta_names",
+]
+
+#: Suffix of a self-scored input's appraisal (thẩm định) column / cell name.
+SELF_SUFFIX = "_tu_cham"  # a template's own-figure (self-score) result cells
+
+# ---------------------------------------------------------------- metadata sheet
+META_SHEET = "_thidua"  # very hidden; column A keys, column B values
+KIND = "loai"
+KIND_TEMPLATE = "mau_don_vi"
+KIND_MASTER = "so_tong_hop"
+PLAN = "ke_hoach"
+VERSION = "phien_ban"
+UNIT_CODE = "ma_don_vi"
+UNIT_NAME = "ten_don_vi"
+GROUP = "nhom"
+LEVEL = "cap"
+MADE_AT = "thoi_gian_tao"
+FINGERPRINT = "dau_van_tay"
+TOOL_VERSION = "phien_ban_thidua"
+INPUT_SHEET_KEY = "trang_nhap_lieu"
+LAYOUT = "bo_cuc"  # JSON of where everything is (continued in bo_cuc#2… for big masters)
+CONTENT = "noi_dung"  # a master's content digest (consolidation)
+SAVED_AT = "_luu_luc"
+
+# ---------------------------------------------------------------- unit template
+TEMPLATE_GUIDE = "Hướng dẫn"
+TEMPLATE_INPUT = "Nhập liệu"
+TEMPLATE_LISTS = "Danh mục"
+
+# ---------------------------------------------------------------- defined names
+YEAR_NAME = "nam_ap_dung"  # the year targets apply to (template input sheet, master «Cấu hình»)
+LEVEL_NAME = "cap_don_vi"  # template: the unit's level code (on the metadata sheet)
+GROUP_NAME = "nhom_don_vi"  # template: the unit's group code (on the metadata sheet)
+YESNO_LIST = "ds_co_khong"  # the Có/Không drop-down list
+
+
+def choice_list_name(code: str) -> str:
+    """Defined name of a choice input's drop-down list."""
+    return f"ds_{code}"
+
+
+def appraisal_name(code: str) -> str:
+    """Column key / cell name of an input's appraised (thẩm định) figure."""
+    return code + APPRAISAL_SUFFIX
+
+
+def self_name(code: str) -> str:
+    """Template: the cell name of a result computed from the unit's own figures."""
+    return code + SELF_SUFFIX
+
+
+def meta_names() -> tuple[str, ...]:
+    """Defined names a template puts on its metadata sheet."""
+    return (LEVEL_NAME, GROUP_NAME)
