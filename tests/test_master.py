@@ -250,9 +250,12 @@ def test_awards_plan_and_settings(masters, pid):
         for ind in plan.indicators:
             assert ind.label in text
     else:
-        for item in plan.items:
-            assert item.rule.full_description() in text
-        assert (plan.total_text or "tổng các tiêu chí + điểm thưởng − điểm trừ") in text
+        from thidua.program.describe import rule_text, total_text
+        for item in plan.items:  # described with labels, never codes
+            assert rule_text(plan, item.rule) in text
+            if item.rule.full_description() != rule_text(plan, item.rule):
+                assert item.rule.full_description() not in text
+        assert total_text(plan) in text
         for gate in plan.gates:
             assert m._reason_text(gate.reason) in text
         for code in plan.tie_break:

@@ -92,12 +92,23 @@ def test_parse_rows_basic_frame_shape():
 
 @pytest.mark.parametrize("typed, expected", [
     ("1.234", 1234.0), ("1.234,5", 1234.5), ("12,5", 12.5), ("0.5", 0.5),
-    ("85%", 85.0), (" 1 234 ", 1234.0), ("1\u00a0234", 1234.0), (12.25, 12.25), (3, 3.0),
+    (" 1 234 ", 1234.0), ("1\u00a0234", 1234.0), (12.25, 12.25), (3, 3.0),
 ])
 def test_number_formats(typed, expected):
     plan = make_plan()
     t = parse_rows(HEAD, [row(kp=typed)], plan)
     assert t.frame.loc[0, "kinh_phi"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("column, typed", [("tong_giai_quyet", "2%"), ("kinh_phi", "85%")])
+def test_a_percent_sign_outside_a_percent_is_an_error(column, typed):
+    """«2%» typed in a count of dossiers is never read as 2 dossiers (product owner)."""
+    cells = row(tong="5", kp="")
+    cells[HEAD.index(column)] = typed
+    with pytest.raises(InputError) as info:
+        parse_rows(HEAD, [cells], make_plan())
+    (p,) = info.value.problems
+    assert p.code == "gia_tri_khong_doc_duoc" and "dấu %" in p.message
 
 
 def test_percent_text_and_percent_cells():
@@ -109,13 +120,23 @@ def test_percent_text_and_percent_cells():
 
 @pytest.mark.parametrize("typed, expected", [
     ("có", 1.0), (NFD("có"), 1.0), ("Có", 1.0), ("CÓ", 1.0), ("co", 1.0), ("x", 1.0),
-    ("X", 1.0), ("1", 1.0), (1, 1.0), ("TRUE", 1.0), (True, 1.0), ("đúng", 1.0),
+    ("X", 1.0), ("1", 1.0), (1, 1.0), ("TRUE", 1.0), (True, 1.0), ("yes", 1.0), ("đã", 1.0),
+    ("Rồi", 1.0), (NFD("rồi"), 1.0), ("đạt", 1.0),
     ("không", 0.0), ("KHÔNG", 0.0), (NFD("không"), 0.0), ("khong", 0.0), ("0", 0.0),
-    (0, 0.0), ("FALSE", 0.0), (False, 0.0), ("false", 0.0),
+    (0, 0.0), ("FALSE", 0.0), (False, 0.0), ("false", 0.0), ("ko", 0.0), ("k", 0.0),
+    ("no", 0.0), ("chưa", 0.0), ("không có", 0.0), ("Không  có", 0.0), ("không đạt", 0.0),
 ])
 def test_yesno_spellings(typed, expected):
+    """The product owner's yes/no words, any case, NFC or NFD."""
     t = parse_rows(HEAD, [row(ckh=typed)], make_plan())
     assert t.frame.loc[0, "co_ke_hoach"] == expected
+
+
+@pytest.mark.parametrize("typed", ["đúng", "có thể", "2", "?", "sai", "-"])
+def test_words_outside_the_yes_no_vocabulary_are_errors(typed):
+    with pytest.raises(InputError) as info:
+        parse_rows(HEAD, [row(ckh=typed)], make_plan())
+    assert info.value.problems[0].code == "gia_tri_khong_doc_duoc"
 
 
 def test_checkbox_column_blank_means_no():
@@ -337,7 +358,7 @@ def test_unreadable_number_names_cell_and_value(tmp_path):
     assert "trang «Dữ liệu»" in probs[0]
     assert "ô E2" in probs[0]
     assert "không đọc được số từ «12a»" in probs[0]
-    assert "1.234,5" in probs[0]  # the hint shows the expected format
+    assert "số nguyên, ví dụ 1.234" in probs[0]  # a count: a whole-number example (review)
 
 
 def test_unreadable_number_csv_names_row_and_column(tmp_path):

@@ -18,7 +18,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 ALLOWED = {"IF", "AND", "OR", "NOT", "MIN", "MAX", "ABS", "ROUND", "SUM", "SUMPRODUCT",
            "COUNTIF", "COUNTIFS", "COUNTA", "COUNTBLANK", "INDEX", "MATCH", "LOOKUP", "CHOOSE",
            "IFERROR", "ISNUMBER", "ISBLANK", "AVERAGE", "TODAY", "TRUE", "FALSE", "NA", "LEN",
-           "TRIM", "FIND", "COUNT"}
+           "TRIM", "FIND", "COUNT",
+           "CELL", "LEFT"}  # CELL("format") and LEFT: how the codecs tell a typed 85% (all versions)
 FUNCTION = re.compile(r"(?<![A-Za-z0-9_.\"])([A-Z][A-Z0-9.]*)\(")
 
 

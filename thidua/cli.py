@@ -192,20 +192,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_score(args) -> int:
+    from thidua.data import load_data
     from thidua.engine import score
     from thidua.plan import load_plan
-    from thidua.table import read_units
-
-    from thidua.consolidate.master_io import is_master, read_master_table
 
     plan = load_plan(args.plan)
-    year = args.year
-    if is_master(args.data):  # the office's master: its figures, and its year of targets
-        table, master_year = read_master_table(args.data, plan)
-        year = year if year is not None else master_year
-    else:
-        table = read_units(args.data, plan)
-    result = score(plan, table, year=year)
+    data = load_data(plan, args.data, year=args.year)
+    for note in data.notes:
+        print(f"Lưu ý: {note}", file=sys.stderr)
+    result = score(plan, data.table, year=data.year)
     if args.out:
         from thidua.output.results_xlsx import write_results
         path = write_results(result, args.out)
@@ -289,13 +284,16 @@ def unit_record(unit) -> dict:
 
 
 def cmd_documents(args) -> int:
+    from thidua.data import load_data
     from thidua.documents import render_documents
     from thidua.engine import score
     from thidua.plan import load_plan
-    from thidua.table import read_units
 
     plan = load_plan(args.plan)
-    result = score(plan, read_units(args.data, plan), year=args.year)
+    data = load_data(plan, args.data, year=args.year)
+    for note in data.notes:
+        print(f"Lưu ý: {note}", file=sys.stderr)
+    result = score(plan, data.table, year=data.year)
     done = render_documents(result, args.out, config=args.config, individuals=args.individuals,
                             templates=args.templates, pdf=args.pdf)
     for path in done.docx + done.pdf:

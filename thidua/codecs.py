@@ -197,6 +197,18 @@ class Codec:
         return (None if lo is None else float(lo)), (None if hi is None else float(hi))
 
     @cached_property
+    def folded_labels(self) -> dict[str, int]:
+        """Tables only: a choice's label typed without accents («Trung binh»), when unambiguous."""
+        from thidua.text import fold
+        out: dict[str, int] = {}
+        seen: dict[str, int] = {}
+        for k, choice in enumerate(self.inp.choices):
+            key = fold(choice.label)
+            seen[key] = seen.get(key, 0) + 1
+            out[key] = k
+        return {key: k for key, k in out.items() if seen[key] == 1}
+
+    @cached_property
     def words(self) -> dict[str, int]:
         """Word (lower case, every spelling) → value, for yes/no and choice inputs."""
         out: dict[str, int] = {}
@@ -218,12 +230,12 @@ class Codec:
         if t == "yesno":
             return "chọn «Có» hoặc «Không» (cũng nhận: x, 1/0, đã, chưa, rồi, đạt/không đạt)"
         if t == "choice":
-            return "chọn một trong: " + "; ".join(f"«{c.label}»" for c in self.inp.choices)
+            return "chọn một trong: " + ", ".join(f"«{c.label}»" for c in self.inp.choices)
         if t == "percent":
-            return "nhập tỷ lệ phần trăm từ 0 đến 100, ví dụ 85"
+            return "nhập tỷ lệ phần trăm từ 0 đến 100, ví dụ 85 hoặc 85%"
         if t == "count":
-            return "nhập số nguyên, ví dụ 1234"
-        return "nhập một số, ví dụ 1234 hoặc 12,5"
+            return "nhập số nguyên, ví dụ 1.234"
+        return "nhập một số, ví dụ 1.234 hoặc 1.234,5"
 
     # ---------------------------------------------------------- reading
     def read(self, raw, *, mode: str = TABLE, percent_format: bool = False,
@@ -237,6 +249,9 @@ class Codec:
         t = self.inp.type
         if t in ("yesno", "choice"):
             found = _lookup(self.words, raw, mode)
+            if found is None and t == "choice" and mode == TABLE and isinstance(raw, str):
+                from thidua.text import fold
+                found = self.folded_labels.get(fold(raw))
             if found is not None:
                 return float(found)
             if t == "yesno":

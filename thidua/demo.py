@@ -20,13 +20,12 @@ from thidua.addin.build import build_addins
 from thidua.documents import render_documents
 from thidua.consolidate.collect import consolidate
 from thidua.consolidate.importstats import import_stats
-from thidua.consolidate.master_io import read_master_table
 from thidua.demo_returns import simulate_returns
 from thidua.engine import score
 from thidua.fileio import atomic_write
 from thidua.output.results_xlsx import write_results
 from thidua.plan import builtin_ids, load_plan
-from thidua.table import read_units
+from thidua.data import load_data
 from thidua.units import read_unit_list, write_units_template
 from thidua.workbook.generate import generate_templates
 from thidua.workbook.master import write_master
@@ -74,7 +73,7 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
     say(f"Chạy mẫu cho {len(builtin_ids())} kế hoạch → {out_dir}/")
     for plan_id in builtin_ids():
         plan = load_plan(plan_id)
-        table = read_units(sample_path(plan_id), plan)
+        table = load_data(plan, sample_path(plan_id)).table
         folder = out_dir / plan_id
         folder.mkdir(exist_ok=True)
         write_units_template(plan, folder / "danh-sach-don-vi.xlsx", backup=False, now=when)
@@ -98,8 +97,9 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
             report = consolidate(plan, folder / "nhan-ve", master, backup=False, now=when,
                                  report_csv=folder / "bao-cao-tong-hop.csv")
         say(f"• {plan_id}: {report.summary()}")
-        table, year = read_master_table(master, plan)
-        result = score(plan, table, year=year)
+        data = load_data(plan, master)
+        table = data.table
+        result = score(plan, table, year=data.year)
         write_results(result, folder / "ket-qua.xlsx", backup=False, now=when)
         text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         atomic_write(folder / "ket-qua.json", lambda p: p.write_text(text, encoding="utf-8"))

@@ -224,17 +224,22 @@ def _floats(frame: pd.DataFrame, code: str, n: int) -> np.ndarray:
     return pd.to_numeric(frame[code], errors="raise").to_numpy(dtype=float, na_value=np.nan)
 
 
+def column_years(frame: pd.DataFrame) -> list[int]:
+    """The years a table's ``nam`` column names."""
+    if "nam" not in frame.columns:
+        return []
+    return sorted(int(y) for y in pd.to_numeric(frame["nam"], errors="coerce").dropna().unique())
+
+
 def _year_of(plan: Plan, frame: pd.DataFrame) -> int | None:
     """The year of the data (its ``nam`` column), else the plan's last year."""
-    if "nam" in frame.columns:
-        years = sorted(int(y) for y in pd.to_numeric(frame["nam"], errors="coerce").dropna().unique())
-        if len(years) == 1:
-            return years[0]
-        if len(years) > 1:
-            raise InputError(Problem(
-                f"bảng số liệu có nhiều năm ({', '.join(map(str, years))}) trong cột «nam»",
-                column="nam", hint="chấm từng năm riêng: chọn năm bằng --year, hoặc tách bảng theo năm"))
-    return plan.last_year()
+    years = column_years(frame)
+    if len(years) > 1:
+        raise InputError(Problem(
+            f"bảng số liệu có nhiều năm ({', '.join(map(str, years))}) trong cột «nam»",
+            column="nam", code="bang_sai",
+            hint="chấm từng năm riêng: chọn năm bằng --year, hoặc tách bảng theo năm"))
+    return years[0] if years else plan.last_year()
 
 
 def _check_year(plan: Plan, year: int | None) -> int | None:

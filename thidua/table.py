@@ -16,7 +16,6 @@ Python lists.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import math
 import re
@@ -26,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from thidua.codecs import group_code, level_code
+from thidua.codecs import TABLE, ValueProblem, codec, group_code, level_code, shown
 from thidua.errors import InputError, Problem
-from thidua.plan.model import APPRAISAL_SUFFIX, INPUT_TYPES, LEVELS, Input, Plan
-from thidua.text import fold, format_number, is_blank, nfc, parse_number, parse_yesno
+from thidua.plan.model import APPRAISAL_SUFFIX, INPUT_TYPES, LEVELS, Plan
+from thidua.text import fold, is_blank, nfc, parse_number
 
 __all__ = ["UnitTable", "read_units", "parse_rows", "UNIT_COLUMNS", "YEAR_COLUMN", "DATA_SHEET"]
 
@@ -45,11 +44,6 @@ YEAR_COLUMN = ("nam", "Năm")
 DATA_SHEET = "Dữ liệu"
 APPRAISAL_LABEL = " (thẩm định)"
 
-_NUMBER_HINT = "nhập một số, ví dụ 1.234 hoặc 1.234,5"
-_PERCENT_HINT = "nhập tỷ lệ phần trăm từ 0 đến 100, ví dụ 85 hoặc 85%"
-_YESNO_HINT = "nhập «có» hoặc «không» (cũng nhận x, 1/0, TRUE/FALSE)"
-_EXCEL_ERRORS = {"#div/0!", "#n/a", "#name?", "#null!", "#num!", "#ref!", "#value!",
-                 "#spill!", "#calc!", "#getting_data"}
 _CHECK_MARKS = {"x", "✓", "✔"}
 _HEADER_SEARCH_ROWS = 30
 
@@ -79,16 +73,6 @@ class UnitTable:
 
 
 # ----------------------------------------------------------------- helpers
-class _Bad(Exception):
-    """A cell that cannot be read: message, hint and problem code for a Problem."""
-
-    def __init__(self, message: str, hint: str = "", code: str = "gia_tri_khong_doc_duoc"):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.code = code
-
-
 @dataclass
 class _Col:
     code: str  # canonical code (input code, ``x_tham_dinh``, ma_don_vi…)
@@ -102,57 +86,11 @@ def _key(text) -> str:
     return re.sub(r"\s+", " ", key).strip(" :.")
 
 
-def _shown(value, percent: bool = False) -> str:
-    """A raw cell as the user sees it, for messages."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):
-            return str(value)
-        if percent:
-            return format_number(value * 100, 10) + "%"
-        if float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return format_number(value, 10)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.strftime("%d/%m/%Y")
-        return value.strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    return nfc(str(value)).strip()
-
-
 def _text(value) -> str:
     """A text cell: NFC, stripped; numbers typed into text columns kept as typed."""
     if isinstance(value, str):
         return nfc(value).strip()
-    return _shown(value)
-
-
-def _fmt(x: float) -> str:
-    return format_number(x, 6)
-
-
-def _range_text(lo: float | None, hi: float | None) -> str:
-    if lo is not None and hi is not None:
-        return f"từ {_fmt(lo)} đến {_fmt(hi)}"
-    if lo is not None:
-        return f"từ {_fmt(lo)} trở lên"
-    if hi is not None:
-        return f"không quá {_fmt(hi)}"
-    return ""
-
-
-def _bounds(inp: Input) -> tuple[float | None, float | None]:
-    lo, hi = inp.min, inp.max
-    if inp.type in ("count", "percent"):
-        lo = 0.0 if lo is None else max(0.0, lo)
-    if inp.type == "percent":
-        hi = 100.0 if hi is None else min(100.0, hi)
-    return lo, hi
+    return shown(value)
 
 
 def _level_code(value) -> str | None:
@@ -161,53 +99,6 @@ def _level_code(value) -> str | None:
 
 def _is_check_mark(value) -> bool:
     return isinstance(value, str) and fold(value) in _CHECK_MARKS
-
-
-def _parse_value(inp: Input, raw, percent_cell: bool) -> float:
-    """Convert one non-blank cell for ``inp``; raise ``_Bad`` with a Vietnamese message."""
-    shown = _shown(raw, percent=percent_cell and _is_number(raw))
-    if inp.type == "yesno":
-        try:
-            return 1.0 if parse_yesno(raw) else 0.0
-        except ValueError:
-            raise _Bad(f"không đọc được có/không từ «{shown}»", _YESNO_HINT) from None
-    if inp.type == "choice":
-        key = _key(_shown(raw))
-        for i, choice in enumerate(inp.choices):
-            if key in (_key(choice.code), _key(choice.label)):
-                return float(i)
-        allowed = ", ".join(f"«{c.label}»" for c in inp.choices)
-        raise _Bad(f"«{shown}» không có trong danh sách lựa chọn của «{inp.label}»",
-                   f"chọn một trong: {allowed}")
-    # count, number, percent
-    hint = _PERCENT_HINT if inp.type == "percent" else _NUMBER_HINT
-    try:
-        value = parse_number(raw)
-    except ValueError:
-        if isinstance(raw, str) and fold(raw) in _EXCEL_ERRORS:
-            hint = "ô đang báo lỗi công thức Excel; sửa công thức hoặc nhập số trực tiếp"
-        elif isinstance(raw, (dt.date, dt.time)):
-            hint = "ô đang ở định dạng ngày tháng; đổi định dạng ô sang số rồi nhập lại"
-        raise _Bad(f"không đọc được số từ «{shown}»", hint) from None
-    if not math.isfinite(value):
-        raise _Bad(f"không đọc được số từ «{shown}»", hint)
-    if percent_cell and _is_number(raw):
-        value = round(value * 100, 9)  # Excel stores 85% as 0.85
-    if inp.type == "count":
-        if abs(value - round(value)) > 1e-9:
-            raise _Bad(f"«{shown}» không phải số nguyên (số đếm)",
-                       "nhập số nguyên từ 0 trở lên, ví dụ 12")
-        value = float(round(value))
-    lo, hi = _bounds(inp)
-    if (lo is not None and value < lo - 1e-9) or (hi is not None and value > hi + 1e-9):
-        allowed = _range_text(lo, hi)
-        raise _Bad(f"«{shown}» nằm ngoài khoảng cho phép: {allowed}",
-                   f"kiểm tra lại số liệu; «{inp.label}» chỉ nhận giá trị {allowed}", "ngoai_khoang")
-    return value
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 # ------------------------------------------------------------- header map
@@ -281,6 +172,7 @@ def parse_rows(
     percent_cells: set[tuple[int, int]] | None = None,
     row_numbers: list[int] | None = None,
     allow_missing: bool = False,
+    mode: str = TABLE,
 ) -> UnitTable:
     """Check and convert raw rows (as read from a file) into a :class:`UnitTable`.
 
@@ -291,9 +183,14 @@ def parse_rows(
     a row and the column header. ``percent_cells`` holds ``(i, column index)``
     of numeric cells formatted as percent in Excel (0.85 shown as 85%).
 
+    ``mode``: how values are read (``thidua.codecs``): ``TABLE`` for data tables and
+    CSV, ``CELL`` for the cells of a generated workbook, read exactly as its formulas
+    read them.
+
     Raises :class:`InputError` with every problem found.
     """
     percent_cells = percent_cells or set()
+    codecs = {inp.code: codec(inp) for inp in plan.inputs}
     xlsx = bool(sheet)
     problems: list[Problem] = []
     header_row = first_row - 1
@@ -448,11 +345,11 @@ def parse_rows(
         col = cols.get("nhom")
         raw = cell(raw_row, col)
         if col is not None and not is_blank(raw):
-            group = group_code(plan, _shown(raw))
+            group = group_code(plan, shown(raw))
             if group is None:
                 group_failed = True
                 problems.append(at(col, rownum,
-                                   f"không có nhóm «{_shown(raw)}» trong kế hoạch",
+                                   f"không có nhóm «{shown(raw)}» trong kế hoạch",
                                    "dùng một trong các mã nhóm: " + ", ".join(group_codes)))
         elif plan.one_pool:
             group = group_codes[0]
@@ -468,14 +365,14 @@ def parse_rows(
         col = cols.get("cap")
         raw = cell(raw_row, col)
         if col is not None and not is_blank(raw):
-            level = _level_code(_shown(raw))
+            level = _level_code(shown(raw))
             if level is None:
-                problems.append(at(col, rownum, f"không hiểu cấp «{_shown(raw)}»",
+                problems.append(at(col, rownum, f"không hiểu cấp «{shown(raw)}»",
                                    f"nhập một trong: {level_labels}"))
                 group_failed = group_failed or from_level
             elif level not in plan.levels:
                 problems.append(at(col, rownum,
-                                   f"cấp «{_shown(raw)}» không áp dụng trong kế hoạch này",
+                                   f"cấp «{shown(raw)}» không áp dụng trong kế hoạch này",
                                    f"kế hoạch chỉ dành cho: {level_labels}"))
                 level = None
                 group_failed = group_failed or from_level
@@ -528,7 +425,7 @@ def parse_rows(
                 if number.is_integer() and 1900 <= number <= 2200:
                     year = int(number)
                 else:
-                    problems.append(at(col, rownum, f"năm «{_shown(raw)}» không hợp lệ",
+                    problems.append(at(col, rownum, f"năm «{shown(raw)}» không hợp lệ",
                                        "nhập năm bằng 4 chữ số, ví dụ 2024"))
             years.append(year if year is not None else 0)
 
@@ -544,10 +441,13 @@ def parse_rows(
             raw = cell(raw_row, col)
             araw = cell(raw_row, acol)
             value = math.nan
-            if col is not None and not is_blank(raw):
+            if col is not None and not is_blank(raw) and inp.code in checkbox:
+                value = 1.0  # a column of check marks (x, ✓): a mark is «có», blank «không»
+            elif col is not None and not is_blank(raw):
                 try:
-                    value = _parse_value(inp, raw, (i, col.index) in percent_cells)
-                except _Bad as bad:
+                    value = codecs[inp.code].read(raw, mode=mode,
+                                                  percent_format=(i, col.index) in percent_cells)
+                except ValueProblem as bad:
                     problems.append(at(col, rownum, bad.message, bad.hint, bad.code))
             elif col is not None and inp.code in checkbox:
                 value = 0.0
@@ -563,8 +463,10 @@ def parse_rows(
                 avalue = math.nan
                 if acol is not None and not is_blank(araw):
                     try:
-                        avalue = _parse_value(inp, araw, (i, acol.index) in percent_cells)
-                    except _Bad as bad:
+                        avalue = codecs[inp.code].read(
+                            araw, mode=mode, percent_format=(i, acol.index) in percent_cells,
+                            appraisal=True)
+                    except ValueProblem as bad:
                         problems.append(at(acol, rownum, bad.message, bad.hint, bad.code))
                 appraisals[inp.code + APPRAISAL_SUFFIX].append(avalue)
 
@@ -619,12 +521,15 @@ def check_table_path(path, save_hint: str) -> tuple[str, str, str, Path]:
     return source, name, ext, p
 
 
-def read_units(path, plan: Plan, *, allow_missing: bool = False) -> UnitTable:
+def read_units(path, plan: Plan, *, allow_missing: bool = False, mode: str = TABLE,
+               percent_formats: bool = True) -> UnitTable:
     """Read the unit table ``path`` (.csv, .xlsx or .xlsm) for ``plan``.
 
     From a workbook the sheet named "Dữ liệu" is read if there is one, else the
     first sheet. The header is the first non-blank row (a title line above it
-    is skipped when the real header is found just below). Raises
+    is skipped when the real header is found just below). ``mode`` and
+    ``percent_formats``: how cells are read (``thidua.codecs``; a master is read
+    as its formulas read it: ``CELL``, without number formats). Raises
     :class:`InputError` with every problem found.
     """
     source, name, ext, p = check_table_path(
@@ -646,11 +551,12 @@ def read_units(path, plan: Plan, *, allow_missing: bool = False) -> UnitTable:
                  "mỗi dòng tiếp theo là một đơn vị")])
     body = records[head + 1:]
     body_numbers = numbers[head + 1:]
-    body_percent = {(r - head - 1, c) for r, c in percent if r > head}
+    body_percent = {(r - head - 1, c) for r, c in percent if r > head} if percent_formats else set()
     return parse_rows(
         list(records[head]), [list(r) for r in body], plan,
         source=source, sheet=sheet, first_row=numbers[head] + 1,
         percent_cells=body_percent, row_numbers=body_numbers, allow_missing=allow_missing,
+        mode=mode,
     )
 
 
@@ -739,7 +645,7 @@ def _read_xlsx(p: Path, source: str, name: str) -> tuple[str, list[list], set[tu
                     value = cell.value
                     if isinstance(value, str):
                         value = nfc(value)
-                    elif _is_number(value):
+                    elif isinstance(value, (int, float)) and not isinstance(value, bool):
                         fmt = getattr(cell, "number_format", None) or ""
                         if "%" in fmt:
                             percent.add((r, c))

@@ -38,8 +38,8 @@ from thidua.table import (
     _level_code,
     _read_csv,
     _read_xlsx,
-    _shown,
 )
+from thidua.codecs import shown as _shown
 from thidua.text import is_blank, nfc
 
 __all__ = [

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from thidua.errors import InputError, Problem, ThiduaError
+from thidua.errors import Problem, ThiduaError
 from thidua.plan.model import Plan
 from thidua.text import nfc
 from thidua.workbook.master import KIND_MASTER, SHEET_META, MasterLayout
@@ -220,24 +220,17 @@ def open_master(book, master_path=None) -> Master:
 
 
 def read_table(master: Master, source: str, *, allow_missing: bool = True):
-    """The scoring table from «Tổng hợp», exactly as ``thidua score`` reads the file.
+    """The scoring table from «Tổng hợp», exactly as ``thidua score`` reads the file
+    (``thidua.data``): a blank required figure is «no data» (the unit is then not
+    eligible) unless ``allow_missing`` is False (checking the data)."""
+    from thidua.data import from_sheet
 
-    Like ``read_master_table``, a blank required figure is «no data» (the unit
-    is then not eligible) unless ``allow_missing`` is False (checking the data).
-    """
-    from thidua.table import _find_header, parse_rows
-
-    records = master.rows()
-    head = _find_header(records, master.plan)
-    if head is None:
-        raise InputError(Problem(f"trang «{master.sheet}» trống", sheet=master.sheet))
-    return parse_rows(list(records[head]), [list(r) for r in records[head + 1:]], master.plan,
-                      source=source, sheet=master.sheet, first_row=head + 2,
-                      allow_missing=allow_missing)
+    return from_sheet(master.plan, master.rows(), source=source, sheet=master.sheet,
+                      allow_missing=allow_missing).table
 
 
 def master_year(master: Master) -> int | None:
-    """The year of targets set on «Cấu hình» (checklist plans), like ``read_master_table``."""
+    """The year of targets set on «Cấu hình» (checklist plans), like ``thidua.data.load_data``."""
     from thidua.workbook.master import YEAR_NAME
 
     if not master.plan.is_checklist:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import openpyxl
 
 from thidua import fileio
@@ -25,8 +26,11 @@ from thidua.consolidate.master_io import MasterData, read_master
 from thidua.consolidate.reader import Limits, ReadFailure, ReturnedFile, read_returned
 from thidua.consolidate.report import ERROR, WARNING, count, sort_key, write_csv
 from thidua.errors import Problem
-from thidua.plan.model import Input, Plan
-from thidua.text import fold, format_number, is_blank, parse_number, parse_yesno
+from thidua.codecs import CELL, ValueProblem, codec, shown
+from thidua.plan.model import Plan
+from thidua.text import fold, format_number, is_blank
+from thidua.workbook.contract import appraisal_name
+from thidua.workbook.master import CHANGED
 from thidua.workbook.master import build_master_and_layout
 from thidua.workbook.template import KIND_TEMPLATE, build_template
 
@@ -46,6 +50,8 @@ class Submission:
     saved_at: str  # ISO time the unit saved the file (inside the file), else the file's time
     version: object = None
     used: bool = False
+    scored: dict[str, float] = field(default_factory=dict)  # input code -> number as scored
+    changed: list[str] = field(default_factory=list)  # inputs re-sent after the office appraised
 
 
 @dataclass
@@ -129,48 +135,6 @@ def progress_bar(stream=None) -> Callable[[int, int], None]:
 
 
 # ------------------------------------------------------------------ values
-class _BadValue(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def master_value(inp: Input, raw) -> object:
-    """A typed cell value as the master stores it; raises ``_BadValue``."""
-    if isinstance(raw, str):
-        raw = raw.strip()
-    if inp.type == "yesno":
-        try:
-            return "Có" if parse_yesno(raw) else "Không"
-        except ValueError:
-            raise _BadValue("gia_tri_khong_doc_duoc",
-                            f"«{raw}» không phải Có/Không — chọn Có hoặc Không trong danh sách") from None
-    if inp.type == "choice":
-        key = fold(raw)
-        for choice in inp.choices:
-            if key in (fold(choice.label), fold(choice.code)):
-                return choice.label
-        raise _BadValue("gia_tri_khong_doc_duoc",
-                        f"«{raw}» không có trong danh sách lựa chọn ("
-                        + "; ".join(c.label for c in inp.choices) + ")")
-    try:
-        number = parse_number(raw)
-    except ValueError:
-        raise _BadValue("gia_tri_khong_doc_duoc",
-                        f"không đọc được số từ «{raw}» — nhập một số, ví dụ 1.234 hoặc 12,5") from None
-    lo = inp.min if inp.min is not None else (0 if inp.type in ("count", "percent") else None)
-    hi = inp.max if inp.max is not None else (100 if inp.type == "percent" else None)
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        rng = (f"từ {format_number(lo)} đến {format_number(hi)}" if lo is not None and hi is not None
-               else f"không nhỏ hơn {format_number(lo)}" if lo is not None
-               else f"không lớn hơn {format_number(hi)}")
-        raise _BadValue("ngoai_khoang", f"giá trị {format_number(number)} ngoài khoảng cho phép ({rng})")
-    if inp.type == "count" and not float(number).is_integer():
-        raise _BadValue("ngoai_khoang", f"giá trị {format_number(number)} phải là số nguyên")
-    return int(number) if float(number).is_integer() and abs(number) < 1e15 else number
-
-
 # ------------------------------------------------------------------ consolidation
 class _Context:
     def __init__(self, plan: Plan, master: MasterData, folder: Path):
@@ -272,28 +236,88 @@ def _check_structure(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> No
                     file=rel, unit=ctx.label(unit), sheet=rf.input_sheet or "", cell=lost[0])
 
 
-def _values(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> dict[str, object]:
+def _values(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> tuple[dict, dict]:
+    """The unit's figures as the master stores them, and as scored (numbers).
+
+    Cells are read exactly as the template's own formulas read them
+    (``codecs``, ``CELL``), so the office scores what the unit saw. Office-only
+    cells (appraisals, a special unit's hand-entered total) are never taken from
+    a unit's file: a value typed there is reported and ignored.
+    """
     plan = ctx.plan
     values: dict[str, object] = {}
-    manual = plan.manual_total and not is_blank(rf.cells.get(plan.manual_total))
+    scored: dict[str, float] = {}
+    record = ctx.units.get(unit, {})
+    special = bool(plan.manual_total) and not is_blank(record.get(plan.manual_total))
     for inp in plan.inputs:
         raw = rf.cells.get(inp.code)
         sheet, cell = rf.names.get(inp.code, (rf.input_sheet or "", ""))
         where = dict(file=rel, unit=ctx.label(unit), sheet=sheet, cell=cell)
+        cdc = codec(inp)
+        if inp.office_only:
+            if not is_blank(raw):
+                ctx.add("o_cua_co_quan", f"đơn vị tự ghi «{inp.label}» = «{shown(raw)}» — ô này do "
+                        "cơ quan thẩm định nhập nên giá trị bị bỏ qua", **where)
+            continue
         if is_blank(raw):
-            if inp.default is not None:
-                continue
-            if inp.required and not manual:
+            if inp.default is None and inp.required and not special:
                 ctx.add("thieu_gia_tri", f"chưa nhập «{inp.label}» — đề nghị đơn vị bổ sung", **where)
             continue
-        if inp.code in getattr(rf, "percent", ()) and isinstance(raw, (int, float)) \
-                and not isinstance(raw, bool):
-            raw = raw * 100  # a cell formatted as % holds 0.85 for 85 %
         try:
-            values[inp.code] = master_value(inp, raw)
-        except _BadValue as bad:
-            ctx.add(bad.code, f"«{inp.label}»: {bad.message}", **where)
-    return values
+            value = cdc.read(raw, mode=CELL, percent_format=inp.code in getattr(rf, "percent", ()))
+        except ValueProblem as bad:
+            ctx.issues.append(Problem(f"«{inp.label}»: {bad.message}", code=bad.code,
+                                      hint=bad.hint, **where))
+            continue
+        values[inp.code] = cdc.cell_value(value)
+        scored[inp.code] = value
+    if plan.self_scored:
+        for inp in plan.inputs:
+            key = appraisal_name(inp.code)
+            raw = rf.cells.get(key)
+            if not is_blank(raw):
+                sheet, cell = rf.names.get(key, (rf.input_sheet or "", ""))
+                ctx.add("o_cua_co_quan", f"đơn vị tự ghi vào cột thẩm định của «{inp.label}» "
+                        f"(«{shown(raw)}») — cột này do cơ quan thẩm định ghi nên giá trị bị bỏ qua",
+                        file=rel, unit=ctx.label(unit), sheet=sheet, cell=cell)
+    return values, scored
+
+
+def _check_figures(ctx: _Context, subs: list["Submission"]) -> None:
+    """Report every file whose figures break one of the plan's consistency checks."""
+    from thidua.program.compile import compile_plan, run
+
+    plan = ctx.plan
+    if not plan.checks or not subs:
+        return
+    program = compile_plan(plan)
+    inputs = {inp.code: np.array([s.scored.get(inp.code, np.nan) for s in subs], dtype=float)
+              for inp in plan.inputs}
+    for inp in plan.inputs:  # office-only figures come from the master
+        if inp.office_only:
+            inputs[inp.code] = np.array([_number(ctx.units.get(s.unit, {}).get(inp.code), inp)
+                                         for s in subs], dtype=float)
+    levels = [str(ctx.units.get(s.unit, {}).get("cap") or "") for s in subs]
+    groups = [str(ctx.units.get(s.unit, {}).get("nhom") or "") for s in subs]
+    scope = run(program, inputs, levels, groups, ctx.master.year)
+    for cell in program.of_kind("check"):
+        cond = scope.values[cell.code]
+        for k in np.flatnonzero(~np.isnan(cond) & (cond == 0)):
+            s = subs[k]
+            first = cell.source.inputs[0] if cell.source.inputs else ""
+            sheet, where = s.file.names.get(first, (s.file.input_sheet or "", ""))
+            figures = "; ".join(f"«{plan.input(c).label}» = {format_number(s.scored[c])}"
+                                for c in cell.source.inputs if c in s.scored)
+            ctx.add("so_lieu_mau_thuan", f"{cell.source.message} ({figures}) — số liệu này không "
+                    "thể đúng nên đơn vị không được xếp hạng, xét khen thưởng cho tới khi sửa",
+                    file=s.rel, unit=ctx.label(s.unit), sheet=sheet, cell=where)
+
+
+def _number(raw, inp) -> float:
+    try:
+        return codec(inp).read(raw)
+    except ValueProblem:
+        return np.nan
 
 
 def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
@@ -327,10 +351,12 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
             out.rejected.append(rel)
             continue
         _check_structure(ctx, result, rel, unit)
-        values = _values(ctx, result, rel, unit)
+        values, scored = _values(ctx, result, rel, unit)
         out.accepted.append(Submission(result, rel, unit, values, _saved_at(result),
-                                       (result.meta or {}).get("phien_ban")))
+                                       (result.meta or {}).get("phien_ban"), scored=scored))
     _pick_newest(ctx, out)
+    _check_figures(ctx, [s for s in out.accepted if s.used])
+    _changed_after_appraisal(ctx, [s for s in out.accepted if s.used])
     out.missing = [code for code in ctx.units if not any(s.used and s.unit == code for s in out.accepted)]
     for code in out.missing:
         ctx.add("chua_gui", f"đơn vị {ctx.label(code)} chưa gửi tệp (hoặc tệp gửi bị loại) — "
@@ -396,10 +422,36 @@ def _pick_newest(ctx: _Context, out: Outcome) -> None:
                     "xóa tệp cũ nếu đúng", file=other.rel, unit=ctx.label(unit))
 
 
+def _changed_after_appraisal(ctx: _Context, subs: list[Submission]) -> None:
+    """A figure the office has appraised that the unit now sends different: say so, mark it."""
+    plan = ctx.plan
+    if not plan.self_scored:
+        return
+    for s in subs:
+        record = ctx.units.get(s.unit, {})
+        for inp in plan.inputs:
+            appraised = record.get(appraisal_name(inp.code))
+            if is_blank(appraised) or inp.office_only:
+                continue
+            before, now = _number(record.get(inp.code), inp), s.scored.get(inp.code, np.nan)
+            same = (np.isnan(before) and np.isnan(now)) or abs(before - now) <= 1e-9
+            if same:
+                continue
+            s.changed.append(inp.code)
+            sheet, cell = s.file.names.get(inp.code, (s.file.input_sheet or "", ""))
+            was = "trống" if np.isnan(before) else format_number(before)
+            new = "trống" if np.isnan(now) else format_number(now)
+            ctx.add("sua_sau_tham_dinh", f"«{inp.label}»: đơn vị gửi lại {new}, khác số liệu "
+                    f"{was} đã được thẩm định ({shown(appraised)}) — số thẩm định vẫn được dùng để "
+                    "tính điểm; ô được tô cam trong sổ để cơ quan thẩm định xem lại", file=s.rel,
+                    unit=ctx.label(s.unit), sheet=sheet, cell=cell)
+
+
 def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:
-    """The master's units with the newest submitted figures; appraisals and notes kept."""
+    """The master's units with the newest submitted figures; appraisals, office-only
+    figures and notes kept."""
     used = {s.unit: s for s in out.accepted if s.used}
-    codes = [inp.code for inp in plan.inputs]
+    codes = [inp.code for inp in plan.inputs if not inp.office_only]
     units = []
     for record in master.units:
         merged = dict(record)
@@ -410,6 +462,8 @@ def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:
                     merged[code] = sub.values[code]
                 else:
                     merged.pop(code, None)
+            if sub.changed:
+                merged[CHANGED] = list(sub.changed)
         if master.year is not None and plan.is_checklist:
             merged["nam"] = master.year
         units.append(merged)

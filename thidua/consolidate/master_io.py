@@ -10,7 +10,6 @@ import openpyxl
 from thidua.codecs import unit_codes
 from thidua.errors import InputError, Problem
 from thidua.plan.model import APPRAISAL_SUFFIX, Plan
-from thidua.table import UnitTable, read_units
 from thidua.workbook.master import (CONFIG_NAMES, KIND_MASTER, SHEET_META, YEAR_NAME,
                                     MasterLayout, layout_json)
 
@@ -100,13 +99,3 @@ def _named_value(wb, name: str):
     return None
 
 
-def read_master_table(path: str | Path, plan: Plan) -> tuple[UnitTable, int | None]:
-    """The master's figures as a scoring table, with the year set on «Cấu hình».
-
-    A unit whose figures have not come in yet (or were unreadable) is not an
-    error here: its blank figures are «no data» and the engine lists it as not
-    eligible («Chưa đủ số liệu»), so one late unit never blocks the others.
-    """
-    table = read_units(path, plan, allow_missing=True)
-    year = read_master(path, plan).year if plan.is_checklist else None
-    return table, year

@@ -44,7 +44,9 @@ from typing import Any
 from thidua.consolidate.names import NameMatcher
 from thidua.errors import InputError, PlanError, Problem
 from thidua.plan.model import Plan
-from thidua.table import (_Bad, _cannot_open, _os_reason, _parse_value, _read_csv, _shown,
+from thidua.codecs import ValueProblem, codec
+from thidua.codecs import shown as _shown
+from thidua.table import (_cannot_open, _os_reason, _read_csv,
                           check_table_path)
 from thidua.text import fold, is_blank, nfc
 from thidua.units import Unit
@@ -621,11 +623,11 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
                              f"{SECTION}.blank_as_zero: true trong {plan_file})"))
                 continue
             try:
-                value = _parse_value(inp, raw, (r, c) in grid.percent)
-            except _Bad as bad:
+                value = codec(inp).read(raw, percent_format=(r, c) in grid.percent)
+            except ValueProblem as bad:
                 problems.append(Problem(
                     f"{bad.message} («{inp.label}» của đơn vị «{unit.name}»)",
-                    code="gia_tri_khong_doc_duoc",
+                    code=bad.code,
                     **place(r, c), hint=bad.hint))
                 continue
             if math.isfinite(value):

@@ -62,7 +62,7 @@ from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, OP_TEXT, Program,
 from thidua.program.describe import condition_words, gate_text, rule_text, total_text
 from thidua.program.excel import Placement, Printer
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL,
-                           STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET)
+                           STATUS_MET, STATUS_NO_DATA, STATUS_NOT_MET)
 from thidua.text import format_money, format_number, nfc
 from thidua.workbook import contract
 
@@ -85,6 +85,9 @@ SHEET_META = contract.META_SHEET
 KIND_MASTER = contract.KIND_MASTER
 
 PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
+#: In a unit's record: the inputs the unit re-sent different from what the office appraised.
+CHANGED = "~sua_sau_tham_dinh"
+FILL_CHANGED = "F8CBAD"
 YEAR_NAME = contract.YEAR_NAME
 GROUP_LIST = "ds_nhom"
 LEVEL_LIST = "ds_cap"
@@ -620,12 +623,14 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
         lines = max(_lines(unit.name, name_width), _lines(group_label(plan, unit.group), 16))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * min(lines, 4)
+        changed = set(unit.values.get(CHANGED) or ())
         for key, inp in input_cols.items():
             if key not in col:
                 continue
             j = _col_index(col[key])
             value = _input_value(inp, unit.values.get(key))
-            cell = _put(ws, r, j, value, fmt=_input_fmt(inp), fill=FILL_INPUT)
+            cell = _put(ws, r, j, value, fmt=_input_fmt(inp),
+                        fill=FILL_CHANGED if key in changed else FILL_INPUT)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"
         _read_cells(ws, plan, r, col)
@@ -1234,7 +1239,7 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
         if plan.values:
             doc.line(f"{next(section)}. GIÁ TRỊ TRUNG GIAN", _BOLD)
             doc.table(["", "Mã", "Nội dung", "Đơn vị", "Loại", "Cách tính"],
-                      [["", v.code, v.label, v.unit, v.rule.title, v.rule.full_description()]
+                      [["", v.code, v.label, v.unit, v.rule.title, rule_text(plan, v.rule)]
                        for v in plan.values])
         doc.line(f"{next(section)}. TIÊU CHÍ CHẤM ĐIỂM", _BOLD)
         rows = []
@@ -1245,11 +1250,10 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
             label = f"{item.section}: {item.label}" if item.section else item.label
             rows.append([item.id, item.code, label,
                          item.max if item.max is not None else "", role,
-                         item.rule.full_description()])
+                         rule_text(plan, item.rule)])
         doc.table(["Mục", "Mã", "Nội dung", "Điểm tối đa", "Loại", "Cách tính"], rows)
         doc.line(f"{next(section)}. TỔNG ĐIỂM", _BOLD)
-        total_text = plan.total_text or "tổng các tiêu chí + điểm thưởng − điểm trừ"
-        doc.line(f"Tổng điểm = {total_text}")
+        doc.line(f"Tổng điểm = {total_text(plan)}")
         if plan.total_max is not None:
             doc.line(f"Điểm chuẩn: {format_number(plan.total_max)} điểm")
         if plan.manual_total:
@@ -1261,7 +1265,7 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
         doc.line(f"{next(section)}. ĐIỀU KIỆN XÉT THI ĐUA", _BOLD)
         if plan.gates:
             doc.table(["STT", "Điều kiện", "Lý do khi không đạt", "", "Áp dụng cho nhóm", ""],
-                      [[k, ex.to_text(g.condition), _reason_text(g.reason), "",
+                      [[k, gate_text(plan, g), _reason_text(g.reason), "",
                         "Tất cả các nhóm" if g.groups is None
                         else "; ".join(_group_label(plan, c) for c in g.groups), ""]
                        for k, g in enumerate(plan.gates, start=1)])
