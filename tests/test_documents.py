@@ -20,6 +20,7 @@ from tests.conftest import frame, unit000
 from thidua.cli import main
 from thidua.demo import individuals_path, sample_path
 from thidua.documents import TEMPLATES, render_documents
+from thidua.documents.templates import DIR as TEMPLATE_DIR
 from thidua.documents.individuals import read_individuals
 from thidua.documents.settings import NAME_BLANK, load_settings
 from thidua.documents.words import money_in_words
@@ -516,14 +517,12 @@ def test_not_a_word_file_is_a_clear_error(tmp_path):
 
 
 def test_templates_are_what_build_py_makes(tmp_path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("templates_build", ROOT / "templates" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for path in module.build(tmp_path):
-        committed = ROOT / "templates" / path.name
+    from thidua.documents.templates import DIR
+    from thidua.documents.templates.build import build
+    for path in build(tmp_path):
+        committed = DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), \
-            f"templates/{path.name} đã cũ: chạy «python templates/build.py»"
+            f"{path.name} đã cũ: chạy «python -m thidua.documents.templates.build»"
 
 
 def test_templates_are_valid_word_xml():
@@ -541,7 +540,7 @@ def test_templates_are_valid_word_xml():
               "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection "
                       "tcFitText vAlign hideMark".split()}
     for name in TEMPLATES.values():
-        with zipfile.ZipFile(ROOT / "templates" / name) as z:
+        with zipfile.ZipFile(TEMPLATE_DIR / name) as z:
             root = etree.fromstring(z.read("word/document.xml"))
         for parent, order in orders.items():
             for el in root.iter(f"{{*}}{parent}"):

@@ -3,7 +3,7 @@
 Everything here is ready-made Vietnamese text (numbers as ``47,03``, money as
 ``7.000.000``, amounts in words, dates as the decree writes them), so a
 template only places fields. The field names are the contract with the
-templates under ``templates/`` and are listed in the README («Văn bản khen
+templates in ``thidua/documents/templates/`` and are listed in the README («Văn bản khen
 thưởng»): rename one and every office template using it breaks.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Render the award documents: Word templates (docxtpl) → .docx → PDF.
 
 Templates are .docx files with jinja2 tags (``{{ tong_tien }}``,
-``{%tr for r in khen_thuong %}``…) under ``templates/`` at the root of the
-project, or in a folder the office chooses (``templates=``; a file missing
+``{%tr for r in khen_thuong %}``…) shipped in the package
+(``thidua/documents/templates/``), or in a folder the office chooses (``templates=``; a file missing
 there falls back to the built-in one). Rendering uses ``StrictUndefined``: a
 misspelt field is an error naming the template, the tag and the paragraph,
 never a silent blank.
@@ -45,8 +45,8 @@ TITLES = {
     "bao_cao": "Báo cáo kết quả phong trào thi đua",
     "ca_nhan": "Danh sách cá nhân đề nghị khen thưởng",
 }
-#: The built-in templates: ``templates/`` beside the package (built by templates/build.py).
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: The built-in templates: package data (``thidua/documents/templates/``, made by its build.py).
+from thidua.documents.templates import DIR as DEFAULT_TEMPLATES  # noqa: E402
 BAR_HEIGHT_MM = 3.5
 
 
@@ -225,7 +225,7 @@ def template_path(key: str, templates: str | os.PathLike | None = None) -> Path:
     if not path.is_file():
         raise ThiduaError(Problem(
             f"không tìm thấy mẫu văn bản «{name}»", file=str(path),
-            hint="chạy «python templates/build.py» để tạo lại các mẫu, hoặc chỉ thư mục mẫu bằng --templates"))
+            hint="cài lại thidua (các mẫu đi kèm gói), hoặc chỉ thư mục mẫu của cơ quan bằng --templates"))
     return path
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the Word templates of the award documents from the text in this file.
 
-    python templates/build.py            # rewrites templates/*.docx
+    python -m thidua.documents.templates.build   # rewrites the .docx beside this file
 
 The templates are ordinary .docx files with jinja2 tags (docxtpl syntax) that
 ``thidua documents`` fills in. They follow the form of Nghị định
