@@ -290,7 +290,7 @@ def test_not_a_master_and_unknown_button(tmp_path):
     shown = click(plain, "tinh_diem")
     assert "không phải sổ tổng hợp" in shown[0]["prompt"] and shown[0]["mode"] == "critical"
     shown = click(plain, "khong_co")
-    assert "không có trong add-in" in shown[0]["prompt"]
+    assert "chưa có trong phiên bản thidua" in shown[0]["prompt"]
 
 
 def test_unexpected_error_names_the_log_and_hides_the_traceback(tmp_path, monkeypatch):
@@ -376,10 +376,19 @@ def test_tong_hop_and_tao_mau_match_the_command_line(tmp_path):
     assert master.read_bytes() == once  # a second click changes nothing
 
 
-def test_every_button_has_a_handler():
+#: Ribbon buttons whose handlers come with the plan workbooks (issue 11): strict xfail
+#: until they land, so the marker must go when they do.
+PLAN_BUTTONS = ("kiem_tra_ke_hoach", "tao_so_tu_ke_hoach")
+
+
+@pytest.mark.parametrize("button", [
+    pytest.param(b, marks=pytest.mark.xfail(strict=True, reason="handler of the plan workbooks "
+                                            "not on this branch yet"))
+    if b in PLAN_BUTTONS else b for b in BUTTONS])
+def test_every_button_has_a_handler(button):
     from thidua.addin import handlers
-    for button, (name, title) in BUTTONS.items():
-        assert callable(getattr(handlers, name)) and title
+    name, title = BUTTONS[button]
+    assert callable(getattr(handlers, name, None)) and title
 
 
 def test_xuat_van_ban_writes_documents_beside_the_master(tmp_path):
