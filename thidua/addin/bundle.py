@@ -29,7 +29,7 @@ from pathlib import Path
 
 from thidua.errors import Problem, ThiduaError
 
-__all__ = ["Bundle", "bundle", "install_script", "source_root", "PLATFORM", "DEFAULT_PYTHONS"]
+__all__ = ["Bundle", "bundle", "build_wheel", "install_script", "source_root", "PLATFORM", "DEFAULT_PYTHONS"]
 
 PLATFORM = "win_amd64"
 DEFAULT_PYTHONS = ("3.12",)
@@ -79,13 +79,26 @@ def _platform_args(python: str) -> list[str]:
             "--implementation", "cp"]
 
 
-def _build_own_wheel(out: Path) -> Path:
+def build_wheel(out: Path) -> Path:
+    """thidua's wheel, built from a clean copy of the source tree into ``out``.
+
+    The copy matters: setuptools reuses ``build/`` and ``*.egg-info`` left in a
+    checkout, so a file missing from the package data could slip into the wheel.
+    """
+    import shutil
+
     root = source_root()
     if root is None:
         raise ThiduaError(Problem(
             "không tìm thấy mã nguồn thidua (thư mục có pyproject.toml) để đóng gói",
             hint="chạy lệnh từ bản mã nguồn thidua (cài bằng «python3 tasks.py demo»)"))
-    _pip(["wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(root)],
+    out = Path(out)
+    src = out / "src"
+    shutil.copytree(root / "thidua", src / "thidua",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, src / name)
+    _pip(["wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(src)],
          "tạo gói thidua")
     wheels = sorted(out.glob("thidua-*.whl"))
     if not wheels:
@@ -258,7 +271,7 @@ def bundle(out: str | os.PathLike, *, pythons: list[str] | None = None,
         work = Path(tmp)
         wheels = work / "wheels"
         wheels.mkdir()
-        project = Path(own_wheel) if own_wheel else _build_own_wheel(work / "own")
+        project = Path(own_wheel) if own_wheel else build_wheel(work / "own")
         name = _distribution(project)
         for python in pythons:
             wanted = [str(project)]
