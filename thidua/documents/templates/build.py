@@ -160,9 +160,7 @@ def _widths(table, widths_mm: list[float]) -> None:
 
 def _repeat_header(row) -> None:
     tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+    tr_pr.append(OxmlElement("w:tblHeader"))  # no w:val: on (strict validators take only on/off)
 
 
 def _cant_split(row) -> None:
@@ -812,11 +810,25 @@ BUILDERS = {
 }
 
 
+#: Parts of python-docx's default document that a template must not carry: Word 2010's
+#: copy of the styles (stale beside ours: Word may call the file unreadable), a
+#: bibliography store and python-docx's own thumbnail picture.
+_LEFTOVERS = ("/stylesWithEffects", "/customXml", "/thumbnail")
+
+
+def _drop_leftovers(doc) -> None:
+    for owner in (doc.part.package, doc.part):
+        for r_id, rel in list(owner.rels.items()):
+            if rel.reltype.endswith(_LEFTOVERS):
+                del owner.rels[r_id]
+
+
 def save(doc, path: Path) -> None:
     """Save with fixed zip timestamps so the bytes depend only on this script."""
     import re
     import zipfile
 
+    _drop_leftovers(doc)
     tmp = path.with_name(f".~{path.name}.tmp")
     doc.save(str(tmp))
     stamp = BUILD_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
