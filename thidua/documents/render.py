@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thidua import fileio
-from thidua.documents.context import Bar, build_context
+from thidua.documents.context import Bar, build_context, count_words
 from thidua.documents.individuals import Proposals, read_individuals
 from thidua.documents.settings import load_settings
 from thidua.documents.words import money_in_words
@@ -229,11 +229,21 @@ def template_path(key: str, templates: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def typography(value):
+    """Every printed field as a document writes it: “…” quotes (not «…»), ``70%``."""
+    if isinstance(value, str):
+        value = value.replace("«", "“").replace("»", "”")
+        value = re.sub(r"(\d) %", r"\1%", value)
+    return value
+
+
 def jinja_env():
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True,
+                             finalize=typography)
     env.filters["so"] = lambda v, d=2: v if isinstance(v, str) else format_number(v, d)
+    env.filters["so_dem"] = lambda v: v if isinstance(v, str) else count_words(int(v))
     env.filters["so_tien"] = lambda v: v if isinstance(v, str) else format_number(v, 0)
     env.filters["bang_chu"] = lambda v: money_in_words(_whole(v))
     return env
@@ -317,7 +327,8 @@ def render_documents(result: ScoreResult, out_dir: str | os.PathLike, *,
     proposals = individuals
     if individuals is not None and not isinstance(individuals, Proposals):
         proposals = read_individuals(individuals, plan)
-    context = build_context(result, settings, proposals)
+    context = build_context(result, settings, proposals,
+                            today=(when or dt.datetime.now()).date())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = Rendered()
