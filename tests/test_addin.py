@@ -207,9 +207,11 @@ def test_xet_khen_thuong_lists_ties_and_vacancies(tmp_path):
     expected = cli_json("nui-thanh-dvc-2023", path)
     shown = click(path, "xet_khen_thuong")
     text = shown[0]["prompt"]
-    assert "Hội đồng thi đua – khen thưởng quyết định" in text
-    for tie in expected["ties"]:
-        assert all(code in text for code in tie["units"])
+    assert "Hội đồng Thi đua - Khen thưởng quyết định" in text
+    names = {u["code"]: u["name"] for u in expected["units"]}
+    for tie in expected["ties"]:  # tied units by name, never by code
+        assert all(names[code] in text and code not in text for code in tie["units"])
+    assert "Xã Tam Hải và Xã Tam Giang" in text
     wb = openpyxl.load_workbook(path)
     assert wb.active.title == "Khen thưởng"
     rows = [[c.value for c in r] for r in wb["Khen thưởng"].iter_rows(min_row=5, max_col=5)]
