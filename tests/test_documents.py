@@ -393,8 +393,8 @@ def test_vacant_prize_is_stated_and_not_counted(plan000, tmp_path):
     assert total == spent == 4_500_000 + 3_000_000 + 2_000_000 + 3_500_000 + 2_500_000
     tt = Doc(done.docx[0])
     assert "Giải để trống:" in tt.paragraphs and "Giải không trao:" not in tt.paragraphs
-    assert ("- Nhóm 2 — UBND các xã, thị trấn: Giải Nhất (7.000.000 đồng) — không có đơn vị đạt điều "
-            "kiện (giải Nhất đòi hỏi tỷ lệ trực tuyến tối thiểu 70%);") in tt.paragraphs
+    assert ("- Nhóm 2 — UBND các xã, thị trấn: Giải Nhất (7.000.000 đồng) — không có đơn vị đạt "
+            "(điều kiện Giải Nhất: tỷ lệ hồ sơ giải quyết trực tuyến từ 70% trở lên);") in tt.paragraphs
     vacancies = [p for p in tt.paragraphs if "không còn đơn vị đủ điều kiện để xét" in p]
     assert vacancies[-1].endswith(".")  # the last item ends the sentence, the others with «;»
     assert all(p.endswith(";") for p in vacancies[:-1])

@@ -145,3 +145,10 @@ def test_helpers():
     assert expand_abbreviations("giải quyết TTHC qua DVC") == "giải quyết thủ tục hành chính qua dịch vụ công"
     assert position_and_unit("Phó Chủ tịch UBND xã", "UBND xã Tam Thanh") == "Phó Chủ tịch UBND xã Tam Thanh"
     assert position_and_unit("Chuyên viên", "Phòng Nội vụ") == "Chuyên viên, Phòng Nội vụ"
+
+
+def test_a_number_under_ten_gets_a_leading_zero(plan000, tmp_path):
+    result = score(plan000, read_units(sample_path(plan000.id), plan000))
+    done = render_documents(result, tmp_path, pdf=False, when=WHEN, backup=False,
+                            config={"bao_cao": {"so": "7"}, "to_trinh": {"so": "15"}})
+    assert "Số: 07/BC-NV" in doc(done, "bao_cao") and "Số: 15/TTr-NV" in doc(done, "to_trinh")

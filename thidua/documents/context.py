@@ -376,7 +376,7 @@ def build_context(result: ScoreResult, settings: DocSettings,
         if not taking_part:
             reason = "nhóm không có đơn vị tham gia"
         elif v.get("reason"):
-            reason = f"không có đơn vị đạt điều kiện ({in_sentence(v['reason'])})"
+            reason = f"không có đơn vị đạt ({in_sentence(v['reason'])})"
         else:
             reason = "không còn đơn vị đủ điều kiện để xét"
         vacant.append({"nhom": group_label.get(v["group"], v["group"]), "giai": v["label"],
@@ -550,8 +550,11 @@ def _signed(settings: DocSettings, key: str, own: bool) -> dict:
         upper, main = settings.co_quan_chu_quan.upper(), agency_lines(settings.co_quan_tham_muu)
     else:
         upper, main = "", agency_lines(settings.co_quan_ban_hanh)
+    number = s.so
+    if number.isdigit() and int(number) < 10:  # Nghị định 30/2020: a number under 10 gets a 0
+        number = f"{int(number):02d}"
     return {
-        "so": s.so or BLANK,
+        "so": number or BLANK,
         "ky_hieu": s.ky_hieu,
         "ngay": date_words(s.ngay_ky, settings.nam),
         "ngay_so": short_date(s.ngay_ky),
