@@ -620,8 +620,9 @@ def build_bao_cao(path: Path) -> None:
     _widths(table, widths)
     tag(doc, "{%p else %}")
     para(doc, "Có {{ so_da_gui | so_dem }} cơ quan, đơn vị, địa phương gửi báo cáo{% if so_nhom > 1 %}, "
-              "chia thành {{ so_nhom | so_dem }} nhóm{% endif %}; {{ tong.so_dat_het | so_dem }} đơn vị đạt toàn bộ các "
-              "tiêu chí áp dụng, {{ tong.so_chua_dat_het | so_dem }} đơn vị còn tiêu chí chưa đạt hoặc chưa có "
+              "chia thành {{ so_nhom | so_dem }} nhóm{% endif %}; {% if tong.so_dat_het %}"
+              "{{ tong.so_dat_het | so_dem }} đơn vị đạt toàn bộ các tiêu chí áp dụng{% else %}chưa có "
+              "đơn vị nào đạt toàn bộ các tiêu chí áp dụng{% endif %}, {{ tong.so_chua_dat_het | so_dem }} đơn vị còn tiêu chí chưa đạt hoặc chưa có "
               "số liệu.", BODY)
     widths = [60, 25, 25, 27, 28]
     table = grid_table(doc, ["Nhóm", "Số đơn vị", "Đã gửi báo cáo", "Đạt toàn bộ tiêu chí",
