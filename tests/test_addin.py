@@ -207,9 +207,11 @@ def test_xet_khen_thuong_lists_ties_and_vacancies(tmp_path):
     expected = cli_json("nui-thanh-dvc-2023", path)
     shown = click(path, "xet_khen_thuong")
     text = shown[0]["prompt"]
-    assert "Hội đồng thi đua – khen thưởng quyết định" in text
-    for tie in expected["ties"]:
-        assert all(code in text for code in tie["units"])
+    assert "Hội đồng Thi đua - Khen thưởng quyết định" in text
+    names = {u["code"]: u["name"] for u in expected["units"]}
+    for tie in expected["ties"]:  # tied units by name, never by code
+        assert all(names[code] in text and code not in text for code in tie["units"])
+    assert "Xã Tam Hải và Xã Tam Giang" in text
     wb = openpyxl.load_workbook(path)
     assert wb.active.title == "Khen thưởng"
     rows = [[c.value for c in r] for r in wb["Khen thưởng"].iter_rows(min_row=5, max_col=5)]
@@ -290,7 +292,7 @@ def test_not_a_master_and_unknown_button(tmp_path):
     shown = click(plain, "tinh_diem")
     assert "không phải sổ tổng hợp" in shown[0]["prompt"] and shown[0]["mode"] == "critical"
     shown = click(plain, "khong_co")
-    assert "không có trong add-in" in shown[0]["prompt"]
+    assert "chưa có trong phiên bản thidua" in shown[0]["prompt"]
 
 
 def test_unexpected_error_names_the_log_and_hides_the_traceback(tmp_path, monkeypatch):
@@ -376,10 +378,19 @@ def test_tong_hop_and_tao_mau_match_the_command_line(tmp_path):
     assert master.read_bytes() == once  # a second click changes nothing
 
 
-def test_every_button_has_a_handler():
+#: Ribbon buttons whose handlers come with the plan workbooks (issue 11): strict xfail
+#: until they land, so the marker must go when they do.
+PLAN_BUTTONS = ("kiem_tra_ke_hoach", "tao_so_tu_ke_hoach")
+
+
+@pytest.mark.parametrize("button", [
+    pytest.param(b, marks=pytest.mark.xfail(strict=True, reason="handler of the plan workbooks "
+                                            "not on this branch yet"))
+    if b in PLAN_BUTTONS else b for b in BUTTONS])
+def test_every_button_has_a_handler(button):
     from thidua.addin import handlers
-    for button, (name, title) in BUTTONS.items():
-        assert callable(getattr(handlers, name)) and title
+    name, title = BUTTONS[button]
+    assert callable(getattr(handlers, name, None)) and title
 
 
 def test_xuat_van_ban_writes_documents_beside_the_master(tmp_path):

@@ -20,6 +20,8 @@ from tests.conftest import frame, unit000
 from thidua.cli import main
 from thidua.demo import individuals_path, sample_path
 from thidua.documents import TEMPLATES, render_documents
+from thidua.documents.templates import DIR as TEMPLATE_DIR
+from thidua.documents.context import in_sentence_name, score_number
 from thidua.documents.individuals import read_individuals
 from thidua.documents.settings import NAME_BLANK, load_settings
 from thidua.documents.words import money_in_words
@@ -38,6 +40,15 @@ PRIZE_PLANS = ["nui-thanh-dvc-2023", "hoa-thanh-cchc-2018", "vu-ban-cchc-2023"]
 
 def money(n: int) -> str:
     return format_number(n, 0)
+
+
+def running(n: int) -> str:
+    """Amount in words in running text: no «chẵn» (only tables carry it)."""
+    return money_in_words(n).removesuffix(" chẵn")
+
+
+def count(n: int) -> str:
+    return f"{n:02d}" if n < 10 else str(n)
 
 
 class Doc:
@@ -134,12 +145,11 @@ def test_decision_lists_every_award_with_amount_and_total(rendered, pid):
         if amount:
             assert money(amount) in rows[0], (name, label)
     if total:
-        assert any(money(total) in c for c in table[-1])
-        assert (f"Tổng số tiền thưởng: {money(total)} đồng (Bằng chữ: {money_in_words(total)})."
-                in qd.paragraphs)
-        assert f"tổng số tiền: {money(total)} đồng (Bằng chữ: {money_in_words(total)})" in qd.text
+        assert any(money(total) in c for c in table[-2])
+        assert table[-1][0] == f"Bằng chữ: {money_in_words(total)}"  # «chẵn» in the table
+        assert f"tổng số tiền: {money(total)} đồng ({running(total)})" in qd.text
     n = len(lines)
-    assert f"cho {n} tập thể đã có thành tích xuất sắc" in qd.text
+    assert f"cho {count(n)} tập thể đã có thành tích xuất sắc" in qd.text
     assert "Điều 1." in qd.text and "Điều 2." in qd.text and "Điều 3." in qd.text
 
 
@@ -150,27 +160,41 @@ def test_proposal_lists_every_award_with_amount_in_words(rendered, pid):
     for name, label, amount, candidates in awards_of(result):
         line = next((p for p in tt.paragraphs if p.startswith(f"- {label}: ")
                      and (name is None or f": {name} (" in p)
-                     and (name is not None or all(c in p for c in candidates))), None)
+                     and (name is not None or all(in_sentence_name(c) in p for c in candidates))),
+                    None)
         assert line is not None, (name, label)
         if amount:
-            assert f"{money(amount)} đồng ({money_in_words(amount)})" in line
+            assert f"{money(amount)} đồng ({running(amount)})" in line
     total = result.money_total()
     if total:
-        assert (f"Tổng số tiền thưởng: {money(total)} đồng (Bằng chữ: {money_in_words(total)})."
-                in tt.paragraphs)
+        assert f"Tổng số tiền thưởng: {money(total)} đồng ({running(total)})." in tt.paragraphs
     assert tt.text.count("Kính gửi: Chủ tịch Ủy ban nhân dân huyện") == 1
 
 
 def test_nui_thanh_figures_are_the_known_ones(rendered):
     result, done = rendered["nui-thanh-dvc-2023"]
     tt = Doc(done.docx[0])
-    assert ("Tổng số tiền thưởng: 26.500.000 đồng (Bằng chữ: Hai mươi sáu triệu năm trăm nghìn "
-            "đồng chẵn).") in tt.paragraphs
-    assert any("Xã Tam Xuân I (70,57 điểm); tiền thưởng 7.000.000 đồng (Bảy triệu đồng chẵn)" in p
+    assert "Tổng số tiền thưởng: 26.500.000 đồng (Hai mươi sáu triệu năm trăm nghìn đồng)." \
+        in tt.paragraphs
+    assert any("Xã Tam Xuân I (70,57 điểm); tiền thưởng 7.000.000 đồng (Bảy triệu đồng);" in p
                for p in tt.paragraphs)
+    # the last prize ends the list with a full stop; two decimals on every score
+    assert "- Giải Khuyến khích: Xã Tam Quang (60,26 điểm); tiền thưởng 2.000.000 đồng (Hai triệu " \
+           "đồng)." in tt.paragraphs
+    assert any("(34,40 điểm)" in p for p in tt.paragraphs)
     # the tie block: XA11 and XA12 hold Giải Ba and one KK, for the council
-    assert any(p.startswith("- Nhóm 2 — UBND các xã, thị trấn: Xã Tam Hải, Xã Tam Giang cùng đạt 63,6 điểm")
-               and "Giải Ba, Giải Khuyến khích" in p for p in tt.paragraphs)
+    assert ("- Giải Ba: chưa xác định — xã Tam Hải và xã Tam Giang đồng hạng 3 (63,60 điểm), đề nghị "
+            "Hội đồng Thi đua - Khen thưởng huyện xem xét, quyết định; tiền thưởng 3.000.000 đồng "
+            "(Ba triệu đồng);") in tt.paragraphs
+    assert any(p.startswith("- Nhóm 2 — UBND các xã, thị trấn: xã Tam Hải và xã Tam Giang cùng đạt "
+                            "63,60 điểm") and "Giải Ba, Giải Khuyến khích" in p for p in tt.paragraphs)
+    # the council's meeting, the request for a decision, no abbreviation in the title
+    assert "Căn cứ kết quả họp xét của Hội đồng Thi đua - Khen thưởng huyện ngày …;" in tt.paragraphs
+    assert any("xem xét, quyết định tặng Giấy khen cho 08 tập thể (có danh sách và dự thảo Quyết "
+               "định kèm theo)" in p for p in tt.paragraphs)
+    assert "TTHC" not in tt.paragraphs[1] and "thủ tục hành chính qua dịch vụ công" in tt.paragraphs[1]
+    assert "Căn cứ Kế hoạch số …/KH-UBND ngày … của Ủy ban nhân dân huyện Núi Thành về phát động " \
+           "đợt thi đua cao điểm dịch vụ công trực tuyến;" in tt.paragraphs
 
 
 @pytest.mark.parametrize("pid", builtin_ids())
@@ -183,7 +207,7 @@ def test_report_ranks_every_unit_with_its_score(rendered, pid):
         if result.plan.is_checklist:
             shown = f"{int(row['tong_diem'])}/{int(row['so_tieu_chi_ap_dung'])}"
         else:
-            shown = format_number(row["tong_diem"])
+            shown = score_number(row["tong_diem"])
         rank = "—" if math.isnan(row["hang"]) else str(int(row["hang"]))
         matches = [r for r in table if r[1] == row["ten_don_vi"]]
         assert len(matches) == 1, row["ten_don_vi"]
@@ -206,15 +230,17 @@ def test_report_ranks_every_unit_with_its_score(rendered, pid):
             assert sum(int(x) for x in r[2:6]) == len(f)
     if result.plan.prize_sets and result.money_total():
         total = result.money_total()
-        assert (f"Tổng số tiền thưởng: {money(total)} đồng (Bằng chữ: {money_in_words(total)})."
-                in bc.paragraphs)
+        assert f"Tổng số tiền thưởng: {money(total)} đồng ({running(total)})." in bc.paragraphs
 
 
 def test_report_groups_ineligible_units_by_reason(rendered):
     result, done = rendered["nui-thanh-dvc-2023"]
     bc = Doc(next(p for p in done.docx if p.name == TEMPLATES["bao_cao"]))
     by_reason = bc.table_with("Lý do")
-    row = bc.rows_with(by_reason, "Số hồ sơ giải quyết trực tuyến … chưa đạt tối thiểu 100 hồ sơ")[0]
+    # the condition without any unit's own figure, no placeholder left
+    row = bc.rows_with(by_reason, "Số hồ sơ giải quyết trực tuyến chưa đạt tối thiểu 100 hồ sơ")[0]
+    assert "Tỷ lệ hồ sơ giải quyết trực tuyến chưa đạt tối thiểu 70%" in [r[1] for r in by_reason]
+    assert not any("…" in r[1] for r in by_reason)
     assert row[2] == "3" and "Phòng Tư pháp" in row[3] and "Thanh tra huyện" in row[3]
     detail = [t for t in bc.tables if t and t[0][-1] == "Lý do" and "Đơn vị" in t[0]][0]
     assert len(detail) - 1 == int((~result.frame["du_dieu_kien"]).sum())
@@ -293,7 +319,7 @@ def test_individual_proposals_list_standards_and_missing_dossier(rendered):
     by_name = {r[1]: r for r in table[1:]}
     phuc = by_name["Trần Văn Phúc"]
     assert phuc[3] == "(1) Đạt\n(2) Đạt\n(3) Đạt"
-    assert phuc[4] == "Báo cáo thành tích (mẫu 07)" and phuc[5] == "Còn thiếu hồ sơ"
+    assert phuc[4] == "Báo cáo thành tích" and phuc[5] == "Còn thiếu hồ sơ"
     assert by_name["Lê Minh Tuấn"][4] == "Biên bản họp bình, xét khen thưởng"
     assert by_name["Nguyễn Thị Hồng Nhung"][4] == "Đủ hồ sơ"
     assert by_name["Nguyễn Thị Hồng Nhung"][5] == "Đủ điều kiện đề nghị"
@@ -301,14 +327,19 @@ def test_individual_proposals_list_standards_and_missing_dossier(rendered):
     assert "(2) Chưa đạt" in huy[3] and huy[5] == "Chưa đủ tiêu chuẩn"
     lan = by_name["Vũ Thị Lan Anh"]
     assert "(3) Chưa rõ" in lan[3]
-    assert lan[4] == "Báo cáo thành tích (mẫu 07); Biên bản họp bình, xét khen thưởng"
-    assert ("Tổng hợp: 7 cá nhân được đề xuất; 3 cá nhân đủ tiêu chuẩn và hồ sơ (Nguyễn Thị Hồng "
-            "Nhung, Phạm Thu Hà, Hoàng Đức Mạnh); 2 cá nhân chưa đủ tiêu chuẩn; 2 cá nhân đủ tiêu "
+    assert lan[4] == "Báo cáo thành tích; Biên bản họp bình, xét khen thưởng"
+    assert by_name["Hoàng Đức Mạnh"][2] == "Phó Chủ tịch UBND xã Tam Thanh"  # not «…xã, UBND xã …»
+    assert ("Tổng hợp: 07 cá nhân được đề xuất; 03 cá nhân đủ tiêu chuẩn và hồ sơ (Nguyễn Thị Hồng "
+            "Nhung, Phạm Thu Hà, Hoàng Đức Mạnh); 02 cá nhân chưa đủ tiêu chuẩn; 02 cá nhân đủ tiêu "
             "chuẩn nhưng còn thiếu hồ sơ.") in ca.paragraphs
+    # an annex of the Tờ trình: no number or national motto of its own, no decree out of force
+    assert ca.paragraphs[0] == "DANH SÁCH" and ca.paragraphs[1].startswith("Cá nhân đề nghị")
+    assert ca.paragraphs[2] == "(Kèm theo Tờ trình số …/TTr-NV ngày … tháng … năm 2024 của Phòng Nội vụ)"
+    assert "CỘNG HÒA" not in ca.text and "Số: " not in ca.text and "91/2017" not in ca.text
     for standard in load_plan("vu-ban-cchc-2023").individuals["standards"]:
         assert any(standard["label"] in p for p in ca.paragraphs)
     tt = Doc(done.docx[0])
-    assert any("khen thưởng 3 cá nhân đủ tiêu chuẩn và hồ sơ trong số 7" in p for p in tt.paragraphs)
+    assert any("khen thưởng 03 cá nhân đủ tiêu chuẩn và hồ sơ trong số 07" in p for p in tt.paragraphs)
 
 
 def test_individuals_file_errors_name_row_and_column(tmp_path):
@@ -361,23 +392,26 @@ def test_vacant_prize_is_stated_and_not_counted(plan000, tmp_path):
     spent = sum(int(a) for a in result.frame["tien"])
     assert total == spent == 4_500_000 + 3_000_000 + 2_000_000 + 3_500_000 + 2_500_000
     tt = Doc(done.docx[0])
-    assert "Giải không trao:" in tt.paragraphs
-    assert ("- Nhóm 2 — UBND các xã, thị trấn: Giải Nhất (7.000.000 đồng) — không có đơn vị đạt điều "
-            "kiện của giải (giải Nhất đòi hỏi tỷ lệ trực tuyến tối thiểu 70 %);") in tt.paragraphs
-    assert ("- Nhóm 2 — UBND các xã, thị trấn: Giải Khuyến khích (2.000.000 đồng) — không còn đơn vị "
-            "đủ điều kiện để xét;") in tt.paragraphs
-    assert ("- Nhóm 1 — Cơ quan chuyên môn thuộc UBND huyện: Giải Ba (2.000.000 đồng) — không còn đơn "
-            "vị đủ điều kiện để xét;") in tt.paragraphs
-    assert ("Số tiền của các giải không trao (11.000.000 đồng) không tính vào tổng số tiền thưởng."
+    assert "Giải để trống:" in tt.paragraphs and "Giải không trao:" not in tt.paragraphs
+    assert ("- Nhóm 2 — UBND các xã, thị trấn: Giải Nhất (7.000.000 đồng) — không có đơn vị đạt "
+            "(điều kiện Giải Nhất: tỷ lệ hồ sơ giải quyết trực tuyến từ 70% trở lên);") in tt.paragraphs
+    vacancies = [p for p in tt.paragraphs if "không còn đơn vị đủ điều kiện để xét" in p]
+    assert vacancies[-1].endswith(".")  # the last item ends the sentence, the others with «;»
+    assert all(p.endswith(";") for p in vacancies[:-1])
+    assert {p[:-1] for p in vacancies} == {
+        "- Nhóm 2 — UBND các xã, thị trấn: Giải Khuyến khích (2.000.000 đồng) — không còn đơn vị "
+        "đủ điều kiện để xét",
+        "- Nhóm 1 — Cơ quan chuyên môn thuộc UBND huyện: Giải Ba (2.000.000 đồng) — không còn đơn "
+        "vị đủ điều kiện để xét"}
+    assert ("Số tiền của các giải để trống (11.000.000 đồng) không tính vào tổng số tiền thưởng."
             in tt.paragraphs)
-    assert (f"Tổng số tiền thưởng: {money(total)} đồng (Bằng chữ: {money_in_words(total)})."
-            in tt.paragraphs)
+    assert f"Tổng số tiền thưởng: {money(total)} đồng ({running(total)})." in tt.paragraphs
     qd = Doc(done.docx[1])
     table = qd.table_with("Tên tập thể")
     assert not qd.rows_with(table, "Giải Nhất", "Xã")  # the vacant prize is not in the list
-    assert money(total) in table[-1][-1]
+    assert money(total) in table[-2][-1]
     bc = Doc(done.docx[2])
-    assert "Giải không trao:" in bc.paragraphs
+    assert "Giải để trống:" in bc.paragraphs
     assert "Không có giải nào để trống." not in bc.paragraphs
 
 
@@ -389,8 +423,8 @@ def test_tie_block_lines_are_left_blank_for_the_council(rendered):
     assert [r[2] for r in blanks] == ["Giải Ba", "Giải Khuyến khích"]
     for r in blanks:
         assert "Xã Tam Hải" in r[1] and "Xã Tam Giang" in r[1] and "Hội đồng chọn" in r[1]
-    assert any(p.startswith("Ghi chú: các dòng «……………………» là giải của các đơn vị đồng hạng")
-               for p in qd.paragraphs)
+    # no note to the drafter left in a document to be signed
+    assert not any(p.startswith("Ghi chú") for p in qd.paragraphs)
     # their money is spent whoever gets it: it is in the total
     assert result.money_total() == 26_500_000
 
@@ -401,7 +435,7 @@ def test_settings_fill_number_date_signer_and_place(tmp_path):
               "nguon_kinh_phi": "Quỹ Thi đua, khen thưởng huyện năm 2024",
               "to_trinh": {"so": "15", "ngay_ky": "05/01/2024", "nguoi_ky": "Nguyễn Văn An"},
               "quyet_dinh": {"so": "120", "ngay_ky": dt.date(2024, 1, 12), "nguoi_ky": "Lê Thị Bình",
-                             "quyen_han": "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH",
+                             "quyen_han": "KT. CHỦ TỊCH",
                              "noi_nhan": ["Như Điều 3;", "Lưu: VT."]}}
     _, done = render("nui-thanh-dvc-2023", tmp_path, config=config)
     tt, qd = Doc(done.docx[0]), Doc(done.docx[1])
@@ -410,7 +444,13 @@ def test_settings_fill_number_date_signer_and_place(tmp_path):
     assert qd.tables[0][1] == ["Số: 120/QĐ-UBND", "Tam Kỳ, ngày 12 tháng 01 năm 2024"]
     sign = [t for t in qd.tables if t and t[0][0].startswith("Nơi nhận:")][0][0]
     assert sign[0] == "Nơi nhận:\n- Như Điều 3;\n- Lưu: VT."
-    assert sign[1].split("\n")[:3] == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert sign[1].split("\n")[:2] == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    # signed on 12/01/2024: the 2022 Law (from 01/01/2024) and still Nghị định 91/2017
+    # (Nghị định 98/2023 takes effect on 15/01/2024)
+    bases = [p for p in qd.paragraphs if p.startswith("Căn cứ Luật Thi đua") or "Nghị định" in p]
+    assert bases == ["Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
+                     "Căn cứ Nghị định số 91/2017/NĐ-CP ngày 31 tháng 7 năm 2017 của Chính phủ quy "
+                     "định chi tiết thi hành một số điều của Luật Thi đua, khen thưởng;"]
     assert sign[1].rstrip().endswith("Lê Thị Bình")
     assert "Theo đề nghị của Phòng Nội vụ tại Tờ trình số 15/TTr-NV ngày 05 tháng 01 năm 2024." \
         in qd.paragraphs
@@ -516,14 +556,12 @@ def test_not_a_word_file_is_a_clear_error(tmp_path):
 
 
 def test_templates_are_what_build_py_makes(tmp_path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("templates_build", ROOT / "templates" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for path in module.build(tmp_path):
-        committed = ROOT / "templates" / path.name
+    from thidua.documents.templates import DIR
+    from thidua.documents.templates.build import build
+    for path in build(tmp_path):
+        committed = DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), \
-            f"templates/{path.name} đã cũ: chạy «python templates/build.py»"
+            f"{path.name} đã cũ: chạy «python -m thidua.documents.templates.build»"
 
 
 def test_templates_are_valid_word_xml():
@@ -541,7 +579,7 @@ def test_templates_are_valid_word_xml():
               "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection "
                       "tcFitText vAlign hideMark".split()}
     for name in TEMPLATES.values():
-        with zipfile.ZipFile(ROOT / "templates" / name) as z:
+        with zipfile.ZipFile(TEMPLATE_DIR / name) as z:
             root = etree.fromstring(z.read("word/document.xml"))
         for parent, order in orders.items():
             for el in root.iter(f"{{*}}{parent}"):

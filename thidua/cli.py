@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="thidua",
         description="Chấm điểm, xếp hạng và xét khen thưởng phong trào thi đua theo kế hoạch.")
-    parser.add_argument("--version", action="version", version=f"thidua {__version__}")
+    parser.add_argument("--version", action="version", version=f"thidua {__version__}",
+                        help="hiện phiên bản rồi thoát")
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", title="các lệnh")
 
     sub.add_parser("plans", help="liệt kê các kế hoạch dựng sẵn",
@@ -121,22 +122,36 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--no-pdf", dest="pdf", action="store_false", help="chỉ ghi tệp .docx")
 
     add = sub.add_parser("addin", help="tạo và cài add-in Excel (thẻ «Thi đua» trên thanh công cụ)",
-                         description="Add-in Excel cho Windows: thẻ «Thi đua» với các nút Tạo mẫu đơn vị, "
-                                     "Tổng hợp, Kiểm tra dữ liệu, Tính điểm, Xét khen thưởng, Xuất văn "
-                                     "bản. Hướng dẫn cài đặt: addin/README.md.")
+                         description="Add-in Excel cho Windows (thidua.xlam): thẻ «Thi đua» với các "
+                                     "nút Kiểm tra kế hoạch, Tạo sổ từ kế hoạch, Tạo mẫu đơn vị, Tổng "
+                                     "hợp, Kiểm tra dữ liệu, Tính điểm, Xét khen thưởng, Xuất văn bản. "
+                                     "Hướng dẫn cài đặt: addin/README.md.")
     add_sub = add.add_subparsers(dest="addin_command", metavar="VIỆC", title="các việc")
     add_sub.required = True
-    add_build = add_sub.add_parser("build", help="tạo các tệp add-in .xlam (mỗi nút một tệp)",
-                                   description="Tạo các tệp .xlam từ addin/ribbon.xml trên mẫu add-in "
-                                               "của xlwings (chạy được trên mọi hệ điều hành).")
+    add_build = add_sub.add_parser("build", help="tạo tệp add-in thidua.xlam",
+                                   description="Tạo tệp thidua.xlam từ mã nguồn văn bản đi kèm gói "
+                                               "(thanh công cụ, mã VBA) — chạy được trên mọi hệ "
+                                               "điều hành.")
     add_build.add_argument("--out", metavar="THƯ_MỤC", default="addin-xlam",
-                           help="thư mục ghi các tệp .xlam (mặc định: addin-xlam)")
-    add_build.add_argument("--src", metavar="THƯ_MỤC",
-                           help="thư mục nguồn chứa ribbon.xml (mặc định: addin/ của mã nguồn)")
+                           help="thư mục ghi thidua.xlam (mặc định: addin-xlam)")
     add_install = add_sub.add_parser("install", help="cài add-in vào Excel của máy này (Windows)",
-                                     description="Tạo các tệp .xlam, chép vào thư mục khởi động của "
-                                                 "Excel và ghi cấu hình xlwings (trình Python) để nút "
-                                                 "bấm chạy được. Đóng Excel trước khi cài.")
+                                     description="Tạo thidua.xlam (hoặc dùng tệp đã ký số qua "
+                                                 "--xlam), chép vào thư mục khởi động của Excel và "
+                                                 "ghi cấu hình (trình Python) để nút bấm chạy được. "
+                                                 "Đóng Excel trước khi cài.")
+    add_install.add_argument("--xlam", metavar="TỆP",
+                             help="cài đúng tệp thidua.xlam này (ví dụ bản cán bộ CNTT đã ký số) "
+                                  "thay vì tạo mới")
+    add_bundle = add_sub.add_parser("bundle", help="làm bộ cài không cần Internet cho máy Windows",
+                                    description="Làm tệp .zip gồm thidua và mọi thư viện nó cần "
+                                                "(bản Windows 64 bit), thidua.xlam và cai-dat.bat: "
+                                                "chép sang máy Windows có Python, giải nén, chạy "
+                                                "cai-dat.bat. Máy làm bộ cài cần Internet.")
+    add_bundle.add_argument("--out", metavar="TỆP_ZIP", default="thidua-cai-dat.zip",
+                            help="tệp .zip ghi ra (mặc định: thidua-cai-dat.zip)")
+    add_bundle.add_argument("--python", metavar="PHIÊN_BẢN", action="append",
+                            help="phiên bản Python trên máy Windows, ví dụ 3.12 (lặp lại để kèm "
+                                 "nhiều bản; mặc định: 3.12)")
     add_install.add_argument("--remove", action="store_true", help="gỡ add-in khỏi máy này")
 
     demo = sub.add_parser("demo", help="chạy thử trên số liệu mẫu của mọi kế hoạch dựng sẵn",
@@ -305,20 +320,27 @@ def cmd_documents(args) -> int:
 
 def cmd_addin(args) -> int:
     if args.addin_command == "build":
-        from thidua.addin.build import build_addins
-        paths = build_addins(args.out, source=args.src)
-        print(f"Đã tạo {len(paths)} tệp add-in trong {args.out}:")
-        for path in paths:
-            print(f"  {path.name}")
+        from thidua.addin.build import build_addin
+        path = build_addin(args.out)
+        print(f"Đã tạo add-in: {path}")
+        return 0
+    if args.addin_command == "bundle":
+        from thidua.addin.bundle import bundle
+        made = bundle(args.out, pythons=args.python or None)
+        print(f"Đã làm bộ cài: {made.path} ({len(made.wheels)} gói, Python "
+              f"{', '.join(made.pythons)}, Windows 64 bit)")
+        print("Chép tệp này sang máy Windows, giải nén, chạy cai-dat.bat (xem HUONG-DAN.txt trong đó).")
         return 0
     from thidua.addin.install import install
-    done = install(remove=args.remove)
+    done = install(remove=args.remove, xlam=args.xlam)
     if args.remove:
-        print(f"Đã gỡ {len(done.removed)} tệp add-in khỏi {done.folder}. Tệp cấu hình xlwings "
-              f"{done.config} được giữ lại (xóa tay nếu không còn add-in xlwings nào khác).")
+        print(f"Đã gỡ add-in khỏi {done.folder} ({len(done.removed)} tệp) và xóa tệp cấu hình "
+              f"{done.config}.")
         return 0
-    print(f"Đã cài {len(done.files)} tệp add-in vào {done.folder}")
-    print(f"Cấu hình xlwings: {done.config} (Python: {done.interpreter})")
+    for old in done.removed:
+        print(f"Đã xóa bản add-in cũ: {old.name}")
+    print(f"Đã cài add-in vào {done.folder}: {', '.join(p.name for p in done.files)}")
+    print(f"Cấu hình: {done.config} (Python: {done.interpreter})")
     print("Mở lại Excel: thẻ «Thi đua» hiện trên thanh công cụ. Xem addin/README.md nếu không thấy.")
     return 0
 

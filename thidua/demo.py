@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from thidua.addin.build import build_addins
+from thidua.addin.build import build_addin
 from thidua.documents import render_documents
 from thidua.consolidate.collect import consolidate
 from thidua.consolidate.importstats import import_stats
@@ -122,7 +122,7 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
         if money:
             line += f", tổng thưởng {format_money(money)}"
         say(line + f"; {len(units)} mẫu đơn vị, sổ tổng hợp, {len(written.docx)} văn bản")
-    build_addins(out_dir / "add-in", when=when)  # the Excel add-in (one .xlam per ribbon button)
+    build_addin(out_dir / "add-in", when=when)  # the Excel add-in (thidua.xlam)
     say("Xong. Trong mỗi thư mục: danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
         "(mẫu gửi từng đơn vị), nhan-ve/ (tệp đơn vị gửi về, có lỗi thường gặp), so-tong-hop.xlsx "
         "(sổ tổng hợp sau khi tổng hợp, có trang «Báo cáo tổng hợp»), bao-cao-tong-hop.csv, "

@@ -9,8 +9,10 @@ Nothing a handler raises reaches the user as a traceback: known problems
 (``ThiduaError``) become a Vietnamese message box listing them, anything else
 a Vietnamese message naming the log file the traceback was written to.
 
-The ``.xlam`` files are built by ``thidua.addin.build`` (``thidua addin
-build``) and installed by ``thidua.addin.install`` (``thidua addin install``).
+The add-in ``thidua.xlam`` is built by ``thidua.addin.build`` (``thidua addin
+build``), installed by ``thidua.addin.install`` (``thidua addin install``) and
+packed for offices without internet by ``thidua.addin.bundle`` (``thidua addin
+bundle``).
 """
 from __future__ import annotations
 
@@ -20,13 +22,17 @@ import sys
 import traceback
 from pathlib import Path
 
-#: xlwings version the add-in is built for. The VBA inside the .xlam (copied from
-#: xlwings' own template) and the Python package must be the same version: the
-#: remote engine refuses a mismatch outright, RunPython misbehaves silently.
+#: xlwings version the add-in is built for. The VBA inside the .xlam (xlwings'
+#: own module, read from the installed package) and the Python package must be
+#: the same version: the remote engine refuses a mismatch outright, RunPython
+#: misbehaves silently.
 XLWINGS_VERSION = "0.37.8"
 
 #: Button id -> (handler name in thidua.addin.handlers, title of its message boxes).
+#: The ribbon (ribbon.xml) shows them; its VBA passes the clicked button's id here.
 BUTTONS: dict[str, tuple[str, str]] = {
+    "kiem_tra_ke_hoach": ("kiem_tra_ke_hoach", "Kiểm tra kế hoạch"),
+    "tao_so_tu_ke_hoach": ("tao_so_tu_ke_hoach", "Tạo sổ từ kế hoạch"),
     "tao_mau": ("tao_mau", "Tạo mẫu đơn vị"),
     "tong_hop": ("tong_hop", "Tổng hợp"),
     "kiem_tra": ("kiem_tra", "Kiểm tra dữ liệu"),
@@ -95,11 +101,15 @@ def run_button(button_id: str, book=None, **options) -> None:
         _write_log(button_id, traceback.format_exc())
         return
     try:
-        if button_id not in BUTTONS:
-            raise ThiduaError(f"nút «{button_id}» không có trong add-in (các nút: "
-                              f"{', '.join(BUTTONS)}) — cài lại add-in bằng «thidua addin install»")
         from thidua.addin import handlers
-        getattr(handlers, BUTTONS[button_id][0])(book, **options)
+        handler = getattr(handlers, BUTTONS[button_id][0], None) if button_id in BUTTONS else None
+        if handler is None:
+            from thidua.errors import Problem
+            raise ThiduaError(Problem(
+                f"nút «{title}» chưa có trong phiên bản thidua đang cài trên máy này",
+                hint="add-in và phần Python của thidua không cùng phiên bản: nhờ cán bộ công "
+                     "nghệ thông tin chạy lại tệp cai-dat.bat của bộ cài mới nhất"))
+        handler(book, **options)
     except ThiduaError as exc:
         text = "Chưa làm được việc này:\n\n" + problems_text(exc.problems)
         try:

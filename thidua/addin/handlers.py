@@ -40,6 +40,7 @@ FILL_VACANT = "EDEDED"  # a prize left vacant
 FILL_PLAIN = "FFFFFF"  # unit columns back to plain (their borders stay)
 
 SHEET_CHECK = "Kiểm tra dữ liệu"
+COUNCIL = "Hội đồng Thi đua - Khen thưởng"  # spelled as in the award documents
 TOOL_KEYS = (REASONS, RANK, PRIZE, AMOUNT)
 
 
@@ -141,6 +142,13 @@ def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]
     return out
 
 
+def _unit_names(frame, codes) -> str:
+    """Units by name, as people know them: «Xã Tam Hải và Xã Tam Giang» (not XA11, XA12)."""
+    names = dict(zip(frame["ma_don_vi"].astype(str), frame["ten_don_vi"].astype(str)))
+    shown = [names.get(str(c), str(c)) for c in codes]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " và " + shown[-1]
+
+
 def _group_label(plan, code: str) -> str:
     try:
         return plan.group(code).label
@@ -175,8 +183,8 @@ def result_summary(master: Master, result: ScoreResult) -> list[str]:
         for v in result.vacant:
             lines.append(f"Giải để trống — {_group_label(plan, v['group'])}: {v['label']}.")
         for t in result.ties:
-            lines.append(f"Đồng hạng, Hội đồng quyết định — {_group_label(plan, t['group'])}: "
-                         f"{', '.join(t['units'])} cùng giữ "
+            lines.append(f"Đồng hạng, {COUNCIL} quyết định — {_group_label(plan, t['group'])}: "
+                         f"{_unit_names(frame, t['units'])} cùng giữ "
                          f"{', '.join(d['label'] for d in t['prize_details'])} (tô vàng).")
         if not result.vacant and not result.ties:
             lines.append("Không có giải để trống, không có đồng hạng.")
@@ -266,7 +274,7 @@ def award_rows(plan, result: ScoreResult) -> list[tuple[list, str | None]]:
                 rows.append(([f"{labels} (đồng hạng)", "; ".join(names[u] for u in tie["units"]),
                               _score_value(scores[tie["units"][0]]), amount,
                               f"{len(tie['units'])} đơn vị bằng điểm hoàn toàn cùng giữ "
-                              f"{len(tie['prizes'])} giải — Hội đồng thi đua – khen thưởng quyết định"],
+                              f"{len(tie['prizes'])} giải — {COUNCIL} quyết định"],
                              FILL_MISSING))
             for v in vacant:
                 if v["prize"] != prize.code:
@@ -329,9 +337,9 @@ def xet_khen_thuong(book, *, master_path=None, now=None, **_) -> None:
         for v in result.vacant:
             lines.append(f"Giải để trống — {_group_label(plan, v['group'])}: {v['label']}.")
         for t in result.ties:
-            lines.append(f"Đồng hạng — {_group_label(plan, t['group'])}: {', '.join(t['units'])} "
-                         f"cùng giữ {', '.join(d['label'] for d in t['prize_details'])}: "
-                         "Hội đồng thi đua – khen thưởng quyết định.")
+            lines.append(f"Đồng hạng — {_group_label(plan, t['group'])}: "
+                         f"{_unit_names(result.frame, t['units'])} cùng giữ "
+                         f"{', '.join(d['label'] for d in t['prize_details'])}: {COUNCIL} quyết định.")
     lines += master.notes
     w.alert("\n".join(_clip(lines)), "Xét khen thưởng")
     w.commit()
@@ -578,7 +586,7 @@ def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_
         lines.append(f"Số liệu trong trang «{master.sheet}» không có gì thay đổi.")
     errors = [i for i in outcome.issues if i.is_error]
     for issue in errors[:5]:
-        where = " · ".join(x for x in (issue.file, issue.unit, issue.cell) if x)
+        where = ", ".join(x for x in (issue.file, issue.unit, issue.cell) if x)
         lines.append(f"• {where}: {issue.text()}")
     if len(errors) > 5:
         lines.append(f"… và {len(errors) - 5} lỗi khác.")
@@ -664,7 +672,8 @@ def xuat_van_ban(book, *, master_path=None, folder=None, now=None, **_) -> None:
         from thidua.documents import render_documents
     except ImportError:
         raise ThiduaError(Problem("chức năng Xuất văn bản chưa có trong phiên bản này",
-                                  hint="cập nhật thidua lên phiên bản mới hơn"))
+                                  hint="nhờ cán bộ công nghệ thông tin chạy tệp cai-dat.bat của bộ "
+                                       "cài thidua mới nhất"))
     master = open_master(book, master_path)
     _table, result = _score(master, _source(book))
     if folder is None and master.path is None:

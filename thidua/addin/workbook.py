@@ -30,8 +30,8 @@ from thidua.workbook.master import KIND_MASTER, SHEET_META, MasterLayout
 __all__ = ["BookView", "Master", "Writer", "open_master", "col_index"]
 
 NOT_A_MASTER = ("sổ đang mở không phải sổ tổng hợp do thidua tạo (không có dữ liệu ẩn «_thidua»)")
-NOT_A_MASTER_HINT = ("mở sổ tổng hợp của kế hoạch (tệp so-tong-hop.xlsx, tạo bằng «thidua generate "
-                     "… --master») rồi bấm lại")
+NOT_A_MASTER_HINT = ("mở sổ tổng hợp của kế hoạch (tệp so-tong-hop.xlsx) rồi bấm lại; chưa có sổ thì "
+                     "mở tệp kế hoạch và bấm «Tạo sổ từ kế hoạch» trên thẻ «Thi đua»")
 
 
 def col_index(letter: str) -> int:
@@ -202,7 +202,8 @@ def open_master(book, master_path=None) -> Master:
     except (json.JSONDecodeError, TypeError, ValueError):
         raise ThiduaError(Problem(
             "dữ liệu ẩn mô tả bố cục của sổ (trang «_thidua», mục «bo_cuc») bị hỏng",
-            hint="tạo lại sổ tổng hợp bằng «thidua generate … --master» rồi chép số liệu sang"))
+            hint="tạo lại sổ: mở tệp kế hoạch, bấm «Tạo sổ từ kế hoạch» trên thẻ «Thi đua», rồi "
+                 "chép số liệu sang sổ mới"))
     if not view.has(layout.sheet):
         raise ThiduaError(Problem(f"sổ không còn trang «{layout.sheet}»",
                                   hint="không đổi tên hoặc xóa trang này; tạo lại sổ nếu cần"))

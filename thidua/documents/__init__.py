@@ -5,7 +5,7 @@
 
 Fields come from the scoring result (``context.build_context``) and from the
 plan's ``settings.van_ban`` or a config file (``settings``); wording lives in
-the Word templates under ``templates/`` (``templates/build.py`` rebuilds them).
+the Word templates in ``thidua/documents/templates/`` (its ``build.py`` rebuilds them).
 """
 from thidua.documents.render import TEMPLATES, Rendered, render_documents, writer_available
 from thidua.documents.words import money_in_words, number_to_words

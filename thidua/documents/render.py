@@ -1,8 +1,8 @@
 """Render the award documents: Word templates (docxtpl) → .docx → PDF.
 
 Templates are .docx files with jinja2 tags (``{{ tong_tien }}``,
-``{%tr for r in khen_thuong %}``…) under ``templates/`` at the root of the
-project, or in a folder the office chooses (``templates=``; a file missing
+``{%tr for r in khen_thuong %}``…) shipped in the package
+(``thidua/documents/templates/``), or in a folder the office chooses (``templates=``; a file missing
 there falls back to the built-in one). Rendering uses ``StrictUndefined``: a
 misspelt field is an error naming the template, the tag and the paragraph,
 never a silent blank.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thidua import fileio
-from thidua.documents.context import Bar, build_context
+from thidua.documents.context import Bar, build_context, count_words
 from thidua.documents.individuals import Proposals, read_individuals
 from thidua.documents.settings import load_settings
 from thidua.documents.words import money_in_words
@@ -45,8 +45,8 @@ TITLES = {
     "bao_cao": "Báo cáo kết quả phong trào thi đua",
     "ca_nhan": "Danh sách cá nhân đề nghị khen thưởng",
 }
-#: The built-in templates: ``templates/`` beside the package (built by templates/build.py).
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: The built-in templates: package data (``thidua/documents/templates/``, made by its build.py).
+from thidua.documents.templates import DIR as DEFAULT_TEMPLATES  # noqa: E402
 BAR_HEIGHT_MM = 3.5
 
 
@@ -225,15 +225,25 @@ def template_path(key: str, templates: str | os.PathLike | None = None) -> Path:
     if not path.is_file():
         raise ThiduaError(Problem(
             f"không tìm thấy mẫu văn bản «{name}»", file=str(path),
-            hint="chạy «python templates/build.py» để tạo lại các mẫu, hoặc chỉ thư mục mẫu bằng --templates"))
+            hint="cài lại thidua (các mẫu đi kèm gói), hoặc chỉ thư mục mẫu của cơ quan bằng --templates"))
     return path
+
+
+def typography(value):
+    """Every printed field as a document writes it: “…” quotes (not «…»), ``70%``."""
+    if isinstance(value, str):
+        value = value.replace("«", "“").replace("»", "”")
+        value = re.sub(r"(\d) %", r"\1%", value)
+    return value
 
 
 def jinja_env():
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True,
+                             finalize=typography)
     env.filters["so"] = lambda v, d=2: v if isinstance(v, str) else format_number(v, d)
+    env.filters["so_dem"] = lambda v: v if isinstance(v, str) else count_words(int(v))
     env.filters["so_tien"] = lambda v: v if isinstance(v, str) else format_number(v, 0)
     env.filters["bang_chu"] = lambda v: money_in_words(_whole(v))
     return env
@@ -317,7 +327,8 @@ def render_documents(result: ScoreResult, out_dir: str | os.PathLike, *,
     proposals = individuals
     if individuals is not None and not isinstance(individuals, Proposals):
         proposals = read_individuals(individuals, plan)
-    context = build_context(result, settings, proposals)
+    context = build_context(result, settings, proposals,
+                            today=(when or dt.datetime.now()).date())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = Rendered()

@@ -19,7 +19,14 @@ Keys (all optional; every value is text unless said otherwise)::
       hoi_dong: Hội đồng Thi đua - Khen thưởng huyện
       nguon_kinh_phi: nguồn kinh phí thi đua, khen thưởng của huyện năm 2024
       thi_hanh: Chánh Văn phòng HĐND và UBND huyện, Trưởng phòng Nội vụ, …
-      can_cu: ["Căn cứ Luật …;", …]       # replaces the legal bases of the Quyết định
+      can_cu_phap_ly:                     # legal bases of the Quyết định, chosen by its date
+        - {noi_dung: "Căn cứ Luật …;", tu_ngay: 2024-01-01, den_ngay: 2025-06-30}
+      can_cu: ["Căn cứ Luật …;", …]       # or: these bases whatever the date
+      ke_hoach_so: 45/KH-UBND             # the plan cited in «Căn cứ Kế hoạch số …»
+      ke_hoach_ngay: 2023-05-10
+      ke_hoach_ve: phát động đợt thi đua …   # its subject («về …»)
+      hoi_dong_ngay_hop: 2024-01-10       # the council's meeting (Tờ trình)
+      co_quan_cap_tren: UBND huyện …      # a commune's Báo cáo also goes there
       doc_so_nghin: nghìn                 # or ngàn
       doc_so_linh: linh                   # or lẻ
       doc_so_bon: tư                      # or bốn (24 = hai mươi tư / hai mươi bốn)
@@ -28,8 +35,13 @@ Keys (all optional; every value is text unless said otherwise)::
       bao_cao:    {so, ky_hieu, ngay_ky, quyen_han, chuc_vu, nguoi_ky, noi_nhan}
 
 ``ngay_ky`` is a date (``2024-01-15`` or ``15/01/2024``); ``quyen_han`` the
-lines above the title of the signer (``TM. ỦY BAN NHÂN DÂN`` / ``KT. CHỦ
-TỊCH``: a list or lines separated by a line break); ``noi_nhan`` a list.
+lines above the title of the signer (``KT. CHỦ TỊCH``; ``TM. ỦY BAN NHÂN DÂN``
+only where the collective body decides: a list or lines separated by a line
+break); ``noi_nhan`` a list.
+
+Without ``can_cu_phap_ly`` the built-in list ``can_cu.yaml`` (beside this
+module) is used: each text with the dates it is in force, so a decision cites
+what is in force on its date.
 """
 from __future__ import annotations
 
@@ -50,10 +62,15 @@ NAME_BLANK = "……………………"
 DOCS = ("to_trinh", "quyet_dinh", "bao_cao")
 DOC_KEYS = ("so", "ky_hieu", "ngay_ky", "quyen_han", "chuc_vu", "nguoi_ky", "noi_nhan")
 TEXT_KEYS = ("dia_danh", "co_quan_chu_quan", "co_quan_tham_muu", "co_quan_ban_hanh",
-             "nguoi_dung_dau", "hoi_dong", "nguon_kinh_phi", "thi_hanh")
+             "nguoi_dung_dau", "hoi_dong", "nguon_kinh_phi", "thi_hanh", "ke_hoach_so",
+             "ke_hoach_ve", "co_quan_cap_tren")
+DATE_KEYS = ("ngay_ky", "ke_hoach_ngay", "hoi_dong_ngay_hop")
+LEGAL_KEYS = ("noi_dung", "tu_ngay", "den_ngay")
+LEGAL_FILE = Path(__file__).resolve().parent / "can_cu.yaml"
 CHOICES = {"doc_so_nghin": ("nghìn", "ngàn"), "doc_so_linh": ("linh", "lẻ"),
            "doc_so_bon": ("tư", "bốn")}
-TOP_KEYS = TEXT_KEYS + ("nam", "can_cu") + tuple(CHOICES) + DOCS
+TOP_KEYS = TEXT_KEYS + ("nam", "can_cu", "can_cu_phap_ly", "ke_hoach_ngay", "hoi_dong_ngay_hop") \
+    + tuple(CHOICES) + DOCS
 
 _ISSUER = re.compile(
     r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+"
@@ -76,6 +93,18 @@ class Signed:
     noi_nhan: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LegalText:
+    """One legal basis and the days it is in force (``None``: open-ended)."""
+
+    text: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.since is None or self.since <= day) and (self.until is None or day <= self.until)
+
+
 @dataclass
 class DocSettings:
     """Every field of the documents the scoring result does not give."""
@@ -90,7 +119,13 @@ class DocSettings:
     hoi_dong: str
     nguon_kinh_phi: str
     thi_hanh: str
-    can_cu: list[str]  # empty: the template's own legal bases
+    can_cu: list[str]  # legal bases whatever the date (overrides can_cu_phap_ly)
+    can_cu_phap_ly: list[LegalText] = field(default_factory=list)
+    ke_hoach_so: str = ""
+    ke_hoach_ngay: dt.date | None = None
+    ke_hoach_ve: str = ""
+    hoi_dong_ngay_hop: dt.date | None = None
+    co_quan_cap_tren: str = ""
     doc_so_nghin: str = "nghìn"
     doc_so_linh: str = "linh"
     doc_so_bon: str = "tư"
@@ -175,6 +210,9 @@ def read_config(path: str | Path) -> tuple[dict, str]:
         import yaml
         try:
             raw = load_yaml(text)
+        except ValueError as exc:  # a date YAML reads and cannot make, e.g. 2025-02-30
+            raise ThiduaError(Problem(f"tệp có ngày không hợp lệ ({exc})", file=name,
+                                      hint="kiểm tra các ngày dạng 2025-01-15")) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise ThiduaError(Problem("tệp YAML sai cú pháp", file=name,
@@ -231,6 +269,46 @@ def _lines(value, problem, what: str) -> list[str]:
     return []
 
 
+def _legal_list(value, problem) -> list[LegalText]:
+    """``can_cu_phap_ly``: a list of {noi_dung, tu_ngay, den_ngay}."""
+    if not isinstance(value, list):
+        problem("phải là một danh sách, mỗi mục có noi_dung, tu_ngay, den_ngay",
+                "ví dụ «- {noi_dung: \"Căn cứ Luật …;\", tu_ngay: 2024-01-01}»")
+        return []
+    out = []
+    for k, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict) or not _text(entry.get("noi_dung")):
+            problem(f"mục {k} thiếu «noi_dung»", "mỗi mục: noi_dung (câu căn cứ), tu_ngay, den_ngay")
+            continue
+        unknown = [str(key) for key in entry if key not in LEGAL_KEYS]
+        if unknown:
+            problem(f"mục {k}: không có khóa «{unknown[0]}»", "các khóa: " + ", ".join(LEGAL_KEYS))
+            continue
+        since = _date(entry.get("tu_ngay"), problem)
+        until = _date(entry.get("den_ngay"), problem)
+        if since and until and until < since:
+            problem(f"mục {k}: «den_ngay» trước «tu_ngay»", "kiểm tra lại hai ngày")
+            continue
+        out.append(LegalText(_text(entry["noi_dung"]), since, until))
+    return out
+
+
+def builtin_legal_texts() -> list[LegalText]:
+    """The built-in legal bases (``can_cu.yaml``)."""
+    from thidua.plan.yamlload import load_yaml
+
+    raw = load_yaml(LEGAL_FILE.read_text(encoding="utf-8"))
+    problems: list[Problem] = []
+
+    def problem(message: str, hint: str = "") -> None:
+        problems.append(Problem(f"can_cu_phap_ly: {message}", file=str(LEGAL_FILE), hint=hint))
+
+    texts = _legal_list(raw.get("can_cu_phap_ly"), problem)
+    if problems:
+        raise ThiduaError(problems)
+    return texts
+
+
 def _merge(problems: list[Problem], out: dict, raw, file: str, where: str = "") -> None:
     """Check ``raw`` (plan settings or config) and lay its values over ``out``."""
     if not isinstance(raw, dict):
@@ -255,8 +333,10 @@ def _merge(problems: list[Problem], out: dict, raw, file: str, where: str = "") 
             if value is not None:
                 _merge(problems, sub, value, file, key)
             continue
-        if key in ("ngay_ky",):
+        if key in DATE_KEYS:
             out[key] = _date(value, problem)
+        elif key == "can_cu_phap_ly":
+            out[key] = _legal_list(value, problem)
         elif key == "nam":
             if value in (None, ""):
                 out[key] = None
@@ -314,8 +394,22 @@ def load_settings(plan: Plan, config: str | Path | dict | None = None,
         else:
             data, name = read_config(config)
         _merge(problems, values, data, name)
+    decision_powers = (values.get("quyet_dinh") or {}).get("quyen_han") or []
+    if any(line.upper().startswith("TM.") for line in decision_powers) and \
+            values["nguoi_dung_dau"].lower().startswith("chủ tịch"):
+        problems.append(Problem(
+            f"cấu hình văn bản, khóa «quyet_dinh.quyen_han»: «{decision_powers[0]}» không dùng được "
+            f"cho Quyết định của {values['nguoi_dung_dau']}",
+            hint="«TM.» chỉ dùng khi tập thể Ủy ban nhân dân quyết định; Quyết định của Chủ tịch "
+                 "do Chủ tịch ký (để trống quyen_han) hoặc Phó Chủ tịch ký thay: "
+                 "quyen_han: [\"KT. CHỦ TỊCH\"]"))
     if problems:
         raise ThiduaError(problems)
+    if values["cap"] in ("xã", "phường", "thị trấn") and \
+            values["bao_cao"]["noi_nhan"] == defaults(plan)["bao_cao"]["noi_nhan"]:
+        # A commune's report also goes to the level above.
+        above = values.get("co_quan_cap_tren") or f"{BLANK}{BLANK}"
+        values["bao_cao"]["noi_nhan"] = [f"{above} (để báo cáo);"] + values["bao_cao"]["noi_nhan"]
     docs = {}
     for key in DOCS:
         d = values.get(key, {})
@@ -334,6 +428,13 @@ def load_settings(plan: Plan, config: str | Path | dict | None = None,
         nguon_kinh_phi=values["nguon_kinh_phi"] or BLANK,
         thi_hanh=values["thi_hanh"],
         can_cu=list(values.get("can_cu", [])),
+        can_cu_phap_ly=list(values["can_cu_phap_ly"]) if "can_cu_phap_ly" in values
+        else builtin_legal_texts(),
+        ke_hoach_so=values.get("ke_hoach_so", ""),
+        ke_hoach_ngay=values.get("ke_hoach_ngay"),
+        ke_hoach_ve=values.get("ke_hoach_ve", ""),
+        hoi_dong_ngay_hop=values.get("hoi_dong_ngay_hop"),
+        co_quan_cap_tren=values.get("co_quan_cap_tren", ""),
         doc_so_nghin=values.get("doc_so_nghin", "nghìn"),
         doc_so_linh=values.get("doc_so_linh", "linh"),
         doc_so_bon=values.get("doc_so_bon", "tư"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the Word templates of the award documents from the text in this file.
 
-    python templates/build.py            # rewrites templates/*.docx
+    python -m thidua.documents.templates.build   # rewrites the .docx beside this file
 
 The templates are ordinary .docx files with jinja2 tags (docxtpl syntax) that
 ``thidua documents`` fills in. They follow the form of Nghị định
@@ -18,7 +18,7 @@ can be remade. Its output is byte-for-byte reproducible.
 Tags: ``{{ field }}`` prints a field; ``{%p if … %}`` / ``{%p for … %}`` on a
 paragraph of their own repeat or drop paragraphs (and tables between them);
 ``{%tr for … %}`` in a table row repeats the row below it. Fields: README,
-section «Văn bản khen thưởng».
+section “Văn bản khen thưởng”.
 """
 from __future__ import annotations
 
@@ -160,9 +160,7 @@ def _widths(table, widths_mm: list[float]) -> None:
 
 def _repeat_header(row) -> None:
     tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+    tr_pr.append(OxmlElement("w:tblHeader"))  # no w:val: on (strict validators take only on/off)
 
 
 def _cant_split(row) -> None:
@@ -327,8 +325,8 @@ def new_document(title: str):
     props.revision = 1
     props.language = "vi-VN"
     # (no jinja tags here: docxtpl renders the core properties as templates too)
-    props.comments = ("Mẫu văn bản của thidua (jinja2/docxtpl), được điền khi chạy «thidua "
-                      "documents». Danh sách trường: README, mục «Văn bản khen thưởng».")
+    props.comments = ("Mẫu văn bản của thidua (jinja2/docxtpl), được điền khi chạy “thidua "
+                      "documents”. Danh sách trường: README, mục “Văn bản khen thưởng”.")
     # The default template starts with no paragraph; nothing to remove.
     return doc
 
@@ -433,8 +431,10 @@ def page_break(doc) -> None:
 
 
 # ---------------------------------------------------------------- the documents
-AWARD_SUMMARY = ("Về việc tặng Giấy khen cho các tập thể có thành tích xuất sắc\n"
-                 "trong {{ ke_hoach.ten_trong_cau }}")
+# The title runs on by itself (no line break typed in); ke_hoach.tieu_de binds its last two
+# words with a no-break space, so no line holds a single word.
+AWARD_SUMMARY = ("Về việc tặng Giấy khen cho các tập thể có thành tích xuất sắc trong "
+                 "{{ ke_hoach.tieu_de }}")
 
 
 def award_lines(doc, *, money_sep: str = "; tiền thưởng ") -> None:
@@ -443,12 +443,11 @@ def award_lines(doc, *, money_sep: str = "; tiền thưởng ") -> None:
     para(doc, "{{ g.ten }}:", BODY, italic=True, bold=True, keep_next=True)
     tag(doc, "{%p for r in g.dong %}")
     para(doc, "- {{ r.giai }}: {{ r.mo_ta }}{% if co_tien %}" + money_sep
-         + "{{ r.tien }} đồng ({{ r.tien_chu }}){% endif %};", BODY)
+         + "{{ r.tien }} đồng ({{ r.tien_chu }}){% endif %}{{ r.cham }}", BODY)
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if co_tien %}")
-    para(doc, "Tổng số tiền thưởng: {{ tong_tien }} đồng (Bằng chữ: {{ tong_tien_chu }}).",
-         BODY, bold=True)
+    para(doc, "Tổng số tiền thưởng: {{ tong_tien }} đồng ({{ tong_tien_chu }}).", BODY, bold=True)
     tag(doc, "{%p endif %}")
 
 
@@ -457,22 +456,22 @@ def ties_and_vacancies(doc, *, heading_style: str = BODY) -> None:
     para(doc, "Các trường hợp đồng hạng, đề nghị {{ vb.hoi_dong }} quyết định:", heading_style,
          italic=True, bold=True, keep_next=True)
     tag(doc, "{%p for t in dong_hang %}")
-    para(doc, "- {{ t.nhom }}: {{ t.don_vi }} cùng {% if ke_hoach.chi_tieu %}đạt {{ t.diem }} tiêu chí"
-              "{% else %}đạt {{ t.diem }} điểm{% endif %}, đồng hạng {{ t.hang }}; các giải cần xác định "
-              "đơn vị nhận: {{ t.giai }}{% if co_tien %} (cộng {{ t.tien }} đồng){% endif %};", BODY)
+    para(doc, "- {{ t.nhom }}: {{ t.don_vi_trong_cau }} cùng {% if ke_hoach.chi_tieu %}đạt {{ t.diem }} "
+              "tiêu chí{% else %}đạt {{ t.diem }} điểm{% endif %}, đồng hạng {{ t.hang }}; các giải cần "
+              "xác định đơn vị nhận: {{ t.giai }}{% if co_tien %} (cộng {{ t.tien }} đồng){% endif %}"
+              "{% if loop.last %}.{% else %};{% endif %}", BODY)
     tag(doc, "{%p endfor %}")
     para(doc, "Các giải này đã tính vào tổng số tiền thưởng; Hội đồng quyết định đơn vị nhận từng "
               "giải trước khi ban hành Quyết định.", BODY, italic=True)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if de_trong %}")
-    para(doc, "Giải không trao:", heading_style, italic=True,
-         bold=True, keep_next=True)
+    para(doc, "Giải để trống:", heading_style, italic=True, bold=True, keep_next=True)
     tag(doc, "{%p for v in de_trong %}")
-    para(doc, "- {{ v.nhom }}: {{ v.giai }}{% if v.tien %} ({{ v.tien }} đồng){% endif %} — {{ v.ly_do }};",
-         BODY)
+    para(doc, "- {{ v.nhom }}: {{ v.giai }}{% if v.tien %} ({{ v.tien }} đồng){% endif %} — {{ v.ly_do }}"
+              "{% if loop.last %}.{% else %};{% endif %}", BODY)
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if tien_de_trong %}")
-    para(doc, "Số tiền của các giải không trao ({{ tien_de_trong }} đồng) không tính vào tổng số "
+    para(doc, "Số tiền của các giải để trống ({{ tien_de_trong }} đồng) không tính vào tổng số "
               "tiền thưởng.", BODY, italic=True)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
@@ -482,22 +481,25 @@ def build_to_trinh(path: Path) -> None:
     doc = new_document("Tờ trình đề nghị khen thưởng")
     header_block(doc, "to_trinh")
     title_block(doc, "TỜ TRÌNH", "Về việc đề nghị tặng Giấy khen cho các tập thể có thành tích xuất "
-                                 "sắc\ntrong {{ ke_hoach.ten_trong_cau }}")
+                                 "sắc trong {{ ke_hoach.tieu_de }}")
     para(doc, "Kính gửi: {{ vb.nguoi_dung_dau }}.", CENTER, before=12, after=6)
-    para(doc, "Căn cứ {{ ke_hoach.van_ban }} của {{ ke_hoach.co_quan }};", BODY)
+    para(doc, "Căn cứ {{ ke_hoach.can_cu }};", BODY)
     para(doc, "Căn cứ kết quả {% if ke_hoach.chi_tieu %}đánh giá các tiêu chí{% else %}chấm điểm, "
-              "xếp hạng{% endif %} của các cơ quan, đơn vị, địa phương {{ ke_hoach.thoi_gian }};", BODY)
-    para(doc, "{{ vb.co_quan_tham_muu }} đã tổng hợp kết quả: có {{ tong_so_don_vi }} cơ quan, đơn vị, "
-              "địa phương tham gia, {{ so_du_dieu_kien }} đơn vị đủ điều kiện xét khen thưởng"
-              "{% if so_khong_du_dieu_kien %}, {{ so_khong_du_dieu_kien }} đơn vị không đủ điều kiện"
-              "{% endif %}. Căn cứ tiêu chuẩn, cơ cấu giải của Kế hoạch, {{ vb.co_quan_tham_muu }} kính "
-              "trình {{ vb.nguoi_dung_dau }} xem xét, tặng Giấy khen cho {{ so_giai }} tập thể, cụ thể "
-              "như sau:", BODY)
+              "xếp hạng{% endif %} các cơ quan, đơn vị, địa phương {{ ke_hoach.thoi_gian }};", BODY)
+    para(doc, "Căn cứ kết quả họp xét của {{ vb.hoi_dong }} ngày {{ vb.ngay_hop_hoi_dong }};", BODY)
+    para(doc, "{{ vb.co_quan_tham_muu }} đã tổng hợp kết quả: có {{ so_da_gui | so_dem }} cơ quan, đơn vị, "
+              "địa phương tham gia{% if so_chua_gui %} ({{ so_chua_gui | so_dem }} đơn vị chưa gửi báo cáo: "
+              "{{ ten_chua_gui }}){% endif %}, {{ so_du_dieu_kien | so_dem }} đơn vị đủ điều kiện xét khen thưởng"
+              "{% if so_khong_du_dieu_kien %}, {{ so_khong_du_dieu_kien | so_dem }} đơn vị không đủ điều kiện"
+              "{% endif %}. Căn cứ {% if co_tien %}tiêu chuẩn, cơ cấu giải của Kế hoạch{% else %}tiêu "
+              "chuẩn khen thưởng quy định tại Kế hoạch{% endif %}, {{ vb.co_quan_tham_muu }} kính trình "
+              "{{ vb.nguoi_dung_dau }} xem xét, quyết định tặng Giấy khen cho {{ so_giai_chu }} tập thể "
+              "(có danh sách và dự thảo Quyết định kèm theo), cụ thể như sau:", BODY)
     award_lines(doc)
     ties_and_vacancies(doc)
     tag(doc, "{%p if ca_nhan.co %}")
-    para(doc, "Đồng thời, đề nghị xem xét khen thưởng {{ ca_nhan.so_du }} cá nhân đủ tiêu chuẩn và hồ "
-              "sơ trong số {{ ca_nhan.so_nguoi }} cá nhân được đề xuất (có danh sách kèm theo).", BODY)
+    para(doc, "Đồng thời, đề nghị xem xét khen thưởng {{ ca_nhan.so_du | so_dem }} cá nhân đủ tiêu chuẩn và hồ "
+              "sơ trong số {{ ca_nhan.so_nguoi | so_dem }} cá nhân được đề xuất (có danh sách kèm theo).", BODY)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if co_tien %}")
     para(doc, "Kinh phí khen thưởng: trích từ {{ vb.nguon_kinh_phi }}.", BODY)
@@ -534,6 +536,7 @@ def award_table(doc, money: bool) -> None:
     if money:
         add_row(table, ["Tổng cộng ({{ so_giai }} giải)", "{{ tong_tien }}"], [CELL_CENTER, CELL_CENTER],
                 merge=4, bold=True)
+        add_row(table, ["Bằng chữ: {{ tong_tien_chu_chan }}"], [CELL], merge=5, italic=True)
     else:
         add_row(table, ["Tổng cộng: {{ so_giai }} tập thể"], [CELL_CENTER], merge=4, bold=True)
     _widths(table, widths)
@@ -545,41 +548,21 @@ def build_quyet_dinh(path: Path) -> None:
     title_block(doc, "QUYẾT ĐỊNH", AWARD_SUMMARY)
     para(doc, "{{ vb.nguoi_dung_dau | upper }}", CENTER, bold=True, size=14, before=12, after=6)
     italic = dict(italic=True)
-    tag(doc, "{%p if vb.can_cu %}")
+    # The legal bases in force on the decision's date (documents/can_cu.yaml, or the office's).
     tag(doc, "{%p for c in vb.can_cu %}")
     para(doc, "{{ c }}", BODY, **italic)
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p else %}")
-    tag(doc, "{%p if vb.nam_so <= 2025 %}")
-    para(doc, "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015{% if vb.nam_so >= 2020 %}; "
-              "Luật sửa đổi, bổ sung một số điều của Luật Tổ chức Chính phủ và Luật Tổ chức chính quyền "
-              "địa phương ngày 22 tháng 11 năm 2019{% endif %};", BODY, **italic)
-    tag(doc, "{%p else %}")
-    para(doc, "Căn cứ Luật Tổ chức chính quyền địa phương ngày … tháng … năm …;", BODY, **italic)
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if vb.nam_so >= 2024 %}")
-    para(doc, "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;", BODY, **italic)
-    para(doc, "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi "
-              "tiết thi hành một số điều của Luật Thi đua, khen thưởng;", BODY, **italic)
-    tag(doc, "{%p else %}")
-    para(doc, "Căn cứ Luật Thi đua, khen thưởng ngày 26 tháng 11 năm 2003; Luật sửa đổi, bổ sung một số "
-              "điều của Luật Thi đua, khen thưởng ngày 14 tháng 6 năm 2005 và ngày 16 tháng 11 năm 2013;",
-         BODY, **italic)
-    para(doc, "Căn cứ Nghị định số 91/2017/NĐ-CP ngày 31 tháng 7 năm 2017 của Chính phủ quy định chi "
-              "tiết thi hành một số điều của Luật Thi đua, khen thưởng;", BODY, **italic)
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endif %}")
-    para(doc, "Căn cứ {{ ke_hoach.van_ban }} của {{ ke_hoach.co_quan }};", BODY, **italic)
+    para(doc, "Căn cứ {{ ke_hoach.can_cu }};", BODY, **italic)
     para(doc, "Theo đề nghị của {{ vb.co_quan_tham_muu }} tại Tờ trình số {{ to_trinh.so }}/"
               "{{ to_trinh.ky_hieu }} {{ to_trinh.ngay }}.", BODY, **italic)
     para(doc, "QUYẾT ĐỊNH:", CENTER, bold=True, size=14, before=12, after=6)
     para(doc, [("Điều 1. ", {"b": True}),
-               "Tặng Giấy khen của {{ vb.nguoi_dung_dau }} cho {{ so_giai }} tập thể đã có thành tích "
-               "xuất sắc trong {{ ke_hoach.ten_trong_cau }} (có danh sách kèm theo)."], BODY)
+               "Tặng Giấy khen của {{ vb.nguoi_dung_dau }} cho {{ so_giai_chu }} tập thể đã có thành "
+               "tích xuất sắc trong {{ ke_hoach.ten_day_du }} (có danh sách kèm theo)."], BODY)
     tag(doc, "{%p if co_tien %}")
     para(doc, [("Điều 2. ", {"b": True}),
                "Tiền thưởng kèm theo Giấy khen theo cơ cấu giải của Kế hoạch; tổng số tiền: "
-               "{{ tong_tien }} đồng (Bằng chữ: {{ tong_tien_chu }}), trích từ {{ vb.nguon_kinh_phi }}."],
+               "{{ tong_tien }} đồng ({{ tong_tien_chu }}), trích từ {{ vb.nguon_kinh_phi }}."],
          BODY)
     tag(doc, "{%p else %}")
     para(doc, [("Điều 2. ", {"b": True}),
@@ -593,7 +576,7 @@ def build_quyet_dinh(path: Path) -> None:
 
     page_break(doc)
     para(doc, "DANH SÁCH", CENTER, bold=True, size=14, keep_next=True)
-    para(doc, "Tập thể được tặng Giấy khen trong {{ ke_hoach.ten_trong_cau }}", CENTER, bold=True,
+    para(doc, "Tập thể được tặng Giấy khen trong {{ ke_hoach.tieu_de }}", CENTER, bold=True,
          size=14, keep_next=True)
     para(doc, "(Kèm theo Quyết định số {{ quyet_dinh.so }}/{{ quyet_dinh.ky_hieu }} {{ quyet_dinh.ngay }} "
               "của {{ vb.nguoi_dung_dau }})", CENTER, italic=True, size=14, keep_next=True)
@@ -601,14 +584,8 @@ def build_quyet_dinh(path: Path) -> None:
     para(doc, "", CENTER, size=6)
     tag(doc, "{%p if co_tien %}")
     award_table(doc, money=True)
-    para(doc, "Tổng số tiền thưởng: {{ tong_tien }} đồng (Bằng chữ: {{ tong_tien_chu }}).", BODY,
-         bold=True)
     tag(doc, "{%p else %}")
     award_table(doc, money=False)
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if dong_hang %}")
-    para(doc, "Ghi chú: các dòng «{{ dong_hang_trong }}» là giải của các đơn vị đồng hạng; {{ vb.hoi_dong }} "
-              "quyết định đơn vị nhận giải và điền vào trước khi trình ký.", BODY, italic=True, size=12)
     tag(doc, "{%p endif %}")
     save(doc, path)
 
@@ -616,45 +593,50 @@ def build_quyet_dinh(path: Path) -> None:
 def build_bao_cao(path: Path) -> None:
     doc = new_document("Báo cáo kết quả phong trào thi đua")
     header_block(doc, "bao_cao")
-    title_block(doc, "BÁO CÁO", "Kết quả {{ ke_hoach.ten_trong_cau }}")
-    para(doc, "Thực hiện {{ ke_hoach.van_ban }} của {{ ke_hoach.co_quan }}, {{ vb.co_quan_tham_muu }} đã "
-              "tổng hợp, {% if ke_hoach.chi_tieu %}đánh giá kết quả thực hiện các tiêu chí{% else %}chấm "
-              "điểm, xếp hạng{% endif %} của các cơ quan, đơn vị, địa phương {{ ke_hoach.thoi_gian }}. "
+    title_block(doc, "BÁO CÁO", "Kết quả {{ ke_hoach.tieu_de }}")
+    para(doc, "Thực hiện {{ ke_hoach.can_cu }}, {{ vb.co_quan_tham_muu }} đã tổng hợp, "
+              "{% if ke_hoach.chi_tieu %}đánh giá kết quả thực hiện các tiêu chí{% else %}chấm điểm, "
+              "xếp hạng{% endif %} các cơ quan, đơn vị, địa phương {{ ke_hoach.thoi_gian }}. "
               "Kết quả cụ thể như sau:", BODY, before=12)
 
     para(doc, "{{ muc.khai_quat }}. TÌNH HÌNH THAM GIA", HEADING)
     tag(doc, "{%p if ke_hoach.co_giai %}")
-    para(doc, "Có {{ tong_so_don_vi }} cơ quan, đơn vị, địa phương tham gia{% if so_nhom > 1 %}, chia "
-              "thành {{ so_nhom }} nhóm xếp hạng riêng{% endif %}; {{ so_du_dieu_kien }} đơn vị đủ điều "
-              "kiện xét khen thưởng, {{ so_khong_du_dieu_kien }} đơn vị không đủ điều kiện; "
-              "{{ so_giai }} giải được đề nghị trao.", BODY)
-    widths = [65, 25, 25, 25, 25]
-    table = grid_table(doc, ["Nhóm", "Số đơn vị", "Đủ điều kiện", "Không đủ điều kiện",
-                             "Được đề nghị khen thưởng"], widths)
+    para(doc, "Có {{ so_da_gui | so_dem }} cơ quan, đơn vị, địa phương tham gia{% if so_nhom > 1 %}, chia "
+              "thành {{ so_nhom | so_dem }} nhóm xếp hạng riêng{% endif %}; {{ so_du_dieu_kien | so_dem }} đơn vị đủ điều "
+              "kiện xét khen thưởng{% if so_khong_du_dieu_kien %}, {{ so_khong_du_dieu_kien | so_dem }} "
+              "đơn vị không đủ điều kiện{% endif %}; "
+              "{{ so_giai | so_dem }} giải được đề nghị trao.", BODY)
+    widths = [50, 19, 19, 25, 25, 27]
+    table = grid_table(doc, ["Nhóm", "Số đơn vị", "Đã gửi báo cáo", "Đủ điều kiện",
+                             "Không đủ điều kiện", "Được đề nghị khen thưởng"], widths)
     loop_row(table, "{%tr for g in nhom %}")
-    add_row(table, ["{{ g.ten }}", "{{ g.so_don_vi }}", "{{ g.so_du_dieu_kien }}",
+    add_row(table, ["{{ g.ten }}", "{{ g.so_don_vi }}", "{{ g.so_da_gui }}", "{{ g.so_du_dieu_kien }}",
                     "{{ g.so_khong_du_dieu_kien }}", "{{ g.so_khen_thuong }}"],
-            [CELL] + [CELL_CENTER] * 4)
+            [CELL] + [CELL_CENTER] * 5)
     loop_row(table, "{%tr endfor %}")
-    add_row(table, ["Tổng cộng", "{{ tong.so_don_vi }}", "{{ tong.so_du_dieu_kien }}",
-                    "{{ tong.so_khong_du_dieu_kien }}", "{{ tong.so_khen_thuong }}"],
-            [CELL_CENTER] * 5, bold=True)
+    add_row(table, ["Tổng cộng", "{{ tong.so_don_vi }}", "{{ tong.so_da_gui }}",
+                    "{{ tong.so_du_dieu_kien }}", "{{ tong.so_khong_du_dieu_kien }}",
+                    "{{ tong.so_khen_thuong }}"], [CELL_CENTER] * 6, bold=True)
     _widths(table, widths)
     tag(doc, "{%p else %}")
-    para(doc, "Có {{ tong_so_don_vi }} cơ quan, đơn vị, địa phương được theo dõi{% if so_nhom > 1 %}, "
-              "chia thành {{ so_nhom }} nhóm{% endif %}; {{ tong.so_dat_het }} đơn vị đạt toàn bộ các "
-              "tiêu chí áp dụng, {{ tong.so_chua_dat_het }} đơn vị còn tiêu chí chưa đạt hoặc chưa có "
+    para(doc, "Có {{ so_da_gui | so_dem }} cơ quan, đơn vị, địa phương gửi báo cáo{% if so_nhom > 1 %}, "
+              "chia thành {{ so_nhom | so_dem }} nhóm{% endif %}; {% if tong.so_dat_het %}"
+              "{{ tong.so_dat_het | so_dem }} đơn vị đạt toàn bộ các tiêu chí áp dụng{% else %}chưa có "
+              "đơn vị nào đạt toàn bộ các tiêu chí áp dụng{% endif %}, {{ tong.so_chua_dat_het | so_dem }} đơn vị còn tiêu chí chưa đạt hoặc chưa có "
               "số liệu.", BODY)
-    widths = [75, 30, 30, 30]
-    table = grid_table(doc, ["Nhóm", "Số đơn vị", "Đạt toàn bộ tiêu chí", "Còn tiêu chí chưa đạt"],
-                       widths)
+    widths = [60, 25, 25, 27, 28]
+    table = grid_table(doc, ["Nhóm", "Số đơn vị", "Đã gửi báo cáo", "Đạt toàn bộ tiêu chí",
+                             "Còn tiêu chí chưa đạt"], widths)
     loop_row(table, "{%tr for g in nhom %}")
-    add_row(table, ["{{ g.ten }}", "{{ g.so_don_vi }}", "{{ g.so_dat_het }}", "{{ g.so_chua_dat_het }}"],
-            [CELL] + [CELL_CENTER] * 3)
+    add_row(table, ["{{ g.ten }}", "{{ g.so_don_vi }}", "{{ g.so_da_gui }}", "{{ g.so_dat_het }}",
+                    "{{ g.so_chua_dat_het }}"], [CELL] + [CELL_CENTER] * 4)
     loop_row(table, "{%tr endfor %}")
-    add_row(table, ["Tổng cộng", "{{ tong.so_don_vi }}", "{{ tong.so_dat_het }}",
-                    "{{ tong.so_chua_dat_het }}"], [CELL_CENTER] * 4, bold=True)
+    add_row(table, ["Tổng cộng", "{{ tong.so_don_vi }}", "{{ tong.so_da_gui }}", "{{ tong.so_dat_het }}",
+                    "{{ tong.so_chua_dat_het }}"], [CELL_CENTER] * 5, bold=True)
     _widths(table, widths)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if chua_gui %}")
+    para(doc, "Chưa gửi báo cáo (không tính là tham gia): {{ ten_chua_gui }}.", BODY, before=6)
     tag(doc, "{%p endif %}")
 
     para(doc, "{{ muc.ket_qua }}. KẾT QUẢ {% if ke_hoach.chi_tieu %}ĐÁNH GIÁ{% else %}CHẤM ĐIỂM"
@@ -713,7 +695,8 @@ def build_bao_cao(path: Path) -> None:
     loop_row(table, "{%tr endfor %}")
     _widths(table, widths)
     tag(doc, "{%p else %}")
-    para(doc, "Tất cả các đơn vị đều đủ điều kiện xét khen thưởng.", BODY)
+    para(doc, "{% if chua_gui %}Các đơn vị đã gửi báo cáo đều đủ điều kiện xét khen thưởng."
+              "{% else %}Tất cả các đơn vị đều đủ điều kiện xét khen thưởng.{% endif %}", BODY)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
 
@@ -742,13 +725,14 @@ def build_bao_cao(path: Path) -> None:
     loop_row(table, "{%tr endfor %}")
     _widths(table, widths)
     tag(doc, "{%p else %}")
-    para(doc, "Tất cả các đơn vị đạt toàn bộ tiêu chí áp dụng.", BODY)
+    para(doc, "{% if chua_gui %}Các đơn vị đã gửi báo cáo đều đạt toàn bộ tiêu chí áp dụng."
+              "{% else %}Tất cả các đơn vị đạt toàn bộ tiêu chí áp dụng.{% endif %}", BODY)
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
 
     tag(doc, "{%p if ke_hoach.co_giai %}")
     para(doc, "{{ muc.khen_thuong }}. KẾT QUẢ XÉT KHEN THƯỞNG", HEADING, before=12)
-    para(doc, "Đề nghị tặng Giấy khen cho {{ so_giai }} tập thể:", BODY)
+    para(doc, "Đề nghị tặng Giấy khen cho {{ so_giai_chu }} tập thể:", BODY)
     award_lines(doc, money_sep=" — ")
     ties_and_vacancies(doc)
     tag(doc, "{%p if not de_trong %}")
@@ -763,16 +747,16 @@ def build_bao_cao(path: Path) -> None:
         line = para(doc, "\t", BODY, first_line=0)
         line.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT,
                                                      WD_TAB_LEADER.DOTS)
-    para(doc, "Trên đây là báo cáo kết quả {{ ke_hoach.ten_trong_cau }}./.", BODY)
+    para(doc, "Trên đây là báo cáo kết quả {{ ke_hoach.ten_day_du }}./.", BODY)
     signature_block(doc, "bao_cao")
     save(doc, path)
 
 
 def build_ca_nhan(path: Path) -> None:
+    # An annex of the Tờ trình: no number, no national motto of its own (Nghị định 30/2020).
     doc = new_document("Danh sách cá nhân đề nghị khen thưởng")
-    header_block(doc, "to_trinh")
-    para(doc, "DANH SÁCH", CENTER, bold=True, size=14, before=18, keep_next=True)
-    para(doc, "Cá nhân đề nghị khen thưởng trong {{ ke_hoach.ten_trong_cau }}", CENTER, bold=True,
+    para(doc, "DANH SÁCH", CENTER, bold=True, size=14, keep_next=True)
+    para(doc, "Cá nhân đề nghị khen thưởng trong {{ ke_hoach.tieu_de }}", CENTER, bold=True,
          keep_next=True)
     para(doc, "(Kèm theo Tờ trình số {{ to_trinh.so }}/{{ to_trinh.ky_hieu }} {{ to_trinh.ngay }} "
               "của {{ vb.co_quan_tham_muu }})", CENTER, italic=True, keep_next=True)
@@ -787,9 +771,9 @@ def build_ca_nhan(path: Path) -> None:
             [CELL_CENTER, CELL, CELL, CELL, CELL, CELL])
     loop_row(table, "{%tr endfor %}")
     _widths(table, widths)
-    para(doc, "Tổng hợp: {{ ca_nhan.so_nguoi }} cá nhân được đề xuất; {{ ca_nhan.so_du }} cá nhân đủ tiêu "
+    para(doc, "Tổng hợp: {{ ca_nhan.so_nguoi | so_dem }} cá nhân được đề xuất; {{ ca_nhan.so_du | so_dem }} cá nhân đủ tiêu "
               "chuẩn và hồ sơ{% if ca_nhan.du %} ({{ ca_nhan.du }}){% endif %}; "
-              "{{ ca_nhan.so_chua_du_tieu_chuan }} cá nhân chưa đủ tiêu chuẩn; {{ ca_nhan.so_thieu_ho_so }} "
+              "{{ ca_nhan.so_chua_du_tieu_chuan | so_dem }} cá nhân chưa đủ tiêu chuẩn; {{ ca_nhan.so_thieu_ho_so | so_dem }} "
               "cá nhân đủ tiêu chuẩn nhưng còn thiếu hồ sơ.", BODY, before=12)
     para(doc, "Tiêu chuẩn cá nhân:", BODY, bold=True, italic=True, keep_next=True)
     tag(doc, "{%p for s in ca_nhan.tieu_chuan %}")
@@ -799,7 +783,7 @@ def build_ca_nhan(path: Path) -> None:
     tag(doc, "{%p for d in ca_nhan.ho_so %}")
     para(doc, "- {{ d.ten }}.", BODY, size=13)
     tag(doc, "{%p endfor %}")
-    para(doc, "Ô «Chưa rõ»: bảng đề xuất để trống, được coi là chưa đạt; hồ sơ để trống được coi là còn "
+    para(doc, "Ô “Chưa rõ”: bảng đề xuất để trống, được coi là chưa đạt; hồ sơ để trống được coi là còn "
               "thiếu.", BODY, italic=True, size=12)
     save(doc, path)
 
@@ -812,11 +796,25 @@ BUILDERS = {
 }
 
 
+#: Parts of python-docx's default document that a template must not carry: Word 2010's
+#: copy of the styles (stale beside ours: Word may call the file unreadable), a
+#: bibliography store and python-docx's own thumbnail picture.
+_LEFTOVERS = ("/stylesWithEffects", "/customXml", "/thumbnail")
+
+
+def _drop_leftovers(doc) -> None:
+    for owner in (doc.part.package, doc.part):
+        for r_id, rel in list(owner.rels.items()):
+            if rel.reltype.endswith(_LEFTOVERS):
+                del owner.rels[r_id]
+
+
 def save(doc, path: Path) -> None:
     """Save with fixed zip timestamps so the bytes depend only on this script."""
     import re
     import zipfile
 
+    _drop_leftovers(doc)
     tmp = path.with_name(f".~{path.name}.tmp")
     doc.save(str(tmp))
     stamp = BUILD_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
