@@ -19,6 +19,9 @@ from thidua.errors import PlanError, Problem
 from thidua.plan.model import (APPLICABLE_CODE, DEFAULT_GROUP, INPUT_TYPES, LEVELS, MET_CODE,
                                ROLES, TOTAL_CODE, Check, Choice, ClassBand, Classification, Gate,
                                Group, Indicator, Input, Item, Plan, Prize, PrizeSet, Target, Value)
+from thidua.plan.place import placed
+from thidua.plan.sections import check_individuals, check_settings
+from thidua.plan.statsmap import check_mapping
 from thidua.plan.yamlload import LineDict, load_yaml
 from thidua.rules import KINDS, Spec
 from thidua.rules.answers import ChoiceRule
@@ -80,10 +83,19 @@ def parse_plan(text: str, file: str = "<kế hoạch>") -> Plan:
     if not isinstance(raw, LineDict):
         raise PlanError(Problem("tệp kế hoạch phải là một bảng khóa: giá trị (id, title, …)",
                                 file=file, line=1))
+    return build_plan(raw, file)
+
+
+def build_plan(raw: LineDict, file: str) -> Plan:
+    """The validated plan of ``raw`` (from YAML or a plan workbook); PlanError lists every problem.
+
+    Places in ``raw`` are YAML lines or plan-workbook cells
+    (:class:`thidua.plan.place.Cell`): each problem names the one it was found at.
+    """
     builder = _Builder(raw, file)
     plan = builder.build()
     if builder.problems:
-        raise PlanError(builder.problems)
+        raise PlanError([placed(p) for p in builder.problems])
     plan.source = file
     return plan
 
@@ -131,7 +143,8 @@ class _Builder:
         value = self.raw.get(key)
         if value is None:
             if required:
-                self.error(1, f"thiếu mục «{key}»", f"thêm «{key}:» với danh sách các phần tử")
+                self.error(self.raw.line_of(key), f"thiếu mục «{key}»",
+                           f"thêm «{key}:» với danh sách các phần tử")
             return []
         if not isinstance(value, list):
             self.error(self.raw.line_of(key), f"«{key}» phải là một danh sách (mỗi phần tử bắt đầu bằng «- »)")
@@ -319,9 +332,21 @@ class _Builder:
             manual_total=manual_total, group_from_level=bool(raw.get("group_from_level", False)),
             issuer=str(raw.get("issuer") or ""), document=str(raw.get("document") or ""),
             period_from=period_from, period_to=period_to, years=years,
-            settings=dict(raw.get("settings") or {}), individuals=dict(raw.get("individuals") or {}),
-            stats_import=raw.get("stats_import") or {},
+            settings=check_settings(raw.get("settings"), raw.line_of("settings"), self.file,
+                                    self.error),
+            individuals=check_individuals(raw.get("individuals"), raw.line_of("individuals"),
+                                          self.error),
+            stats_import=self.stats_import(inputs, levels),
         )
+
+    def stats_import(self, inputs: list[Input], levels: list[str]) -> dict:
+        """The ``stats_import`` section, checked now (the reader checks it the same way)."""
+        raw = self.raw.get("stats_import")
+        if raw is None:
+            return {}
+        check_mapping(raw, [i.code for i in inputs], levels, self.error,
+                      where=self.raw.line_of("stats_import"))
+        return raw
 
     def period(self) -> tuple[dt.date | None, dt.date | None]:
         p = self.raw.get("period")
