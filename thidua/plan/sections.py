@@ -93,7 +93,29 @@ def check_settings(raw: Any, where: Any, file: str, error: Error) -> dict:
 
         for problem in check_van_ban(raw["van_ban"], file, _where(raw, "van_ban")):
             error(problem.line, problem.message, problem.hint)
-    return dict(raw)
+    return _canonical_settings(raw)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _canonical_settings(raw: Mapping) -> dict:
+    """Settings in one spelling (period code, every task key as text), for equal plans."""
+    out = dict(raw)
+    if "periods" in out and period_code(out["periods"]):
+        out["periods"] = period_code(out["periods"])
+    for key in ("han_nop", "noi_nhan"):
+        if key in out and _scalar(out[key]):
+            out[key] = _text(out[key])
+    tasks = out.get("tasks")
+    if isinstance(tasks, list) and all(isinstance(t, Mapping) for t in tasks):
+        out["tasks"] = [{key: _text(t.get(key)) for key in TASK_KEYS} for t in tasks]
+    return out
 
 
 def _check_tasks(tasks: Any, where: Any, error: Error) -> None:
@@ -155,4 +177,11 @@ def check_individuals(raw: Any, where: Any, error: Error) -> dict:
             if "type" in item and item["type"] != "yesno":
                 error(_where(item, "type"), f"{what} thứ {n}: kiểu «{item['type']}» không dùng được",
                       "tiêu chuẩn cá nhân là có/không: «type: yesno» (hoặc bỏ khóa này)")
-    return dict(raw)
+    out: dict = {}
+    for key in INDIVIDUAL_KEYS:
+        items = raw.get(key)
+        if isinstance(items, list):
+            out[key] = [{"code": _text(i.get("code")), "label": _text(i.get("label")),
+                         **({"type": "yesno"} if key == "standards" else {})}
+                        for i in items if isinstance(i, Mapping)]
+    return out

@@ -269,3 +269,39 @@ def check_mapping(raw: Any, input_codes: list[str], levels: list[str],
                         aliases=aliases, blank_as_zero=blank_as_zero,
                         sheet=nfc(sheet).strip() if sheet else None, sheets=sheets,
                         code_column=code_column, decimal=decimal, lines=lines)
+
+
+def canonical(raw: Any) -> Any:
+    """A checked section in one spelling: header paths and text lists as lists.
+
+    ``name_column: "Tên đơn vị"`` and ``name_column: ["Tên đơn vị"]`` mean the
+    same; the plan keeps the list form, so a plan read from YAML and the same
+    plan read from a workbook compare equal. Places (lines, cells) are kept.
+    """
+    from thidua.plan.yamlload import LineDict
+
+    def like(src: Any, items: dict) -> Any:
+        out = LineDict(items)
+        out.line = getattr(src, "line", None)
+        out.key_lines = {k: src.line_of(k) for k in items} if hasattr(src, "line_of") else {}
+        return out
+
+    def as_list(value: Any) -> list:
+        values = [value] if isinstance(value, (str, int, float)) else list(value)
+        return [nfc(str(v)).strip() for v in values]
+
+    out: dict[str, Any] = {}
+    order = list(KEYS)
+    for key, value in sorted(raw.items(), key=lambda kv: order.index(kv[0])
+                             if kv[0] in order else len(order)):
+        if key in ("name_column", "code_column", "skip_rows_matching", "strip_prefixes"):
+            value = as_list(value)
+        elif key == "columns":
+            value = like(value, {code: as_list(path) for code, path in value.items()})
+        elif key in ("aliases", "sheets"):
+            value = like(value, {nfc(str(k)).strip(): nfc(str(v)).strip()
+                                 for k, v in value.items()})
+        elif key in ("sheet", "decimal"):
+            value = nfc(str(value)).strip()
+        out[key] = value
+    return like(raw, out)
