@@ -216,6 +216,14 @@ def _recognise(ctx: _Context, rf: ReturnedFile, rel: str) -> str | None:
             ctx.add("sai_ke_hoach", f"tệp là mẫu của kế hoạch «{meta.get('ke_hoach')}», không phải "
                     f"«{plan.id}» — gửi lại đơn vị đúng mẫu của kế hoạch này", file=rel)
             return None
+        made_from = str(meta.get("dau_van_tay_ke_hoach") or "").strip()
+        if made_from and plan.fingerprint and made_from != plan.fingerprint \
+                and str(meta.get("phien_ban")) == str(plan.version):
+            ctx.add("ke_hoach_thay_doi", f"mẫu được tạo từ kế hoạch «{meta.get('tep_ke_hoach') or plan.id}» "
+                    f"trước khi kế hoạch «{Path(plan.source).name or plan.id}» được sửa (cùng phiên "
+                    f"bản {plan.version}) — số liệu vẫn được nhận theo mã chỉ tiêu; nếu thang điểm đã "
+                    "đổi, tăng «Phiên bản» của kế hoạch và gửi lại mẫu mới cho đơn vị",
+                    file=rel, unit=str(meta.get("ma_don_vi") or ""))
         unit = str(meta.get("ma_don_vi") or "").strip()
         if unit not in ctx.units:
             ctx.add("don_vi_khong_co", f"mã đơn vị «{unit}» trong tệp không có trong danh sách đơn vị "

@@ -155,7 +155,7 @@ def build_plan(raw: LineDict, file: str, prior: list[Problem] = (),
     if problems:
         raise PlanError(problems)
     plan.source = file
-    plan.fingerprint = fingerprint(plan)
+    plan.fingerprint = fingerprint(raw)
     return plan
 
 
@@ -356,7 +356,9 @@ class _Builder:
         elif raw_max is not None:
             total_max = float(raw_max)
             standard = sum(i.max or 0 for i in items if i.role == "score")
-            if total is None and items and abs(standard - total_max) > 1e-9:
+            # Only on criteria read without a problem: a criterion already reported would
+            # make the sum wrong for a reason the user has just been told.
+            if total is None and items and not self.problems and abs(standard - total_max) > 1e-9:
                 self.error(raw.line_of("total_max"),
                            f"tổng điểm chuẩn các tiêu chí là {standard:g}, khác «total_max: {total_max:g}»",
                            "sửa điểm chuẩn (max) của tiêu chí hoặc total_max cho khớp")

@@ -7,7 +7,10 @@ from (``source``). Two plans with equal snapshots score every unit the same
 and make the same workbooks: that is what «export then import gives an equal
 plan» means. :func:`fingerprint` is a short digest of it, recorded in the
 templates and the master so that consolidation can tell when a returned file
-was made from a plan that has changed since.
+was made from a plan that has changed since: it digests the plan *as written* (the raw
+structure read from the YAML file or the plan workbook), so it stays the same
+for the same file whatever version of thidua reads it, and changes when any
+value of the plan does (not when a comment or a cell colour does).
 """
 from __future__ import annotations
 
@@ -44,6 +47,6 @@ def snapshot(obj: Any) -> Any:
     return repr(obj)
 
 
-def fingerprint(plan: Any) -> str:
-    """16 hex digits naming the content of ``plan`` (same content, same fingerprint)."""
-    return hashlib.sha256(repr(snapshot(plan)).encode("utf-8")).hexdigest()[:16]
+def fingerprint(raw: Any) -> str:
+    """16 hex digits naming the content of a plan as written (same content, same fingerprint)."""
+    return hashlib.sha256(repr(snapshot(raw)).encode("utf-8")).hexdigest()[:16]

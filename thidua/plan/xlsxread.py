@@ -51,6 +51,11 @@ class CellDict(LineDict):
         return self.places.get(key, self.line)
 
 
+class _Unread(str):
+    """A cell the reader could not read (and has reported): kept as typed, so the key is
+    present and the builder's own complaint lands on the same cell (and is left out)."""
+
+
 def _key(text: Any) -> str:
     """Matching key of a header, a setting or a word: symbols unified, no case or diacritics."""
     return fold(N.clean(text))
@@ -101,21 +106,21 @@ class WorkbookPlan:
         words = dict(_GLOBAL_WORDS)
         words.update(self.headers.get(problem.sheet, {}))
 
-        def pair(m: re.Match) -> str:
+        def pair(m: re.Match, hint: bool) -> str:
             key, value = m.group(1), m.group(2)
-            if key in words:
-                return f"«{value}» vào cột «{words[key]}»"
-            return m.group(0)
+            if key not in words:
+                return m.group(0)
+            return f"«{value}» vào cột «{words[key]}»" if hint else f"«{words[key]}» = {value}"
 
         def single(m: re.Match) -> str:
             return f"«{words[m.group(1)]}»" if m.group(1) in words else m.group(0)
 
-        def rewrite(text: str) -> str:
-            text = re.sub(r"«([a-z_]+): ([^«»]*)»", pair, text)
+        def rewrite(text: str, hint: bool) -> str:
+            text = re.sub(r"«([a-z_]+): ([^«»]*)»", lambda m: pair(m, hint), text)
             return re.sub(r"«([a-z_]+)»", single, text)
 
-        return dataclasses.replace(problem, message=rewrite(problem.message),
-                                   hint=rewrite(problem.hint))
+        return dataclasses.replace(problem, message=rewrite(problem.message, False),
+                                   hint=rewrite(problem.hint, True))
 
 
 _SECTION_SHEETS = {"inputs": F.INPUTS.name, "values": F.VALUES.name, "criteria": F.CRITERIA.name,
@@ -208,6 +213,7 @@ class _Reader:
         return None
 
     def words(self, value: Any, words: F.Words, where: Cell) -> str | None:
+        """The code of a word picked from a list; the text as typed (reported) when unknown."""
         text = N.clean(value) if not isinstance(value, bool) else ("có" if value else "không")
         code = words.code(text)
         if code is None:
@@ -216,6 +222,7 @@ class _Reader:
             self.error(where, f"«{text}» không có trong danh sách {words.name}",
                        (f"có phải ý bạn là «{shown[close[0]]}»? " if close else "")
                        + "chọn một trong: " + ", ".join(words.choices()))
+            return _Unread(text)
         return code
 
     def convert(self, value: Any, typ: str, where: Cell, words: F.Words | None = None,
@@ -286,7 +293,7 @@ class _Reader:
         except N.NotationError as exc:
             prefix = f"cột «{column}»: " if column else ""
             self.error(where, prefix + exc.message, exc.hint)
-            return None
+            return _Unread(value)
         raise ValueError(typ)  # pragma: no cover - a column type without a reader
 
     # ---------------------------------------------------------- tables
@@ -361,7 +368,10 @@ class _Reader:
 
     def item(self, spec: F.Table, row: _Row, skip: tuple[str, ...] = ()) -> CellDict:
         """The plain columns of a row as a mapping (rule columns are read apart)."""
-        d = _dict(row.first, {c.key: row.cells[c.key] for c in spec.columns})
+        places = {c.key: row.cells[c.key] for c in spec.columns}
+        if "rule.kind" in row.cells:
+            places["rule"] = row.cells["rule.kind"]
+        d = _dict(row.first, places)
         for col in spec.columns:
             if col.key in skip or col.key.startswith("rule.") or col.key not in row.values:
                 continue
@@ -563,7 +573,10 @@ class _Reader:
                            "chọn một trong: " + ", ".join(F.KINDS.choices()))
             return
         kind = self.words(row.values["rule.kind"], F.KINDS, kind_cell)
-        if kind is None:
+        if isinstance(kind, _Unread):  # reported; the rule is left unread
+            d = _dict(kind_cell)
+            _put(d, "kind", kind, kind_cell)
+            _put(owner, "rule", d, kind_cell)
             return
         keys = F.RULE_KEYS[kind]
         d = _dict(kind_cell, {key: row.cells[col] for col, key in keys.items()})
@@ -816,7 +829,7 @@ class _Reader:
                     key = re.sub(r"\s+", "", key)
                 else:
                     code = self.words(key, F.LEVEL_WORDS, where)
-                    if code is None:
+                    if isinstance(code, _Unread):
                         return None
                     key = code
                 _put(table, key, self.target(v, where), where)
@@ -978,7 +991,7 @@ class _Reader:
             if part is None:
                 continue
             key = self.words(part, F.PERSON_PARTS, row.cells["part"])
-            if key is None:
+            if isinstance(key, _Unread):
                 continue
             if key == "standards":
                 _put(item, "type", "yesno", row.cells["part"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule
@@ -550,6 +551,8 @@ def _write_meta(wb: Workbook, ws: Worksheet, plan: Plan, layout: TemplateLayout,
         ("dau_van_tay", fingerprint), ("phien_ban_thidua", thidua.__version__),
         ("trang_nhap_lieu", SHEET_INPUT),
         ("bo_cuc", json.dumps(layout.__dict__, ensure_ascii=False, sort_keys=True)),
+        ("tep_ke_hoach", Path(plan.source).name if plan.source else plan.id),
+        ("dau_van_tay_ke_hoach", plan.fingerprint),
     ]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)
