@@ -106,14 +106,18 @@ class WorkbookPlan:
         words = dict(_GLOBAL_WORDS)
         words.update(self.headers.get(problem.sheet, {}))
 
+        def quoted(key: str) -> str:
+            word = words[key]
+            return word if word.startswith("trang «") else f"«{word}»"
+
         def pair(m: re.Match, hint: bool) -> str:
             key, value = m.group(1), m.group(2)
             if key not in words:
                 return m.group(0)
-            return f"«{value}» vào cột «{words[key]}»" if hint else f"«{words[key]}» = {value}"
+            return f"«{value}» vào cột {quoted(key)}" if hint else f"{quoted(key)} = {value}"
 
         def single(m: re.Match) -> str:
-            return f"«{words[m.group(1)]}»" if m.group(1) in words else m.group(0)
+            return quoted(m.group(1)) if m.group(1) in words else m.group(0)
 
         def rewrite(text: str, hint: bool) -> str:
             text = re.sub(r"«([a-z_]+): ([^«»]*)»", lambda m: pair(m, hint), text)
@@ -126,11 +130,11 @@ class WorkbookPlan:
 _SECTION_SHEETS = {"inputs": F.INPUTS.name, "values": F.VALUES.name, "criteria": F.CRITERIA.name,
                    "indicators": F.INDICATORS.name, "gates": F.GATES.name,
                    "checks": F.CHECKS.name, "prizes": F.PRIZES.name, "groups": F.GROUPS.name}
-_GLOBAL_WORDS = {key: f"trang {name}" for key, name in _SECTION_SHEETS.items()}
+_GLOBAL_WORDS = {key: f"trang «{name}»" for key, name in _SECTION_SHEETS.items()}
 _GLOBAL_WORDS.update({s.key: s.label for s in F.PLAN.rows if "." not in s.key})
 _GLOBAL_WORDS.update({"rule": "Cách tính", "kind": "Cách tính", "bands": "Điểm",
-                      "classification": "Xếp loại", "stats_import": F.STATS.name,
-                      "settings": "Kế hoạch"})
+                      "classification": "trang «Xếp loại»",
+                      "stats_import": f"trang «{F.STATS.name}»", "settings": "trang «Kế hoạch»"})
 
 
 # ==================================================================== entry points
@@ -477,6 +481,8 @@ class _Reader:
                 continue
             if sub:
                 sections.setdefault(top, {})[sub] = (got, where)
+            elif top == "kind" and isinstance(got, _Unread):
+                continue  # reported; read as the sheets are laid out
             else:
                 _put(raw, top, got, where)
                 if top == "kind":
