@@ -1,6 +1,7 @@
 """The main job on built-in sample data, for every seed plan.
 
-Writes, under ``sample_workbooks/<plan>/``: the unit list form
+Writes, under ``sample_workbooks/<plan>/``: the plan as a plan workbook
+(``ke-hoach.xlsx``), the unit list form
 (``danh-sach-don-vi.xlsx``), one template per sample unit (``mau-don-vi/``),
 the office's master filled with the sample figures (``so-tong-hop.xlsx``),
 the results (``ket-qua.xlsx``, ``ket-qua.json``) and the award documents
@@ -33,7 +34,8 @@ from thidua.workbook.master import write_master
 from thidua.text import format_money
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
-STATS_EXPORTS = {"nui-thanh-dvc-2023": "nui-thanh-thong-ke.xlsx"}  # portal statistics exports
+STATS_EXPORTS = {"nui-thanh-dvc-2023": "nui-thanh-thong-ke.xlsx",  # portal statistics exports
+                 "chi-so-766-2025": "chi-so-766-thang-10-2025.xlsx"}
 SAMPLE_TIME = dt.datetime(2026, 11, 22, 8, 0, 0)
 
 
@@ -67,6 +69,20 @@ def master_units(plan, frame) -> list[dict]:
     return records
 
 
+def write_plan_workbook(plan_id: str, path: Path, when: dt.datetime) -> Path:
+    """The plan as a plan workbook an office edits in Excel (``thidua plan export``);
+    a plan written only as a workbook is copied as it is."""
+    from thidua.plan.load import is_workbook, load_raw, resolve
+    from thidua.plan.xlsxwrite import write_workbook
+
+    source = resolve(plan_id)
+    if is_workbook(source):
+        atomic_write(path, lambda tmp: shutil.copyfile(source, tmp))
+        return path
+    raw, _name = load_raw(plan_id)
+    return write_workbook(raw, path, backup=False, now=when)
+
+
 def run_demo(out_dir: Path, quiet: bool = False) -> int:
     say = (lambda *a, **k: None) if quiet else print
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +93,7 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
         table = read_units(sample_path(plan_id), plan)
         folder = out_dir / plan_id
         folder.mkdir(exist_ok=True)
+        write_plan_workbook(plan_id, folder / "ke-hoach.xlsx", when)
         write_units_template(plan, folder / "danh-sach-don-vi.xlsx", backup=False, now=when)
         templates = folder / "mau-don-vi"
         if templates.exists():
@@ -123,7 +140,8 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
             line += f", tổng thưởng {format_money(money)}"
         say(line + f"; {len(units)} mẫu đơn vị, sổ tổng hợp, {len(written.docx)} văn bản")
     build_addins(out_dir / "add-in", when=when)  # the Excel add-in (one .xlam per ribbon button)
-    say("Xong. Trong mỗi thư mục: danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
+    say("Xong. Trong mỗi thư mục: ke-hoach.xlsx (kế hoạch viết bằng Excel), "
+        "danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
         "(mẫu gửi từng đơn vị), nhan-ve/ (tệp đơn vị gửi về, có lỗi thường gặp), so-tong-hop.xlsx "
         "(sổ tổng hợp sau khi tổng hợp, có trang «Báo cáo tổng hợp»), bao-cao-tong-hop.csv, "
         "ket-qua.xlsx (điểm, cách tính, khen thưởng), van-ban/ (Tờ trình, Quyết định, Báo cáo "

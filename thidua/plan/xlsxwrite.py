@@ -446,7 +446,7 @@ def _settings_sheet(ws: Worksheet, spec: F.Settings, rows: list) -> None:
         dv.add(f"A{len(rows) + 2}:A{len(rows) + 60}")
     for r in range(len(rows) + 2, len(rows) + 60):
         ws.cell(row=r, column=2).number_format = TEXT
-    _fit_rows(ws, 2, len(rows) + 1, {1: 30, 2: 46, 3: 70})
+    _fit_rows(ws, 2, len(rows) + 1, {1: 26, 2: 46, 3: 58})  # notes are italic: wider
     _print(ws, 3, len(rows) + 1)
 
 
