@@ -102,8 +102,7 @@ def _cells(path: Path) -> dict:
             if not (k[0] == "_thidua" and (v in skip or out.get((k[0], "A" + k[1][1:])) in skip))}
 
 
-@pytest.mark.parametrize("plan_id", ["nui-thanh-dvc-2023", "hoa-thanh-cchc-2018",
-                                     "xuan-thanh-mot-cua-2021"])
+@pytest.mark.parametrize("plan_id", YAML_PLANS)
 def test_same_templates_and_master(plan_id, exported, tmp_path):
     from thidua.demo import master_units, sample_path
     from thidua.units import read_unit_list

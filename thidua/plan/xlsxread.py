@@ -119,9 +119,15 @@ class WorkbookPlan:
         def single(m: re.Match) -> str:
             return quoted(m.group(1)) if m.group(1) in words else m.group(0)
 
+        def bare(m: re.Match) -> str:
+            return quoted(m.group(1)) if m.group(1) in words else m.group(0)
+
         def rewrite(text: str, hint: bool) -> str:
             text = re.sub(r"«([a-z_]+): ([^«»]*)»", lambda m: pair(m, hint), text)
-            return re.sub(r"«([a-z_]+)»", single, text)
+            text = re.sub(r"«([a-z_]+)»", single, text)
+            # plan keys written bare in a hint: «(max)», «total_max»
+            return re.sub(r"(?<![«\w])(max|total_max|only_if|by_level|tie_break|manual_total)"
+                          r"(?![»\w])", bare, text)
 
         return dataclasses.replace(problem, message=rewrite(problem.message, False),
                                    hint=rewrite(problem.hint, True))
@@ -132,7 +138,7 @@ _SECTION_SHEETS = {"inputs": F.INPUTS.name, "values": F.VALUES.name, "criteria":
                    "checks": F.CHECKS.name, "prizes": F.PRIZES.name, "groups": F.GROUPS.name}
 _GLOBAL_WORDS = {key: f"trang «{name}»" for key, name in _SECTION_SHEETS.items()}
 _GLOBAL_WORDS.update({s.key: s.label for s in F.PLAN.rows if "." not in s.key})
-_GLOBAL_WORDS.update({"rule": "Cách tính", "kind": "Cách tính", "bands": "Điểm",
+_GLOBAL_WORDS.update({"rule": "Cách tính", "kind": "Cách tính", "bands": "Điểm", "max": "Điểm tối đa",
                       "classification": "trang «Xếp loại»",
                       "stats_import": f"trang «{F.STATS.name}»", "settings": "trang «Kế hoạch»"})
 
