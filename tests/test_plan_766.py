@@ -223,7 +223,7 @@ def test_generate_fill_consolidate_for_units_that_report_their_own_figures(tmp_p
     reporting = ["H01.13", "H01.04", "H01.187", "H01.174", "H01.113", "H01.188"]
     send(templates, inbox, plan, figures, reporting)
     outcome = consolidate(plan, inbox, master, backup=False)
-    assert not [i for i in outcome.issues if i.ma_loi not in ("chua_gui",)], outcome.issues
+    assert not [i for i in outcome.issues if i.code not in ("chua_gui",)], outcome.issues
     table, year = read_master_table(master, plan)
     result = score(plan, table, year=year)
     totals = dict(zip(result.frame["ma_don_vi"], result.frame["tong_diem"]))
@@ -265,6 +265,6 @@ def test_consolidation_reports_templates_made_before_the_plan_was_changed(tmp_pa
     import shutil
     shutil.copy(paths[0], inbox / paths[0].name)
     outcome = consolidate(changed, inbox, master, backup=False)
-    flagged = [i for i in outcome.issues if i.ma_loi == "ke_hoach_thay_doi"]
+    flagged = [i for i in outcome.issues if i.code == "ke_hoach_thay_doi"]
     assert len(flagged) == 1
-    assert "ke-hoach.xlsx" in flagged[0].noi_dung and "tăng «Phiên bản»" in flagged[0].noi_dung
+    assert "ke-hoach.xlsx" in flagged[0].message and "tăng «Phiên bản»" in flagged[0].message

@@ -34,11 +34,16 @@ class Cell(int):
         return (Cell, (self.sheet, self.cell, int(self)))
 
 
+PLAN_CODE = "ke_hoach_sai"
+
+
 def placed(problem: Problem) -> Problem:
-    """``problem`` with a :class:`Cell` line turned into its sheet and cell."""
+    """``problem`` with a :class:`Cell` line turned into its sheet and cell, coded as a plan's."""
     where = problem.line
     if isinstance(where, Cell):
-        return dataclasses.replace(problem, line=None, sheet=where.sheet, cell=where.cell)
+        problem = dataclasses.replace(problem, line=None, sheet=where.sheet, cell=where.cell)
+    if not getattr(problem, "code", "x"):
+        problem = dataclasses.replace(problem, code=PLAN_CODE)
     return problem
 
 

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from thidua.errors import PlanError, Problem
 from thidua.plan import form as F
 from thidua.plan import notation as N
-from thidua.plan.place import Cell
+from thidua.plan.place import Cell, placed
 from thidua.plan.yamlload import LineDict, LineList
 from thidua.text import fold, is_blank
 
@@ -153,12 +153,12 @@ def read_plan_workbook(path: str | Path, file: str | None = None) -> WorkbookPla
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except FileNotFoundError:
-        raise PlanError(Problem("không tìm thấy tệp kế hoạch", file=name)) from None
+        raise PlanError(placed(Problem("không tìm thấy tệp kế hoạch", file=name))) from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files
-        raise PlanError(Problem(
+        raise PlanError(placed(Problem(
             f"không mở được tệp kế hoạch: tệp không phải bảng tính Excel (.xlsx) hợp lệ hoặc "
             f"đã bị hỏng ({type(exc).__name__})", file=name,
-            hint="mở tệp bằng Excel kiểm tra, rồi lưu lại dạng .xlsx (Excel Workbook)")) from None
+            hint="mở tệp bằng Excel kiểm tra, rồi lưu lại dạng .xlsx (Excel Workbook)"))) from None
     try:
         sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
                   for ws in wb.worksheets}
@@ -204,11 +204,7 @@ class _Reader:
 
     # ---------------------------------------------------------- helpers
     def error(self, where: Cell | None, message: str, hint: str = "") -> None:
-        if where is None:
-            self.problems.append(Problem(message, file=self.file, hint=hint))
-        else:
-            self.problems.append(Problem(message, file=self.file, sheet=where.sheet,
-                                         cell=where.cell, hint=hint))
+        self.problems.append(placed(Problem(message, file=self.file, line=where, hint=hint)))
 
     @staticmethod
     def cell(sheet: str, row: int, col: int) -> Cell:
@@ -455,10 +451,10 @@ class _Reader:
             if meta.get("loai") != F.META_KIND:
                 what = {"mau_don_vi": "phiếu (mẫu) gửi đơn vị",
                         "so_tong_hop": "sổ tổng hợp"}.get(str(meta.get("loai")), "tệp khác")
-                raise PlanError(Problem(
+                raise PlanError(placed(Problem(
                     f"tệp là {what} do thidua tạo, không phải tệp kế hoạch", file=self.file,
                     hint="chọn tệp kế hoạch (ke-hoach.xlsx, tạo bằng «thidua plan new» hoặc "
-                         "«thidua plan export»)"))
+                         "«thidua plan export»)")))
             try:
                 fmt = int(meta.get("dinh_dang") or 1)
             except (TypeError, ValueError):
@@ -466,18 +462,18 @@ class _Reader:
             if fmt > F.FORMAT_VERSION:
                 made_by = meta.get("phien_ban_thidua") or "mới hơn"
                 import thidua
-                raise PlanError(Problem(
+                raise PlanError(placed(Problem(
                     f"tệp kế hoạch được tạo bằng thidua {made_by} (định dạng {fmt}), mới hơn "
                     f"thidua đang dùng ({thidua.__version__}, đọc được định dạng đến "
                     f"{F.FORMAT_VERSION})", file=self.file,
-                    hint="cập nhật thidua (pip install -U thidua) rồi chạy lại"))
+                    hint="cập nhật thidua (pip install -U thidua) rồi chạy lại")))
         raw = _dict(None)
         raw.line = None
         plan_sheet, plan_rows = self.settings(F.PLAN)
         if plan_sheet is None:
-            raise PlanError(Problem(
+            raise PlanError(placed(Problem(
                 f"tệp không có trang «{F.PLAN.name}»: không phải tệp kế hoạch", file=self.file,
-                hint="tạo tệp kế hoạch bằng «thidua plan new --out ke-hoach.xlsx» rồi điền"))
+                hint="tạo tệp kế hoạch bằng «thidua plan new --out ke-hoach.xlsx» rồi điền")))
         raw.line = self.cell(plan_sheet, 1, 1)
         sections: dict[str, dict[str, tuple[Any, Cell]]] = {}
         for setting, value, where in plan_rows:
