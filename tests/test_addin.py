@@ -378,15 +378,7 @@ def test_tong_hop_and_tao_mau_match_the_command_line(tmp_path):
     assert master.read_bytes() == once  # a second click changes nothing
 
 
-#: Ribbon buttons whose handlers come with the plan workbooks (issue 11): strict xfail
-#: until they land, so the marker must go when they do.
-PLAN_BUTTONS = ("kiem_tra_ke_hoach", "tao_so_tu_ke_hoach")
-
-
-@pytest.mark.parametrize("button", [
-    pytest.param(b, marks=pytest.mark.xfail(strict=True, reason="handler of the plan workbooks "
-                                            "not on this branch yet"))
-    if b in PLAN_BUTTONS else b for b in BUTTONS])
+@pytest.mark.parametrize("button", list(BUTTONS))
 def test_every_button_has_a_handler(button):
     from thidua.addin import handlers
     name, title = BUTTONS[button]

@@ -14,6 +14,7 @@ from thidua.plan import builtin_ids
 
 SEEDS = ["hoa-thanh-cchc-2018", "nui-thanh-dvc-2023", "quang-nam-dvc-2023",
          "vu-ban-cchc-2023", "xuan-thanh-mot-cua-2021"]
+WORKBOOK_PLANS = ["chi-so-766-2025"]  # built-in plans written only as a plan workbook
 
 
 def run(capsys, *argv):
@@ -22,8 +23,8 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_builtin_plans_are_the_five_seeds():
-    assert builtin_ids() == SEEDS
+def test_builtin_plans_are_the_five_seeds_and_the_766_workbook():
+    assert builtin_ids() == sorted(SEEDS + WORKBOOK_PLANS)
 
 
 def test_plans_lists_every_seed(capsys):

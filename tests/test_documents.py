@@ -488,10 +488,11 @@ def test_plan_settings_van_ban_are_read_with_lines():
                              "      so: '12'\n", "vu-ban.yaml")
     s = load_settings(plan)
     assert s.dia_danh == "Gôi" and s.docs["to_trinh"].so == "12"
-    bad = parse_plan(text + "\nsettings:\n  van_ban:\n    dia_danhh: Gôi\n", "vu-ban.yaml")
+    # A misspelled key is refused when the plan loads (check-plan), not when documents are made.
     with pytest.raises(ThiduaError) as err:
-        load_settings(bad)
+        parse_plan(text + "\nsettings:\n  van_ban:\n    dia_danhh: Gôi\n", "vu-ban.yaml")
     assert "vu-ban.yaml" in str(err.value) and "«dia_danhh»" in str(err.value)
+    assert "có phải ý bạn là «dia_danh»?" in str(err.value)
     assert f"dòng {text.count(chr(10)) + 4}" in str(err.value)
 
 

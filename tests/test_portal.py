@@ -275,13 +275,18 @@ def test_files_that_cannot_be_read(plan, units, tmp_path):
 
 
 # ==================================================================== mapping
-def _plan_with(section: str):
+def _plan_text(section: str) -> tuple[str, int]:
     text = Path(load_plan("nui-thanh-dvc-2023").source).name
     base = (Path(__file__).resolve().parent.parent / "thidua" / "plans" / text).read_text(
         encoding="utf-8")
     base = base.split("\nstats_import:")[0].rstrip("\n") + "\n"
     first = base.count("\n") + 1  # line of the section's first line
-    return parse_plan(base + section, "kh.yaml"), first
+    return base + section, first
+
+
+def _plan_with(section: str):
+    text, first = _plan_text(section)
+    return parse_plan(text, "kh.yaml"), first
 
 
 def test_mapping_of_the_seed_plan(plan):
@@ -293,7 +298,8 @@ def test_mapping_of_the_seed_plan(plan):
 
 
 def test_mapping_errors_name_key_and_line():
-    p, first = _plan_with(
+    """A bad mapping is refused when the plan loads (check-plan), every mistake at once."""
+    text, first = _plan_text(
         "stats_import:\n"
         "  header_rows: 0\n"
         "  colums: {}\n"
@@ -304,7 +310,7 @@ def test_mapping_errors_name_key_and_line():
         "  strip_prefixes: {a: 1}\n"
         "  blank_as_zero: có\n")
     with pytest.raises(PlanError) as exc:
-        parse_mapping(p)
+        parse_plan(text, "kh.yaml")
     m = msgs(exc)
     assert one(m, "stats_import.header_rows").startswith(f"kh.yaml, dòng {first + 1}: ")
     assert "có phải «columns»?" in one(m, "khóa «stats_import.colums» không dùng được")
@@ -322,9 +328,9 @@ def test_mapping_missing_or_empty():
     with pytest.raises(PlanError) as exc:
         parse_mapping(p)
     one(msgs(exc), "chưa có mục stats_import")
-    p, first = _plan_with("stats_import:\n  name_column: \"Tên đơn vị\"\n")
+    text, first = _plan_text("stats_import:\n  name_column: \"Tên đơn vị\"\n")
     with pytest.raises(PlanError) as exc:
-        parse_mapping(p)
+        parse_plan(text, "kh.yaml")
     assert one(msgs(exc), "stats_import.columns").startswith(f"kh.yaml, dòng {first + 1}")
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``thidua plans | check-plan | score | demo``.
+"""Command line: ``thidua plans | check-plan | plan | score | … | demo``.
 
 Thin: parse arguments, call the package, print. Every word shown is
 Vietnamese; errors go to stderr with exit status 2.
@@ -45,12 +45,47 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Liệt kê các kế hoạch dựng sẵn (mã, loại, tên).")
 
     check = sub.add_parser("check-plan", help="kiểm tra một tệp kế hoạch",
-                           description="Kiểm tra tệp kế hoạch (.yaml): báo mọi lỗi kèm số dòng và cách sửa.")
-    check.add_argument("file", metavar="TỆP", help="tệp kế hoạch .yaml, hoặc mã kế hoạch dựng sẵn")
+                           description="Kiểm tra tệp kế hoạch (.yaml hoặc .xlsx): báo mọi lỗi kèm số "
+                                       "dòng (hoặc trang và ô) và cách sửa; in tổng điểm tối đa và "
+                                       "các điểm đáng ngờ (giải không ai đạt được…).")
+    check.add_argument("file", metavar="TỆP", help="tệp kế hoạch .yaml hoặc .xlsx, hoặc mã kế hoạch "
+                                                   "dựng sẵn")
+    check.add_argument("--mark", nargs="?", const="", metavar="TỆP.xlsx",
+                       help="(kế hoạch .xlsx) ghi bản sao tô đỏ các ô lỗi, kèm trang «Lỗi»; mặc "
+                            "định: <tên tệp>-loi.xlsx cạnh tệp kế hoạch")
+    check.add_argument("--try", dest="try_data", metavar="SỐ_LIỆU",
+                       help="chấm thử vài đơn vị của bảng số liệu (.csv/.xlsx), kèm cách tính")
+    check.add_argument("--units", type=int, default=5, metavar="N",
+                       help="số đơn vị chấm thử với --try (mặc định 5)")
+
+    pl = sub.add_parser("plan", help="soạn kế hoạch bằng Excel: tạo mới, xuất, nhập",
+                        description="Kế hoạch viết bằng Excel (tệp .xlsx, mỗi trang một phần của kế "
+                                    "hoạch): tạo tệp mới có ví dụ, xuất kế hoạch có sẵn ra Excel, "
+                                    "chuyển tệp Excel thành tệp .yaml.")
+    pl_sub = pl.add_subparsers(dest="plan_command", metavar="VIỆC", title="các việc")
+    pl_sub.required = True
+    pl_new = pl_sub.add_parser("new", help="tạo tệp kế hoạch Excel mới, có dòng ví dụ",
+                               description="Tạo tệp kế hoạch Excel mới: mỗi cách tính một dòng ví "
+                                           "dụ, trang «Hướng dẫn» giải thích từng cột.")
+    pl_new.add_argument("--out", metavar="TỆP.xlsx", default="ke-hoach.xlsx",
+                        help="tệp ghi ra (mặc định: ke-hoach.xlsx)")
+    pl_new.add_argument("--kind", choices=("diem", "chi-tieu"), default="diem",
+                        help="diem: chấm điểm theo thang điểm (mặc định); chi-tieu: đối chiếu chỉ "
+                             "tiêu với mục tiêu")
+    pl_export = pl_sub.add_parser("export", help="xuất một kế hoạch ra tệp Excel",
+                                  description="Xuất kế hoạch (dựng sẵn, .yaml hoặc .xlsx) ra tệp kế "
+                                              "hoạch Excel để sửa.")
+    pl_export.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp")
+    pl_export.add_argument("--out", metavar="TỆP.xlsx", required=True, help="tệp ghi ra")
+    pl_import = pl_sub.add_parser("import", help="chuyển tệp kế hoạch Excel thành tệp .yaml",
+                                  description="Đọc và kiểm tra tệp kế hoạch Excel, ghi ra tệp .yaml "
+                                              "tương đương.")
+    pl_import.add_argument("file", metavar="TỆP.xlsx", help="tệp kế hoạch Excel")
+    pl_import.add_argument("--out", metavar="TỆP.yaml", required=True, help="tệp .yaml ghi ra")
 
     sc = sub.add_parser("score", help="chấm điểm, xếp hạng và xét giải",
                         description="Chấm điểm các đơn vị theo kế hoạch, xếp hạng trong nhóm và xét giải.")
-    sc.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    sc.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn, hoặc tệp kế hoạch .yaml / .xlsx")
     sc.add_argument("data", metavar="SỐ_LIỆU", help="bảng số liệu đơn vị (.csv hoặc .xlsx)")
     sc.add_argument("--year", type=int, metavar="NĂM",
                     help="năm áp dụng chỉ tiêu (kế hoạch có mục tiêu theo năm); mặc định: năm trong số "
@@ -61,14 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     ut = sub.add_parser("units-template", help="tạo mẫu danh sách đơn vị để cơ quan điền",
                         description="Tạo tệp Excel danh sách đơn vị (mã, tên, nhóm, cấp, email/ghi chú) "
                                     "để cơ quan thường trực điền, dùng cho lệnh generate.")
-    ut.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    ut.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn, hoặc tệp kế hoạch .yaml / .xlsx")
     ut.add_argument("--out", metavar="TỆP.xlsx", default="danh-sach-don-vi.xlsx",
                     help="tệp ghi ra (mặc định: danh-sach-don-vi.xlsx)")
 
     gen = sub.add_parser("generate", help="tạo mẫu nhập liệu cho từng đơn vị và sổ tổng hợp",
                          description="Tạo một tệp mẫu cho mỗi đơn vị (điền sẵn tên, nhóm, cấp; công "
                                      "thức tự chấm) và, nếu yêu cầu, sổ tổng hợp của cơ quan.")
-    gen.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    gen.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn, hoặc tệp kế hoạch .yaml / .xlsx")
     gen.add_argument("--units", metavar="DANH_SÁCH", required=True,
                      help="danh sách đơn vị (.xlsx từ lệnh units-template, hoặc .csv)")
     gen.add_argument("--out", metavar="THƯ_MỤC", help="thư mục ghi các tệp mẫu đơn vị")
@@ -80,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      ".xlsx, .xlsm, .xls, .ods), kiểm tra và ghi số liệu vào sổ tổng hợp. "
                                      "Sổ cũ được sao lưu trước khi ghi; giá trị thẩm định và ghi chú "
                                      "của cơ quan được giữ nguyên.")
-    con.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    con.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn, hoặc tệp kế hoạch .yaml / .xlsx")
     con.add_argument("folder", metavar="THƯ_MỤC", help="thư mục chứa các tệp đơn vị gửi về")
     con.add_argument("--master", metavar="TỆP.xlsx", required=True, help="sổ tổng hợp cần cập nhật")
     con.add_argument("--report", metavar="TỆP.csv", help="ghi thêm báo cáo các vấn đề ra tệp CSV")
@@ -92,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Đọc tệp thống kê xuất từ Hệ thống thông tin giải quyết TTHC "
                                      "(hai dòng tiêu đề, ô gộp) theo bảng ánh xạ cột trong kế hoạch, "
                                      "khớp tên đơn vị và ghi vào sổ tổng hợp.")
-    imp.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    imp.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn, hoặc tệp kế hoạch .yaml / .xlsx")
     imp.add_argument("export", metavar="TỆP_THỐNG_KÊ", help="tệp thống kê .xlsx hoặc .csv")
     imp.add_argument("--master", metavar="TỆP.xlsx", required=True, help="sổ tổng hợp cần cập nhật")
     imp.add_argument("--report", metavar="TỆP.csv", help="ghi thêm báo cáo các tên không khớp ra CSV")
@@ -102,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "theo thể thức Nghị định 30/2020/NĐ-CP từ kết quả chấm điểm: Tờ "
                                      "trình, Quyết định kèm danh sách, Báo cáo kết quả, danh sách cá "
                                      "nhân đề nghị khen thưởng.")
-    doc.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn hoặc đường dẫn tệp .yaml")
+    doc.add_argument("plan", metavar="KẾ_HOẠCH", help="mã kế hoạch dựng sẵn, hoặc tệp kế hoạch .yaml / .xlsx")
     doc.add_argument("--data", metavar="SỐ_LIỆU", required=True,
                      help="bảng số liệu đơn vị (.csv hoặc .xlsx, như lệnh score)")
     doc.add_argument("--out", metavar="THƯ_MỤC", required=True, help="thư mục ghi các văn bản")
@@ -168,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return {"plans": cmd_plans, "check-plan": cmd_check, "score": cmd_score,
+        return {"plans": cmd_plans, "check-plan": cmd_check, "plan": cmd_plan, "score": cmd_score,
                 "units-template": cmd_units_template, "generate": cmd_generate,
                 "consolidate": cmd_consolidate, "import-stats": cmd_import_stats,
                 "documents": cmd_documents, "addin": cmd_addin, "demo": cmd_demo}[args.command](args)
@@ -191,18 +226,73 @@ def cmd_plans(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from thidua.plan import load_plan
-    plan = load_plan(args.file)
-    parts = [f"{len(plan.inputs)} chỉ tiêu nhập liệu"]
-    if plan.is_checklist:
-        parts.append(f"{len(plan.indicators)} tiêu chí đối chiếu mục tiêu")
-    else:
-        parts.append(f"{len(plan.items)} tiêu chí chấm điểm")
-    parts.append(f"{len(plan.groups)} nhóm")
-    prizes = sum(len(ps.sequence()) for ps in plan.prize_sets)
-    if prizes:
-        parts.append(f"{prizes} giải")
-    print(f"Kế hoạch hợp lệ: {plan.id} (phiên bản {plan.version}) — {', '.join(parts)}.")
+    from thidua.errors import PlanError
+    from thidua.plan import check, load_plan
+    from thidua.plan.load import is_workbook, resolve
+
+    path = resolve(args.file)
+    if args.mark is not None and not is_workbook(path):
+        raise ThiduaError("--mark chỉ dùng với kế hoạch viết bằng Excel (.xlsx): tệp YAML đã có "
+                          "số dòng của từng lỗi")
+    mark_to = None
+    if args.mark is not None:
+        mark_to = Path(args.mark) if args.mark else path.with_name(f"{path.stem}-loi.xlsx")
+    try:
+        plan = load_plan(args.file)
+    except PlanError as exc:
+        if mark_to is not None and path.is_file():
+            check.mark_copy(path, exc.problems, mark_to)
+            for problem in exc.problems:
+                print(f"Lỗi: {problem}", file=sys.stderr)
+            print(f"Đã ghi bản đánh dấu {len(exc.problems)} lỗi (ô tô đỏ, trang «Lỗi»): {mark_to}",
+                  file=sys.stderr)
+            return 2
+        raise
+    print(check.summary(plan))
+    print(check.maximum(plan))
+    for text in check.warnings(plan):
+        print(f"Cảnh báo: {text}")
+    if mark_to is not None:
+        check.mark_copy(path, [], mark_to)
+        print(f"Không có lỗi; đã ghi bản sao: {mark_to}")
+    if args.try_data:
+        print()
+        for line in check.try_lines(plan, args.try_data, units=args.units):
+            print(line)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from thidua.plan.load import load_plan, load_raw, resolve
+
+    if args.plan_command == "new":
+        from thidua.plan.examples import example_raw
+        from thidua.plan.xlsxwrite import write_workbook
+
+        kind = "checklist" if args.kind == "chi-tieu" else "points"
+        path = write_workbook(example_raw(kind), args.out)
+        print(f"Đã tạo tệp kế hoạch: {path} — điền các trang theo «Hướng dẫn», rồi kiểm tra bằng "
+              f"«thidua check-plan {path}»")
+        return 0
+    if args.plan_command == "export":
+        from thidua.plan.xlsxwrite import write_workbook
+
+        plan = load_plan(args.plan)  # only a valid plan is exported
+        raw, _name = load_raw(args.plan)
+        path = write_workbook(raw, args.out)
+        print(f"Đã xuất kế hoạch {plan.id} ra tệp Excel: {path}")
+        return 0
+    from thidua.fileio import atomic_write
+    from thidua.plan.yamlwrite import plan_yaml
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise ThiduaError(f"tệp ghi ra «{out.name}» phải có đuôi .yaml")
+    plan = load_plan(args.file)  # refuse an invalid workbook, with every problem
+    raw, name = load_raw(args.file)
+    text = plan_yaml(raw, Path(resolve(args.file)).name)
+    atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
+    print(f"Đã chuyển kế hoạch {plan.id} thành tệp YAML: {out}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The main job on built-in sample data, for every seed plan.
 
-Writes, under ``sample_workbooks/<plan>/``: the unit list form
+Writes, under ``sample_workbooks/<plan>/``: the plan as a plan workbook
+(``ke-hoach.xlsx``), the unit list form
 (``danh-sach-don-vi.xlsx``), one template per sample unit (``mau-don-vi/``),
 the office's master filled with the sample figures (``so-tong-hop.xlsx``),
 the results (``ket-qua.xlsx``, ``ket-qua.json``) and the award documents
@@ -26,13 +27,15 @@ from thidua.fileio import atomic_write
 from thidua.output.results_xlsx import write_results
 from thidua.plan import builtin_ids, load_plan
 from thidua.data import load_data
+from thidua.workbook.contract import appraisal_name
 from thidua.units import read_unit_list, write_units_template
 from thidua.workbook.generate import generate_templates
 from thidua.workbook.master import write_master
 from thidua.text import format_money
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
-STATS_EXPORTS = {"nui-thanh-dvc-2023": "nui-thanh-thong-ke.xlsx"}  # portal statistics exports
+STATS_EXPORTS = {"nui-thanh-dvc-2023": "nui-thanh-thong-ke.xlsx",  # portal statistics exports
+                 "chi-so-766-2025": "chi-so-766-thang-10-2025.xlsx"}
 SAMPLE_TIME = dt.datetime(2026, 11, 22, 8, 0, 0)
 
 
@@ -66,6 +69,20 @@ def master_units(plan, frame) -> list[dict]:
     return records
 
 
+def write_plan_workbook(plan_id: str, path: Path, when: dt.datetime) -> Path:
+    """The plan as a plan workbook an office edits in Excel (``thidua plan export``);
+    a plan written only as a workbook is copied as it is."""
+    from thidua.plan.load import is_workbook, load_raw, resolve
+    from thidua.plan.xlsxwrite import write_workbook
+
+    source = resolve(plan_id)
+    if is_workbook(source):
+        atomic_write(path, lambda tmp: shutil.copyfile(source, tmp))
+        return path
+    raw, _name = load_raw(plan_id)
+    return write_workbook(raw, path, backup=False, now=when)
+
+
 def run_demo(out_dir: Path, quiet: bool = False) -> int:
     say = (lambda *a, **k: None) if quiet else print
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -76,6 +93,7 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
         table = load_data(plan, sample_path(plan_id)).table
         folder = out_dir / plan_id
         folder.mkdir(exist_ok=True)
+        write_plan_workbook(plan_id, folder / "ke-hoach.xlsx", when)
         write_units_template(plan, folder / "danh-sach-don-vi.xlsx", backup=False, now=when)
         templates = folder / "mau-don-vi"
         if templates.exists():
@@ -87,8 +105,12 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
         # the online-service system's statistics export.
         records = master_units(plan, table.frame)
         master = folder / "so-tong-hop.xlsx"
-        write_master(plan, [{k: r[k] for k in ("ma_don_vi", "ten_don_vi", "nhom", "cap", "nam")
-                             if k in r} for r in records], master, backup=False, now=when)
+        # the office's own entries go into the master: appraisals, a special unit's hand total
+        office = ["ma_don_vi", "ten_don_vi", "nhom", "cap", "nam"]
+        office += [i.code for i in plan.inputs if i.office_only]
+        office += [appraisal_name(i.code) for i in plan.inputs] if plan.self_scored else []
+        write_master(plan, [{k: r[k] for k in office if k in r} for r in records], master,
+                     backup=False, now=when)
         if plan.stats_import:
             report = import_stats(plan, SAMPLES / STATS_EXPORTS[plan_id], master, backup=False,
                                   now=when, report_csv=folder / "bao-cao-tong-hop.csv")
@@ -123,7 +145,8 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
             line += f", tổng thưởng {format_money(money)}"
         say(line + f"; {len(units)} mẫu đơn vị, sổ tổng hợp, {len(written.docx)} văn bản")
     build_addin(out_dir / "add-in", when=when)  # the Excel add-in (thidua.xlam)
-    say("Xong. Trong mỗi thư mục: danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
+    say("Xong. Trong mỗi thư mục: ke-hoach.xlsx (kế hoạch viết bằng Excel), "
+        "danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
         "(mẫu gửi từng đơn vị), nhan-ve/ (tệp đơn vị gửi về, có lỗi thường gặp), so-tong-hop.xlsx "
         "(sổ tổng hợp sau khi tổng hợp, có trang «Báo cáo tổng hợp»), bao-cao-tong-hop.csv, "
         "ket-qua.xlsx (điểm, cách tính, khen thưởng), van-ban/ (Tờ trình, Quyết định, Báo cáo "

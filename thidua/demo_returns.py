@@ -1,7 +1,8 @@
 """Sample «returned» files for the demo: units fill their templates, with the usual mistakes.
 
-What really comes back to a Phòng Nội vụ: most files fine; numbers typed as text
-(«1.234», «12,5»); «có » with a trailing space; a file renamed by the mail
+What really comes back to a Phòng Nội vụ: most files fine; a unit that pasted its
+numbers as text («1.234», «12,5»: flagged, as its template flags them); «có » with a
+trailing space; a file renamed by the mail
 client; a unit that sends twice (an old copy in another folder); an unreadable
 figure («12a»); a stray non-spreadsheet file; and one unit that sends nothing.
 """
@@ -66,7 +67,10 @@ def simulate_returns(plan: Plan, templates: Path, records: list[dict], inbox: Pa
         template = by_code[code]
         name = template.name if k != 1 else "bao cao thi dua (1).xlsx"  # renamed by the mail client
         overrides = {numeric[0]: "12a"} if k == 3 and numeric else None
-        _fill(template, inbox / name, plan, row, style=k % 3, when=when, overrides=overrides)
+        # one unit pasted its numbers as text («1.234»): both its template and the report flag
+        # them (a workbook's cells are read as its formulas read them); others type loosely
+        style = 0 if k == 4 else 1 + k % 2
+        _fill(template, inbox / name, plan, row, style=style, when=when, overrides=overrides)
         if k == 2:  # an older copy sent earlier by the same unit
             older = dict(row)
             _fill(template, inbox / "gui-lan-truoc" / template.name, plan, older, style=2,

@@ -32,6 +32,7 @@ CODES: dict[str, tuple[str, str]] = {
     # returned files (consolidation)
     "sai_ke_hoach": (ERROR, "tệp thuộc kế hoạch khác"),
     "mau_cu": (WARNING, "mẫu của phiên bản kế hoạch cũ hơn"),
+    "ke_hoach_thay_doi": (WARNING, "mẫu tạo từ kế hoạch đã được sửa sau đó (cùng phiên bản)"),
     "don_vi_khong_co": (ERROR, "đơn vị không có trong danh sách"),
     "trung_don_vi": (WARNING, "một đơn vị gửi hai tệp"),
     "cau_truc_thay_doi": (WARNING, "cấu trúc hoặc công thức của mẫu bị thay đổi"),

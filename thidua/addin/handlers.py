@@ -16,6 +16,10 @@ The handlers call the same package functions as the command line
 * ``kiem_tra`` — check every figure; colour bad cells; list them on a sheet.
 * ``tao_mau`` — unit templates into the folder named on «Cấu hình».
 * ``xuat_van_ban`` — award documents (.docx, PDF with LibreOffice).
+* ``kiem_tra_ke_hoach`` — on an open plan workbook: check it, mark the faulty
+  cells and list the problems on a «Lỗi» sheet.
+* ``tao_so_tu_ke_hoach`` — on an open plan workbook: the master and the unit
+  templates beside it (from the unit list ``danh-sach-don-vi.xlsx`` there).
 """
 from __future__ import annotations
 
@@ -705,3 +709,123 @@ def _activity(master: Master, button: str, text: str) -> None:
             fh.write(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\t{master.path.name}\t{button}\t{text}\n")
     except OSError:
         pass
+
+
+# ------------------------------------------------------------------ Kế hoạch (plan workbooks)
+UNIT_LIST = "danh-sach-don-vi.xlsx"
+MASTER_FILE = "so-tong-hop.xlsx"
+
+
+def _read_open_plan(book, plan_path=None):
+    """The plan written in the open workbook: (plan or None, problems, view, name).
+
+    The sheets are read as Excel shows them now (unsaved edits included) and go
+    through the same reader and builder as ``thidua check-plan``.
+    """
+    from thidua.addin.workbook import BookView, book_path
+    from thidua.errors import PlanError
+    from thidua.plan.load import build_plan
+    from thidua.plan.xlsxread import read_plan_sheets
+
+    view = BookView(book)
+    path = book_path(book, plan_path)
+    name = path.name if path is not None else _source(book)
+    sheets = {s: view.values(s) for s in view.sheet_names}
+    got = read_plan_sheets(sheets, name)  # PlanError: not a plan workbook at all
+    try:
+        return build_plan(got.raw, name, prior=got.problems, localize=got.localize), [], view, name
+    except PlanError as exc:
+        return None, exc.problems, view, name
+
+
+def kiem_tra_ke_hoach(book, *, plan_path=None, **_) -> None:
+    """«Kiểm tra kế hoạch»: check the open plan workbook; mark faulty cells, list them on «Lỗi»."""
+    from thidua.addin.workbook import cell_position
+    from thidua.plan import check
+    from thidua.plan.form import ERRORS_SHEET, PLAN
+
+    plan, problems, view, _name = _read_open_plan(book, plan_path)
+    w = Writer(book)
+    # Cells marked by an earlier check go back to plain first (the «Lỗi» sheet lists them).
+    if view.has(ERRORS_SHEET):
+        for row in view.values(ERRORS_SHEET)[1:]:
+            if len(row) > 2 and row[1] in view.sheet_names and isinstance(row[2], str):
+                where = cell_position(row[2])
+                if where:
+                    w.color(row[1], where[0], where[1], where[0], where[1], FILL_PLAIN)
+    if not problems:
+        if view.has(ERRORS_SHEET):
+            w.clear_sheet(ERRORS_SHEET)
+            w.values(ERRORS_SHEET, 1, 1, [["Không còn lỗi."]])
+        lines = [check.summary(plan), check.maximum(plan)]
+        lines += [f"Cảnh báo: {text}" for text in check.warnings(plan)]
+        lines.append("Bấm «Tạo sổ từ kế hoạch» để tạo sổ tổng hợp và mẫu gửi đơn vị.")
+        w.alert("\n\n".join(lines), "Kiểm tra kế hoạch")
+        w.commit()
+        return
+    rows = check.error_rows(problems)
+    if view.has(ERRORS_SHEET):
+        w.clear_sheet(ERRORS_SHEET)
+    else:
+        w.add_sheet(ERRORS_SHEET, after=PLAN.name if view.has(PLAN.name) else view.sheet_names[0])
+    w.values(ERRORS_SHEET, 1, 1, rows)
+    w.color(ERRORS_SHEET, 1, 1, 1, len(rows[0]), FILL_HEADER)
+    for sheet, cells in check.marked_cells(problems).items():
+        if not view.has(sheet):
+            continue
+        for cell in cells:
+            where = cell_position(cell)
+            if where:
+                w.color(sheet, where[0], where[1], where[0], where[1], FILL_BAD)
+    w.activate(ERRORS_SHEET)
+    from thidua.addin import problems_text
+    w.alert(f"Kế hoạch còn {len(problems)} lỗi (ô tô đỏ; danh sách ở trang «{ERRORS_SHEET}»):\n\n"
+            + problems_text(problems) + "\n\nSửa rồi bấm lại «Kiểm tra kế hoạch».",
+            "Kiểm tra kế hoạch", critical=True)
+    w.commit()
+
+
+def tao_so_tu_ke_hoach(book, *, plan_path=None, now=None, workers=None, **_) -> None:
+    """«Tạo sổ từ kế hoạch»: the master and one template per unit, beside the plan workbook.
+
+    The units come from ``danh-sach-don-vi.xlsx`` beside the plan; when there is
+    none yet, that form is written there first (to fill, then click again).
+    """
+    from thidua.addin.workbook import book_path
+    from thidua.errors import PlanError
+    from thidua.units import read_unit_list, write_units_template
+    from thidua.workbook.generate import generate_templates
+    from thidua.workbook.master import CONFIG_NAMES, write_master
+
+    plan, problems, _view, _name = _read_open_plan(book, plan_path)
+    if problems:
+        raise PlanError([Problem("kế hoạch còn lỗi nên chưa tạo sổ",
+                                 hint="bấm «Kiểm tra kế hoạch» để xem và tô các ô lỗi")]
+                        + problems)
+    path = book_path(book, plan_path)
+    if path is None:
+        raise ThiduaError(Problem("chưa biết tệp kế hoạch được lưu ở đâu nên chưa biết ghi sổ vào đâu",
+                                  hint="lưu tệp kế hoạch (Ctrl+S) rồi bấm lại"))
+    folder = path.parent
+    units_path = folder / UNIT_LIST
+    w = Writer(book)
+    if not units_path.is_file():
+        write_units_template(plan, units_path, now=now)
+        w.alert(f"Chưa có danh sách đơn vị. Đã tạo mẫu danh sách:\n{units_path}\n\n"
+                "Điền mã, tên, nhóm, cấp của từng đơn vị vào tệp này, lưu lại, rồi bấm lại "
+                "«Tạo sổ từ kế hoạch».", "Tạo sổ từ kế hoạch")
+        w.commit()
+        return
+    units = read_unit_list(units_path, plan)
+    master = write_master(plan, [{"ma_don_vi": u.code, "ten_don_vi": u.name, "nhom": u.group,
+                                  "cap": u.level} for u in units], folder / MASTER_FILE, now=now)
+    target = folder / CONFIG_NAMES["thu_muc_mau"][2]
+    try:
+        paths = generate_templates(plan, units, target, now=now, workers=workers)
+    except OSError as exc:
+        raise ThiduaError(Problem(f"không ghi được vào thư mục «{target}» ({exc.strerror or exc})",
+                                  hint="đóng các tệp mẫu đang mở, kiểm tra quyền ghi rồi bấm lại"))
+    w.alert(f"Đã tạo sổ tổng hợp:\n{master}\n\nvà {len(paths)} tệp mẫu đơn vị trong thư mục:\n"
+            f"{target}\n\nMở sổ tổng hợp để tổng hợp, tính điểm và xét khen thưởng; giữ tệp kế "
+            f"hoạch «{path.name}» cạnh sổ (sổ đọc kế hoạch từ tệp này).", "Tạo sổ từ kế hoạch")
+    w.commit()

@@ -25,6 +25,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from thidua.errors import Problem, ThiduaError
 from thidua.plan.model import Plan
 from thidua.text import nfc
+from thidua.workbook import contract
 from thidua.workbook.master import KIND_MASTER, SHEET_META, MasterLayout
 
 __all__ = ["BookView", "Master", "Writer", "open_master", "col_index"]
@@ -172,14 +173,25 @@ def book_path(book, override=None) -> Path | None:
     return path if path.is_absolute() and path.is_file() else None
 
 
-def load_plan_for(plan_id: str, folder: Path | None) -> Plan:
-    """The master's plan: ``<id>.yaml`` beside the master if there is one, else built in."""
+def load_plan_for(plan_id: str, folder: Path | None, plan_file: str | None = None) -> Plan:
+    """The master's plan, found beside the master, else built in.
+
+    Beside the master (``folder``): the plan file the master was made from
+    (``plan_file``, recorded in its metadata: a ``.yaml`` or a plan workbook
+    ``.xlsx``), else ``<id>.yaml`` / ``<id>.yml`` / ``<id>.xlsx``. A file of
+    another plan id is not taken.
+    """
     from thidua.plan import load_plan
 
     if folder is not None:
-        for candidate in (folder / f"{plan_id}.yaml", folder / f"{plan_id}.yml"):
-            if candidate.is_file():
-                return load_plan(candidate)
+        names = [plan_file] if plan_file else []
+        names += [f"{plan_id}.yaml", f"{plan_id}.yml", f"{plan_id}.xlsx"]
+        for name in names:
+            candidate = folder / Path(str(name)).name
+            if candidate.is_file() and candidate.suffix.lower() in (".yaml", ".yml", ".xlsx"):
+                plan = load_plan(candidate)
+                if plan.id == plan_id:
+                    return plan
     return load_plan(plan_id)
 
 
@@ -208,7 +220,8 @@ def open_master(book, master_path=None) -> Master:
         raise ThiduaError(Problem(f"sổ không còn trang «{layout.sheet}»",
                                   hint="không đổi tên hoặc xóa trang này; tạo lại sổ nếu cần"))
     path = book_path(book, master_path)
-    plan = load_plan_for(str(meta.get("ke_hoach")), path.parent if path else None)
+    plan = load_plan_for(str(meta.get("ke_hoach")), path.parent if path else None,
+                         str(meta.get(contract.PLAN_FILE) or "") or None)
     master = Master(view, plan, layout, meta, path)
     version = meta.get("phien_ban")
     try:

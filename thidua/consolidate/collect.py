@@ -29,7 +29,7 @@ from thidua.errors import Problem
 from thidua.codecs import CELL, ValueProblem, codec, shown
 from thidua.plan.model import Plan
 from thidua.text import fold, format_number, is_blank
-from thidua.workbook.contract import appraisal_name
+from thidua.workbook.contract import PLAN_FILE, PLAN_FINGERPRINT, appraisal_name
 from thidua.workbook.master import CHANGED
 from thidua.workbook.master import build_master_and_layout
 from thidua.workbook.template import KIND_TEMPLATE, build_template
@@ -180,6 +180,14 @@ def _recognise(ctx: _Context, rf: ReturnedFile, rel: str) -> str | None:
             ctx.add("sai_ke_hoach", f"tệp là mẫu của kế hoạch «{meta.get('ke_hoach')}», không phải "
                     f"«{plan.id}» — gửi lại đơn vị đúng mẫu của kế hoạch này", file=rel)
             return None
+        made_from = str(meta.get(PLAN_FINGERPRINT) or "").strip()
+        if made_from and plan.fingerprint and made_from != plan.fingerprint \
+                and str(meta.get("phien_ban")) == str(plan.version):
+            ctx.add("ke_hoach_thay_doi", f"mẫu được tạo từ kế hoạch «{meta.get(PLAN_FILE) or plan.id}» "
+                    f"trước khi kế hoạch «{Path(plan.source).name or plan.id}» được sửa (cùng phiên "
+                    f"bản {plan.version}) — số liệu vẫn được nhận theo mã chỉ tiêu; nếu thang điểm đã "
+                    "đổi, tăng «Phiên bản» của kế hoạch và gửi lại mẫu mới cho đơn vị",
+                    file=rel, unit=str(meta.get("ma_don_vi") or ""))
         unit = str(meta.get("ma_don_vi") or "").strip()
         if unit not in ctx.units:
             ctx.add("don_vi_khong_co", f"mã đơn vị «{unit}» trong tệp không có trong danh sách đơn vị "
@@ -434,12 +442,11 @@ def _changed_after_appraisal(ctx: _Context, subs: list[Submission]) -> None:
             if is_blank(appraised) or inp.office_only:
                 continue
             before, now = _number(record.get(inp.code), inp), s.scored.get(inp.code, np.nan)
-            same = (np.isnan(before) and np.isnan(now)) or abs(before - now) <= 1e-9
-            if same:
-                continue
+            if np.isnan(before) or (not np.isnan(now) and abs(before - now) <= 1e-9):
+                continue  # first figures in, or the same as appraised
             s.changed.append(inp.code)
             sheet, cell = s.file.names.get(inp.code, (s.file.input_sheet or "", ""))
-            was = "trống" if np.isnan(before) else format_number(before)
+            was = format_number(before)
             new = "trống" if np.isnan(now) else format_number(now)
             ctx.add("sua_sau_tham_dinh", f"«{inp.label}»: đơn vị gửi lại {new}, khác số liệu "
                     f"{was} đã được thẩm định ({shown(appraised)}) — số thẩm định vẫn được dùng để "

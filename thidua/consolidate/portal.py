@@ -3,26 +3,17 @@ giải quyết TTHC) instead of re-keying it.
 
 The export is a sheet with a title, a header spanning several rows with merged
 cells (``Đã giải quyết`` over ``Tổng | Trước hạn | Đúng hạn | Trễ hạn``…), one
-row per unit named the system's way, and subtotal rows. The plan file says how
-to read it, in its ``stats_import:`` section::
+row per unit named the system's way, and subtotal rows. The national portal's
+Bộ chỉ số 766 export has one sheet per level, a unit-code column and numbers
+stored as text. The plan file says how to read either, in its ``stats_import:``
+section (its keys: :mod:`thidua.plan.statsmap`, where they are checked when the
+plan loads).
 
-    stats_import:
-      name_column: "Tên đơn vị"           # header of the unit-name column
-      header_rows: 2                      # rows the header spans
-      columns:                            # input code: header path, top to bottom
-        tong_giai_quyet: ["Đã giải quyết", "Tổng"]
-        truc_tuyen_giai_quyet: "Đã giải quyết trực tuyến"
-      skip_rows_matching: ["cộng", "cấp xã"]   # subtotal / heading rows
-      strip_prefixes: ["UBND", "xã"]           # ignored when matching names
-      aliases: {"VP HĐND&UBND": CQ12}          # optional: export name -> unit code
-      blank_as_zero: false                     # optional: read a blank cell as 0
-      sheet: "Thống kê"                        # optional: sheet to read
-      header_row: 4                            # optional: first header row
-
-:func:`parse_mapping` checks that section (a :class:`PlanError` naming the key
-and its line); :func:`read_stats_export` reads an ``.xlsx`` (merged cells
-resolved) or ``.csv`` export into a :class:`StatsImport`; :func:`to_rows` gives
-one row per unit of the unit list, ready to be written into a master.
+:func:`parse_mapping` gives that section checked (a :class:`PlanError` naming
+the key and its line or cell); :func:`read_stats_export` reads an ``.xlsx``
+(merged cells resolved) or ``.csv`` export into a :class:`StatsImport`;
+:func:`to_rows` gives one row per unit of the unit list, ready to be written
+into a master.
 
 What makes the file unreadable as a whole (cannot open it, no header, a mapped
 column not found) raises :class:`InputError`. Everything else is collected in
@@ -32,11 +23,9 @@ not numbers. A value is never guessed: a problem cell leaves that input out.
 """
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +35,8 @@ from thidua.errors import InputError, PlanError, Problem
 from thidua.plan.model import Plan
 from thidua.codecs import ValueProblem, codec
 from thidua.codecs import shown as _shown
+from thidua.plan.place import placed, place_text
+from thidua.plan.statsmap import SECTION, StatsMapping, check_mapping
 from thidua.table import (_cannot_open, _os_reason, _read_csv,
                           check_table_path)
 from thidua.text import fold, is_blank, nfc
@@ -54,210 +45,36 @@ from thidua.units import Unit
 __all__ = ["StatsMapping", "StatsImport", "parse_mapping", "read_stats_export", "to_rows",
            "SECTION"]
 
-SECTION = "stats_import"
-MAX_HEADER_ROWS = 6
 _HEADER_SEARCH_ROWS = 30
-_KEYS = {
-    "name_column": "tiêu đề cột tên đơn vị",
-    "header_rows": "số dòng tiêu đề",
-    "header_row": "dòng tiêu đề đầu tiên",
-    "columns": "cột của từng số liệu",
-    "skip_rows_matching": "dòng tổng, dòng nhóm cần bỏ qua",
-    "strip_prefixes": "tiền tố bỏ qua khi so tên",
-    "aliases": "tên khác của đơn vị",
-    "blank_as_zero": "ô trống là 0",
-    "sheet": "trang tính cần đọc",
-}
 _NON_WORD = re.compile(r"[\W_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _ENUMERATOR = re.compile(r"^\s*(?:[ivxlc]+|\d+|[a-z])\s*[.)/-]\s*", re.IGNORECASE)
 
 
 # ================================================================= mapping
-@dataclass(frozen=True)
-class StatsMapping:
-    """The checked ``stats_import`` section of a plan."""
-
-    columns: dict[str, tuple[str, ...]]  # input code -> header path (top to bottom)
-    name_column: tuple[str, ...] = ("Tên đơn vị",)
-    header_rows: int = 1
-    header_row: int | None = None  # 1-based first header row; None: found by name_column
-    skip_rows_matching: tuple[str, ...] = ()
-    strip_prefixes: tuple[str, ...] = ()
-    aliases: dict[str, str] = field(default_factory=dict)  # export name -> unit code
-    blank_as_zero: bool = False
-    sheet: str | None = None
-    lines: dict[str, int | None] = field(default_factory=dict)  # dotted key -> plan line
-
-
-def _line(obj: Any, key: str | None = None) -> int | None:
-    if key is not None and hasattr(obj, "line_of"):
-        return obj.line_of(key)
-    return getattr(obj, "line", None)
-
-
-def _shown_yaml(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_shown_yaml(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{…}"
-    return str(value)
-
-
 def parse_mapping(plan: Plan) -> StatsMapping:
-    """Check ``plan.stats_import``; raise :class:`PlanError` listing every mistake."""
+    """The checked ``stats_import`` section of ``plan``; :class:`PlanError` listing every mistake.
+
+    The checks are :func:`thidua.plan.statsmap.check_mapping`, the ones run when
+    the plan is loaded (a plan that loaded has a valid section, or none).
+    """
     file = plan.source or f"kế hoạch {plan.id}"
     raw = plan.stats_import
     problems: list[Problem] = []
-
-    def error(line: int | None, message: str, hint: str = "") -> None:
-        problems.append(Problem(message, file=file, line=line, hint=hint))
-
     if not raw:
         raise PlanError(Problem(
             f"kế hoạch «{plan.id}» chưa có mục {SECTION} (cách đọc tệp thống kê của "
             "Hệ thống thông tin giải quyết TTHC)", file=file,
             hint=f"thêm mục «{SECTION}:» với «name_column», «header_rows» và «columns» "
                  "(mã số liệu: tiêu đề cột trong tệp thống kê)"))
-    if not isinstance(raw, Mapping):
-        raise PlanError(Problem(
-            f"{SECTION} phải là một bảng khóa: giá trị (name_column, header_rows, columns, …)",
-            file=file, line=_line(raw)))
 
-    lines: dict[str, int | None] = {SECTION: _line(raw)}
-    for key in raw:
-        lines[f"{SECTION}.{key}"] = _line(raw, key)
-        if key not in _KEYS:
-            close = difflib.get_close_matches(str(key), list(_KEYS), n=1)
-            error(_line(raw, key), f"khóa «{SECTION}.{key}» không dùng được",
-                  (f"có phải «{close[0]}»? " if close else "")
-                  + "các khóa dùng được: " + ", ".join(_KEYS))
+    def error(place, message: str, hint: str = "") -> None:
+        problems.append(placed(Problem(message, file=file, line=place, hint=hint)))
 
-    def text_list(key: str, *, allow_empty: bool = True) -> tuple[str, ...]:
-        """A string or a list of non-empty strings."""
-        value = raw.get(key)
-        where = _line(raw, key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(
-                isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()
-                for v in value):
-            error(where, f"{SECTION}.{key} ({_KEYS[key]}) phải là một chuỗi hoặc danh sách "
-                         f"chuỗi không rỗng (đang là «{_shown_yaml(value)}»)",
-                  f'ví dụ: {key}: ["UBND", "xã"]')
-            return ()
-        if not value and not allow_empty:
-            error(where, f"{SECTION}.{key} ({_KEYS[key]}) không được để trống")
-        return tuple(nfc(str(v)).strip() for v in value)
-
-    def integer(key: str, lo: int, hi: int | None) -> int | None:
-        value = raw.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < lo or (
-                hi is not None and value > hi):
-            upper = f" đến {hi}" if hi is not None else " trở lên"
-            error(_line(raw, key), f"{SECTION}.{key} ({_KEYS[key]}) phải là số nguyên từ "
-                                   f"{lo}{upper} (đang là «{_shown_yaml(value)}»)")
-            return None
-        return value
-
-    header_rows = integer("header_rows", 1, MAX_HEADER_ROWS) or 1
-    header_row = integer("header_row", 1, None)
-
-    name_column = ("Tên đơn vị",)
-    if "name_column" in raw:
-        got = text_list("name_column")
-        if got:
-            name_column = got
-        elif raw.get("name_column") is None or raw.get("name_column") == []:
-            error(_line(raw, "name_column"),
-                  f"{SECTION}.name_column ({_KEYS['name_column']}) không được để trống",
-                  'ví dụ: name_column: "Tên đơn vị"')
-    if len(name_column) > header_rows:
-        error(_line(raw, "name_column"),
-              f"{SECTION}.name_column có {len(name_column)} tầng tiêu đề nhưng "
-              f"header_rows là {header_rows}",
-              "bớt tầng tiêu đề hoặc tăng header_rows")
-
-    # -- columns
-    columns: dict[str, tuple[str, ...]] = {}
-    cols_raw = raw.get("columns")
-    input_codes = [inp.code for inp in plan.inputs]
-    example = (f'ví dụ: columns: {{{input_codes[0]}: ["Đã giải quyết", "Tổng"]}}'
-               if input_codes else "")
-    if cols_raw is None or (isinstance(cols_raw, Mapping) and not cols_raw):
-        error(_line(raw, "columns") if "columns" in raw else _line(raw),
-              f"{SECTION}.columns ({_KEYS['columns']}) chưa khai báo cột nào",
-              "mỗi dòng: mã số liệu: tiêu đề cột trong tệp thống kê (từ tầng trên xuống); "
-              + example)
-    elif not isinstance(cols_raw, Mapping):
-        error(_line(raw, "columns"),
-              f"{SECTION}.columns phải là một bảng mã số liệu: tiêu đề cột", example)
-    else:
-        for code, path in cols_raw.items():
-            where = _line(cols_raw, code)
-            dotted = f"{SECTION}.columns.{code}"
-            lines[dotted] = where
-            if code not in input_codes:
-                close = difflib.get_close_matches(str(code), input_codes, n=1)
-                error(where, f"«{code}» ({dotted}) không phải mã số liệu đầu vào của kế hoạch",
-                      (f"có phải «{close[0]}»? " if close else "")
-                      + "các mã dùng được: " + ", ".join(input_codes))
-                continue
-            if isinstance(path, str):
-                path = [path]
-            if (not isinstance(path, list) or not path or not all(
-                    isinstance(p, (str, int, float)) and not isinstance(p, bool)
-                    and str(p).strip() for p in path)):
-                error(where, f"{dotted} phải là tiêu đề cột (chuỗi) hoặc danh sách tiêu đề "
-                             f"từ tầng trên xuống (đang là «{_shown_yaml(path)}»)",
-                      f'ví dụ: {code}: ["Đã giải quyết", "Tổng"]')
-                continue
-            if len(path) > header_rows:
-                error(where, f"{dotted} có {len(path)} tầng tiêu đề nhưng tiêu đề tệp thống kê "
-                             f"chỉ có {header_rows} dòng (header_rows)",
-                      "bớt tầng tiêu đề hoặc sửa header_rows")
-                continue
-            columns[code] = tuple(nfc(str(p)).strip() for p in path)
-
-    skip = text_list("skip_rows_matching")
-    prefixes = text_list("strip_prefixes")
-
-    aliases: dict[str, str] = {}
-    al = raw.get("aliases")
-    if al is not None:
-        if not isinstance(al, Mapping) or not all(
-                isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()
-                and str(k).strip() for k, v in al.items()):
-            error(_line(raw, "aliases"),
-                  f"{SECTION}.aliases phải là bảng «tên trong tệp thống kê: mã đơn vị»",
-                  'ví dụ: aliases: {"VP HĐND&UBND huyện": CQ12}')
-        else:
-            for k, v in al.items():
-                aliases[nfc(str(k)).strip()] = nfc(str(v)).strip()
-                lines[f"{SECTION}.aliases.{k}"] = _line(al, k)
-
-    blank_as_zero = raw.get("blank_as_zero", False)
-    if not isinstance(blank_as_zero, bool):
-        error(_line(raw, "blank_as_zero"),
-              f"{SECTION}.blank_as_zero phải là true hoặc false "
-              f"(đang là «{_shown_yaml(blank_as_zero)}»)")
-        blank_as_zero = False
-
-    sheet = raw.get("sheet")
-    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
-        error(_line(raw, "sheet"), f"{SECTION}.sheet phải là tên trang tính (chuỗi)")
-        sheet = None
-
-    if problems:
+    mapping = check_mapping(raw, [inp.code for inp in plan.inputs], list(plan.levels), error)
+    if problems or mapping is None:
         raise PlanError(problems)
-    return StatsMapping(columns=columns, name_column=name_column, header_rows=header_rows,
-                        header_row=header_row, skip_rows_matching=skip, strip_prefixes=prefixes,
-                        aliases=aliases, blank_as_zero=blank_as_zero,
-                        sheet=nfc(sheet).strip() if sheet else None, lines=lines)
+    return mapping
 
 
 # ================================================================= reading
@@ -273,6 +90,7 @@ class StatsImport:
     columns: dict[str, str] = field(default_factory=dict)  # input code -> column (letter/header)
     rows: dict[str, int] = field(default_factory=dict)  # unit code -> row read
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, name) not unit rows
+    unit_sheets: dict[str, str] = field(default_factory=dict)  # unit code -> sheet read
 
     @property
     def ok(self) -> bool:
@@ -370,7 +188,7 @@ def _find_header(grid: _Grid, mapping: StatsMapping) -> int | None:
             if number == mapping.header_row:
                 return i
         return None
-    target = _hkey(mapping.name_column[0])
+    target = _hkey((mapping.code_column or mapping.name_column)[0])
     for i, row in enumerate(grid.records[:_HEADER_SEARCH_ROWS]):
         if any(isinstance(v, str) and _hkey(v) == target for v in row):
             return i
@@ -449,54 +267,101 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
     """Read the statistics export ``path`` (.xlsx/.xlsm or .csv) for ``plan`` and ``units``.
 
     The plan's ``stats_import`` section says which columns hold which input
-    (see :func:`parse_mapping`). Rows are matched to ``units`` by name
-    (:mod:`thidua.consolidate.names`); rows whose name matches no unit but a
-    ``skip_rows_matching`` pattern, and rows without any figure, are skipped
-    (listed in ``skipped``). Raises :class:`PlanError` for a bad mapping and
-    :class:`InputError` when the file or its header cannot be read.
+    (see :func:`parse_mapping`) and, with ``sheets``, which sheet holds the
+    units of each level. Rows are matched to ``units`` by name
+    (:mod:`thidua.consolidate.names`), or by the code in ``code_column``;
+    rows whose name matches no unit but a ``skip_rows_matching`` pattern, and
+    rows without any figure, are skipped (listed in ``skipped``). Raises
+    :class:`PlanError` for a bad mapping and :class:`InputError` when the file
+    or its header cannot be read.
     """
     mapping = parse_mapping(plan)
     source = str(path)
     name = Path(path).name or source
     ext = _check_path(path, source, name)
     plan_file = plan.source or f"kế hoạch {plan.id}"
+    result = StatsImport(values={}, matched=[], problems=[], source=source)
 
     if ext == ".csv":
+        if mapping.sheets:
+            raise InputError(Problem(
+                f"tệp «{name}» là tệp CSV (một trang) nhưng kế hoạch đọc mỗi cấp ở một trang "
+                f"riêng ({SECTION}.sheets)", file=source,
+                hint="dùng tệp .xlsx xuất từ hệ thống, giữ nguyên các trang"))
         records, numbers = _read_csv(Path(path), source, name)
         grids = [_Grid(source, name, "", records, numbers, set())]
     else:
         grids = _load_xlsx(Path(path), source, name)
-        if mapping.sheet:
-            chosen = [g for g in grids if fold(g.sheet) == fold(mapping.sheet)]
-            if not chosen:
-                raise InputError(Problem(
-                    f"tệp «{name}» không có trang «{mapping.sheet}» ({SECTION}.sheet)",
-                    file=source,
-                    hint="các trang có trong tệp: " + ", ".join(f"«{g.sheet}»" for g in grids)
-                         + f"; sửa {SECTION}.sheet trong {plan_file}"
-                         + _at_line(mapping, f"{SECTION}.sheet")))
-            grids = chosen
 
+    def sheet_named(wanted: str, key: str) -> _Grid:
+        chosen = [g for g in grids if fold(g.sheet) == fold(wanted)]
+        if not chosen:
+            raise InputError(Problem(
+                f"tệp «{name}» không có trang «{wanted}» ({key})", file=source,
+                hint="các trang có trong tệp: " + ", ".join(f"«{g.sheet}»" for g in grids)
+                     + f"; sửa {key} trong {plan_file}" + _at_line(mapping, key)))
+        return chosen[0]
+
+    jobs: list[tuple[list[_Grid], list[Unit]]] = []
+    if mapping.sheets:
+        missing: list[Problem] = []
+        for level, wanted in mapping.sheets.items():
+            try:
+                grid = sheet_named(wanted, f"{SECTION}.sheets.{level}")
+            except InputError as exc:
+                missing.extend(exc.problems)
+                continue
+            jobs.append(([grid], [u for u in units if u.level == level]))
+        if missing:
+            raise InputError(missing)
+        for u in units:
+            if u.level not in mapping.sheets:
+                result.problems.append(Problem(
+                    f"đơn vị «{u.name}» ({u.code}) thuộc cấp «{u.level}», kế hoạch không chỉ "
+                    f"trang nào của tệp thống kê cho cấp này ({SECTION}.sheets)", code="chua_gui",
+                    file=source,
+                    hint=f"thêm trang của cấp «{u.level}» vào {SECTION}.sheets trong {plan_file}, "
+                         "hoặc sửa cấp của đơn vị"))
+    else:
+        if mapping.sheet:
+            grids = [sheet_named(mapping.sheet, f"{SECTION}.sheet")]
+        jobs.append((grids, list(units)))
+
+    failures: list[Problem] = []
+    for candidates, members in jobs:
+        try:
+            _read_grid(candidates, mapping, plan, members, result, plan_file)
+        except InputError as exc:
+            failures.extend(exc.problems)
+    if failures:
+        raise InputError(failures)
+    return result
+
+
+def _read_grid(grids: list[_Grid], mapping: StatsMapping, plan: Plan, units: list[Unit],
+               result: StatsImport, plan_file: str) -> None:
+    """Read the rows of ``units`` from the first of ``grids`` that has the header."""
+    source, name = grids[0].source, grids[0].name
     grid, head = None, None
     for g in grids:
         head = _find_header(g, mapping)
         if head is not None:
             grid = g
             break
+    anchor = mapping.code_column or mapping.name_column
     if grid is None or head is None:
         g = grids[0]
         if mapping.header_row is not None:
             what = f"không có dòng {mapping.header_row} ({SECTION}.header_row)"
             key = f"{SECTION}.header_row"
         else:
-            what = (f"không tìm thấy dòng tiêu đề có cột «{mapping.name_column[0]}» "
+            what = (f"không tìm thấy dòng tiêu đề có cột «{anchor[0]}» "
                     f"trong {_HEADER_SEARCH_ROWS} dòng đầu")
-            key = f"{SECTION}.name_column"
+            key = f"{SECTION}.code_column" if mapping.code_column else f"{SECTION}.name_column"
         raise InputError(Problem(
             f"tệp «{name}»: {what}", file=source, sheet=g.sheet if len(grids) == 1 else "",
-            hint=f"kiểm tra đây đúng là tệp thống kê xuất từ Hệ thống thông tin giải quyết TTHC; "
-                 f"nếu tiêu đề cột tên đơn vị khác, sửa {key} trong {plan_file}"
-                 + _at_line(mapping, key)))
+            hint=f"kiểm tra đây đúng là tệp thống kê xuất từ hệ thống; nếu tiêu đề cột khác, "
+                 f"sửa {key} trong {plan_file}" + _at_line(mapping, key)))
 
     header_first = grid.numbers[head]
     paths = _header_paths(grid, head, mapping.header_rows)
@@ -523,7 +388,14 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
     problems: list[Problem] = []
     hits = _match_column(paths, mapping.name_column)
     name_col = hits[0] if len(hits) == 1 else None
-    if name_col is None:
+    code_col = None
+    if mapping.code_column:
+        hits_code = _match_column(paths, mapping.code_column)
+        code_col = hits_code[0] if len(hits_code) == 1 else None
+        if code_col is None:
+            problems.append(column_problem(f"{SECTION}.code_column", mapping.code_column,
+                                           hits_code))
+    elif name_col is None:
         problems.append(column_problem(f"{SECTION}.name_column", mapping.name_column, hits))
     cols: dict[str, int] = {}
     for code, want in mapping.columns.items():
@@ -534,19 +406,25 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
             problems.append(column_problem(f"{SECTION}.columns.{code}", want, hits))
     if problems:
         raise InputError(problems)
-    assert name_col is not None
+    key_col = code_col if code_col is not None else name_col
+    assert key_col is not None
 
-    result = StatsImport(values={}, matched=[], problems=[], source=source, sheet=grid.sheet,
-                         columns={code: grid.ref(c, paths[c][1]) for code, c in cols.items()})
+    if not result.sheet:
+        result.sheet = grid.sheet
+    for code, c in cols.items():
+        result.columns.setdefault(code, grid.ref(c, paths[c][1]))
     problems = result.problems
 
     matcher = NameMatcher(units, mapping.strip_prefixes, mapping.aliases)
     for alias, code in matcher.bad_aliases.items():
         key = f"{SECTION}.aliases.{alias}"
-        problems.append(Problem(
+        problem = placed(Problem(
             f"{SECTION}.aliases: «{alias}» chỉ tới mã đơn vị «{code}» không có trong danh sách "
             "đơn vị", file=plan_file, line=mapping.lines.get(key),
             hint="sửa mã cho đúng mã trong danh sách đơn vị"))
+        if problem not in problems:
+            problems.append(problem)
+    by_code = {fold(u.code): u for u in units}
 
     def place(r: int, c: int) -> dict:
         header = paths[c][1]
@@ -566,48 +444,73 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
     unmatched: dict[str, list[int]] = {}  # unit code -> rows whose name looks like it
     plan_inputs = {inp.code: inp for inp in plan.inputs}
 
-    for r in range(head + mapping.header_rows, len(grid.records)):
+    def shown_name(r: int) -> str:
+        if name_col is None:
+            return ""
         raw_name = grid.cell(r, name_col)
-        text = _clean(raw_name) if not is_blank(raw_name) else ""
-        if not text or not _LETTER.search(text):
-            continue  # blank, or a line of column numbers "(1) (2) …"
-        found_unit = matcher.match(text)
-        if found_unit is not None and not isinstance(found_unit, list):
-            unit = found_unit
-        else:
-            figures = [grid.cell(r, c) for c in cols.values()]
-            if _is_skip(text, mapping.skip_rows_matching) or all(is_blank(v) for v in figures):
-                result.skipped.append((grid.numbers[r], text))
+        return _clean(raw_name) if not is_blank(raw_name) else ""
+
+    for r in range(head + mapping.header_rows, len(grid.records)):
+        figures = [grid.cell(r, c) for c in cols.values()]
+        if code_col is not None:
+            raw_code = grid.cell(r, code_col)
+            text = _clean(raw_code) if not is_blank(raw_code) else ""
+            if not text:
                 continue
-            if isinstance(found_unit, list):
+            unit = by_code.get(fold(text))
+            if unit is None:
+                label = shown_name(r) or text
+                if _is_skip(label, mapping.skip_rows_matching) or all(is_blank(v) for v in figures):
+                    result.skipped.append((grid.numbers[r], label))
+                    continue
                 problems.append(Problem(
-                    f"tên đơn vị «{text}» khớp với nhiều đơn vị: {_units_text(found_unit)}",
-                    code="don_vi_khong_co",
-                    **place(r, name_col),
-                    hint="ghi tên đầy đủ (kèm «xã», «phòng»…) trong tệp thống kê, hoặc chỉ rõ "
-                         f"mã đơn vị cho tên này trong {SECTION}.aliases của {plan_file}"))
+                    f"mã đơn vị «{text}»" + (f" («{shown_name(r)}»)" if shown_name(r) else "")
+                    + " không có trong danh sách đơn vị", code="don_vi_khong_co", **place(r, code_col),
+                    hint="thêm đơn vị này vào danh sách đơn vị (đúng mã như trong tệp thống kê), "
+                         "hoặc sửa mã của đơn vị trong danh sách cho trùng"))
                 continue
-            guesses = matcher.suggest(text)
-            for u in guesses:
-                unmatched.setdefault(u.code, []).append(r)
-            maybe = (" Có phải " + " hay ".join(f"«{u.name}» ({u.code})" for u in guesses) + "?"
-                     if guesses else "")
-            problems.append(Problem(
-                f"không khớp tên đơn vị «{text}» với danh sách đơn vị.{maybe}", code="don_vi_khong_co",
-                **place(r, name_col), hint=fix_name))
-            continue
+            text = shown_name(r) or text
+        else:
+            text = shown_name(r)
+            if not text or not _LETTER.search(text):
+                continue  # blank, or a line of column numbers "(1) (2) …"
+            found_unit = matcher.match(text)
+            if found_unit is not None and not isinstance(found_unit, list):
+                unit = found_unit
+            else:
+                if _is_skip(text, mapping.skip_rows_matching) or all(is_blank(v) for v in figures):
+                    result.skipped.append((grid.numbers[r], text))
+                    continue
+                if isinstance(found_unit, list):
+                    problems.append(Problem(
+                        f"tên đơn vị «{text}» khớp với nhiều đơn vị: {_units_text(found_unit)}",
+                        code="don_vi_khong_co", **place(r, key_col),
+                        hint="ghi tên đầy đủ (kèm «xã», «phòng»…) trong tệp thống kê, hoặc chỉ rõ "
+                             f"mã đơn vị cho tên này trong {SECTION}.aliases của {plan_file}"))
+                    continue
+                guesses = matcher.suggest(text)
+                for u in guesses:
+                    unmatched.setdefault(u.code, []).append(r)
+                maybe = (" Có phải " + " hay ".join(f"«{u.name}» ({u.code})" for u in guesses)
+                         + "?" if guesses else "")
+                problems.append(Problem(
+                    f"không khớp tên đơn vị «{text}» với danh sách đơn vị.{maybe}",
+                    code="don_vi_khong_co", **place(r, key_col), hint=fix_name))
+                continue
 
         if unit.code in first_row:
             problems.append(Problem(
                 f"đơn vị «{unit.name}» ({unit.code}) có hai dòng trong tệp thống kê: "
-                f"{where(first_row[unit.code], name_col)} và {where(r, name_col)} "
+                f"{where(first_row[unit.code], key_col)} và {where(r, key_col)} "
                 "(chỉ lấy dòng đầu)", code="trung_don_vi",
-                **place(r, name_col),
-                hint="xoá dòng thừa, hoặc sửa tên nếu đây là đơn vị khác"))
+                **place(r, key_col),
+                hint="xóa dòng thừa, hoặc sửa tên nếu đây là đơn vị khác"))
             continue
         first_row[unit.code] = r
         result.matched.append((text, unit.code, unit.name))
         result.rows[unit.code] = grid.numbers[r]
+        if grid.sheet:
+            result.unit_sheets[unit.code] = grid.sheet
         got: dict[str, float] = {}
         for code, c in cols.items():
             raw = grid.cell(r, c)
@@ -623,7 +526,8 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
                              f"{SECTION}.blank_as_zero: true trong {plan_file})"))
                 continue
             try:
-                value = codec(inp).read(raw, percent_format=(r, c) in grid.percent)
+                value = codec(inp).read(_declared_number(raw, mapping.decimal),
+                                        percent_format=(r, c) in grid.percent)
             except ValueProblem as bad:
                 problems.append(Problem(
                     f"{bad.message} («{inp.label}» của đơn vị «{unit.name}»)",
@@ -638,22 +542,46 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
         if u.code in first_row:
             continue
         rows = unmatched.get(u.code, [])
-        hint = ("kiểm tra tệp thống kê đã xuất đủ đơn vị, đúng kỳ; nếu đơn vị có trong tệp "
-                f"dưới tên khác, sửa tên cho khớp hoặc thêm vào {SECTION}.aliases "
-                f"trong {plan_file}")
+        if code_col is None:
+            hint = ("kiểm tra tệp thống kê đã xuất đủ đơn vị, đúng kỳ; nếu đơn vị có trong tệp "
+                    f"dưới tên khác, sửa tên cho khớp hoặc thêm vào {SECTION}.aliases "
+                    f"trong {plan_file}")
+        else:
+            hint = ("kiểm tra tệp thống kê đã xuất đủ đơn vị, đúng kỳ; nếu đơn vị có trong tệp "
+                    "dưới mã khác, sửa mã của đơn vị trong danh sách đơn vị cho trùng")
         if rows:
             hint = ("có thể là " + ", ".join(
-                f"«{_clean(grid.cell(r, name_col))}» ({where(r, name_col)})" for r in rows)
+                f"«{shown_name(r)}» ({where(r, key_col)})" for r in rows)
                 + f": sửa tên cho khớp hoặc thêm vào {SECTION}.aliases trong {plan_file}")
         problems.append(Problem(
-            f"đơn vị «{u.name}» ({u.code}) không có trong tệp thống kê", code="chua_gui",
-            file=source, sheet=grid.sheet, hint=hint))
-    return result
+            f"đơn vị «{u.name}» ({u.code}) không có trong tệp thống kê"
+            + (f" (trang «{grid.sheet}»)" if grid.sheet and mapping.sheets else ""),
+            code="chua_gui", file=source, sheet=grid.sheet, hint=hint))
+
+
+_DECLARED = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def _declared_number(raw: Any, decimal: str | None) -> Any:
+    """A number stored as text, read with the decimal mark the mapping declares.
+
+    ``decimal: "."`` reads ``17.125`` as 17,125 (never 17125) and ``1,234.5`` as
+    1234,5; ``decimal: ","`` the other way round. Text that is not a plain
+    number, and every value when no mark is declared, is left to the usual
+    tolerant reading.
+    """
+    if decimal is None or not isinstance(raw, str):
+        return raw
+    text = re.sub(r"[\s\u00a0\u202f]+", "", nfc(raw)).replace("\u2212", "-")
+    if decimal == ".":
+        text = text.replace(",", "")
+    else:
+        text = text.replace(".", "").replace(",", ".")
+    return float(text) if _DECLARED.match(text) else raw
 
 
 def _at_line(mapping: StatsMapping, key: str) -> str:
-    line = mapping.lines.get(key) or mapping.lines.get(key.rsplit(".", 1)[0])
-    return f" (dòng {line})" if line else ""
+    return place_text(mapping.lines.get(key) or mapping.lines.get(key.rsplit(".", 1)[0]))
 
 
 def to_rows(imported: StatsImport, units: list[Unit]) -> list[dict]:

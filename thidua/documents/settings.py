@@ -46,6 +46,7 @@ what is in force on its date.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -309,10 +310,23 @@ def builtin_legal_texts() -> list[LegalText]:
     return texts
 
 
-def _merge(problems: list[Problem], out: dict, raw, file: str, where: str = "") -> None:
+def check_van_ban(raw, file: str, place=None) -> list[Problem]:
+    """Every problem of a ``van_ban`` section (plan settings or config file), values unused.
+
+    Run when the plan loads, so a misspelled key is reported by ``check-plan``.
+    """
+    problems: list[Problem] = []
+    _merge(problems, {}, raw, file, place=place)
+    return problems
+
+
+def _merge(problems: list[Problem], out: dict, raw, file: str, where: str = "",
+           place=None) -> None:
     """Check ``raw`` (plan settings or config) and lay its values over ``out``."""
     if not isinstance(raw, dict):
-        problems.append(Problem(f"«{where or 'van_ban'}» phải là một bảng khóa: giá trị", file=file))
+        problems.append(Problem(f"«{where or 'van_ban'}» phải là một bảng khóa: giá trị",
+                                file=file, line=place,
+                                hint="các khóa dùng được: " + ", ".join(DOC_KEYS if where else TOP_KEYS)))
         return
     allowed = DOC_KEYS if where else TOP_KEYS
     for key, value in raw.items():
@@ -324,14 +338,16 @@ def _merge(problems: list[Problem], out: dict, raw, file: str, where: str = "") 
                                     line=_line_no, hint=hint))
 
         if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1)
             problems.append(Problem(
                 f"cấu hình văn bản: không có khóa «{label}»", file=file, line=line,
-                hint="các khóa dùng được: " + ", ".join(allowed)))
+                hint=(f"có phải ý bạn là «{close[0]}»? " if close else "")
+                + "các khóa dùng được: " + ", ".join(allowed)))
             continue
         if key in DOCS:
             sub = out.setdefault(key, {})
             if value is not None:
-                _merge(problems, sub, value, file, key)
+                _merge(problems, sub, value, file, key, place=line)
             continue
         if key in DATE_KEYS:
             out[key] = _date(value, problem)

@@ -1,8 +1,10 @@
-"""Read a plan file (YAML) into a validated ``Plan``.
+"""Read a plan — a YAML file or a plan workbook — into a validated ``Plan``.
 
-Stages, as in XLSForm's compiler: read (YAML with line numbers) → check and
-build each part, collecting every problem with its line and a hint → raise one
-``PlanError`` listing them all, or return the plan.
+Stages, as in XLSForm's compiler: read (YAML with line numbers, or a plan
+workbook with sheet and cell: ``thidua.plan.xlsxread``) into one raw
+structure → check and build each part (``_Builder``, the only validator),
+collecting every problem with its place and a hint → raise one ``PlanError``
+listing them all, or return the plan.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -19,6 +21,10 @@ from thidua.errors import PlanError, Problem
 from thidua.plan.model import (APPLICABLE_CODE, DEFAULT_GROUP, INPUT_TYPES, LEVELS, MET_CODE,
                                ROLES, TOTAL_CODE, Check, Choice, ClassBand, Classification, Gate,
                                Group, Indicator, Input, Item, Plan, Prize, PrizeSet, Target, Value)
+from thidua.plan.place import placed
+from thidua.plan.sections import check_individuals, check_settings
+from thidua.plan.snapshot import fingerprint
+from thidua.plan.statsmap import canonical, check_mapping
 from thidua.plan.yamlload import LineDict, load_yaml
 from thidua.rules import KINDS, Spec
 from thidua.rules.answers import ChoiceRule
@@ -37,27 +43,53 @@ TOP_KEYS = {"id", "version", "title", "issuer", "document", "period", "kind", "g
 OPS = {">=": "≥", "<=": "≤", "==": "="}
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
 def builtin_ids() -> list[str]:
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+    """Ids of the plans shipped with thidua (YAML files and plan workbooks)."""
+    return sorted({p.stem for suffix in ("*.yaml", "*.xlsx") for p in BUILTIN_DIR.glob(suffix)})
+
+
+def is_workbook(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in WORKBOOK_SUFFIXES
 
 
 def resolve(ref: str | Path) -> Path:
-    """A built-in plan id or a path to a plan file."""
+    """A built-in plan id, or a path to a plan file (``.yaml``) or plan workbook (``.xlsx``).
+
+    The one place where a PLAN argument becomes a file: every command, the
+    add-in and the master's «Cấu hình» go through :func:`load_plan`.
+    """
     path = Path(ref)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+    if path.suffix.lower() in YAML_SUFFIXES + WORKBOOK_SUFFIXES or path.exists():
         return path
-    candidate = BUILTIN_DIR / f"{ref}.yaml"
-    if candidate.exists():
-        return candidate
+    for suffix in (".yaml", ".xlsx"):
+        candidate = BUILTIN_DIR / f"{ref}{suffix}"
+        if candidate.exists():
+            return candidate
+    close = difflib.get_close_matches(str(ref), builtin_ids(), n=1)
     raise PlanError(Problem(
         f"không có kế hoạch dựng sẵn «{ref}» và cũng không có tệp nào tên như vậy",
-        hint=f"dùng một trong: {', '.join(builtin_ids())}, hoặc đường dẫn tới tệp .yaml"))
+        hint=(f"có phải ý bạn là «{close[0]}»? " if close else "")
+        + f"dùng một trong: {', '.join(builtin_ids())}, hoặc đường dẫn tới tệp kế hoạch "
+          ".yaml hoặc .xlsx"))
+
+
+def _name(ref: str | Path, path: Path) -> str:
+    return path.name if path.parent == BUILTIN_DIR else str(ref)
 
 
 def load_plan(ref: str | Path) -> Plan:
+    """The validated plan of a built-in id, a YAML plan file or a plan workbook."""
     path = resolve(ref)
-    name = str(ref) if not Path(ref).exists() or Path(ref).suffix else path.name
-    name = path.name if path.parent == BUILTIN_DIR else str(ref)
+    name = _name(ref, path)
+    if is_workbook(path):
+        from thidua.plan.xlsxread import read_plan_workbook
+
+        got = read_plan_workbook(path, name)
+        return build_plan(got.raw, name, prior=got.problems, localize=got.localize)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -66,6 +98,22 @@ def load_plan(ref: str | Path) -> Plan:
         raise PlanError(Problem(f"không đọc được tệp kế hoạch ({exc})", file=name,
                                 hint="lưu tệp dạng văn bản UTF-8")) from None
     return parse_plan(text, name)
+
+
+def load_raw(ref: str | Path) -> tuple[LineDict, str]:
+    """The plan as written (before validation) and its file name: for ``thidua plan export``."""
+    path = resolve(ref)
+    name = _name(ref, path)
+    if is_workbook(path):
+        from thidua.plan.xlsxread import read_plan_workbook
+
+        return read_plan_workbook(path, name).raw, name
+    try:
+        raw = load_yaml(nfc(path.read_text(encoding="utf-8-sig")))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        load_plan(ref)  # raises the error with its message
+        raise
+    return raw, name
 
 
 def parse_plan(text: str, file: str = "<kế hoạch>") -> Plan:
@@ -80,11 +128,34 @@ def parse_plan(text: str, file: str = "<kế hoạch>") -> Plan:
     if not isinstance(raw, LineDict):
         raise PlanError(Problem("tệp kế hoạch phải là một bảng khóa: giá trị (id, title, …)",
                                 file=file, line=1))
+    return build_plan(raw, file)
+
+
+def build_plan(raw: LineDict, file: str, prior: list[Problem] = (),
+               localize: Callable[[Problem], Problem] | None = None) -> Plan:
+    """The validated plan of ``raw`` (from YAML or a plan workbook); PlanError lists every problem.
+
+    Places in ``raw`` are YAML lines or plan-workbook cells
+    (:class:`thidua.plan.place.Cell`): each problem names the one it was found at.
+    ``prior``: problems the workbook reader found (a cell it could not read);
+    the builder's own finding at such a cell is left out, the reader's says more.
+    ``localize``: rewrites the builder's words for the workbook (keys → headers).
+    """
     builder = _Builder(raw, file)
     plan = builder.build()
-    if builder.problems:
-        raise PlanError(builder.problems)
+    problems = list(prior)
+    taken = {(p.sheet, p.cell) for p in prior if p.cell}
+    for p in builder.problems:
+        p = placed(p)
+        if localize is not None:
+            p = localize(p)
+        if p.cell and (p.sheet, p.cell) in taken:
+            continue
+        problems.append(p)
+    if problems:
+        raise PlanError(problems)
     plan.source = file
+    plan.fingerprint = fingerprint(raw)
     return plan
 
 
@@ -131,7 +202,8 @@ class _Builder:
         value = self.raw.get(key)
         if value is None:
             if required:
-                self.error(1, f"thiếu mục «{key}»", f"thêm «{key}:» với danh sách các phần tử")
+                self.error(self.raw.line_of(key), f"thiếu mục «{key}»",
+                           f"thêm «{key}:» với danh sách các phần tử")
             return []
         if not isinstance(value, list):
             self.error(self.raw.line_of(key), f"«{key}» phải là một danh sách (mỗi phần tử bắt đầu bằng «- »)")
@@ -284,7 +356,9 @@ class _Builder:
         elif raw_max is not None:
             total_max = float(raw_max)
             standard = sum(i.max or 0 for i in items if i.role == "score")
-            if total is None and items and abs(standard - total_max) > 1e-9:
+            # Only on criteria read without a problem: a criterion already reported would
+            # make the sum wrong for a reason the user has just been told.
+            if total is None and items and not self.problems and abs(standard - total_max) > 1e-9:
                 self.error(raw.line_of("total_max"),
                            f"tổng điểm chuẩn các tiêu chí là {standard:g}, khác «total_max: {total_max:g}»",
                            "sửa điểm chuẩn (max) của tiêu chí hoặc total_max cho khớp")
@@ -321,9 +395,21 @@ class _Builder:
             manual_total=manual_total, group_from_level=bool(raw.get("group_from_level", False)),
             issuer=str(raw.get("issuer") or ""), document=str(raw.get("document") or ""),
             period_from=period_from, period_to=period_to, years=years,
-            settings=dict(raw.get("settings") or {}), individuals=dict(raw.get("individuals") or {}),
-            stats_import=raw.get("stats_import") or {},
+            settings=check_settings(raw.get("settings"), raw.line_of("settings"), self.file,
+                                    self.error),
+            individuals=check_individuals(raw.get("individuals"), raw.line_of("individuals"),
+                                          self.error),
+            stats_import=self.stats_import(inputs, levels),
         )
+
+    def stats_import(self, inputs: list[Input], levels: list[str]) -> dict:
+        """The ``stats_import`` section, checked now (the reader checks it the same way)."""
+        raw = self.raw.get("stats_import")
+        if raw is None:
+            return {}
+        mapping = check_mapping(raw, [i.code for i in inputs], levels, self.error,
+                                where=self.raw.line_of("stats_import"))
+        return canonical(raw) if mapping is not None else raw
 
     def period(self) -> tuple[dt.date | None, dt.date | None]:
         p = self.raw.get("period")

@@ -1,6 +1,7 @@
 """The validated plan: plain dataclasses the rest of the package reads.
 
-Built by ``thidua.plan.load`` from a YAML plan file; nothing here parses text.
+Built by ``thidua.plan.load`` from a YAML plan file or a plan workbook (both
+land on this one model); nothing here parses text.
 """
 from __future__ import annotations
 
@@ -222,7 +223,8 @@ class Plan:
     settings: dict[str, Any] = field(default_factory=dict)
     individuals: dict[str, Any] = field(default_factory=dict)
     stats_import: dict[str, Any] = field(default_factory=dict)  # portal export column mapping
-    source: str = ""
+    source: str = ""  # the file it was read from (YAML or plan workbook), as named to the user
+    fingerprint: str = ""  # digest of its content (thidua.plan.snapshot), set when loaded
 
     # ------------------------------------------------------------ look-ups
     def input(self, code: str) -> Input:

@@ -1,7 +1,6 @@
 """Rules over answers: yes/no, and one choice out of a list."""
 from __future__ import annotations
 
-import numpy as np
 
 from thidua import expr as ex
 from thidua.rules.base import Context, Rule, Spec, per_unit_text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from thidua import expr as ex
 from thidua.program.evaluate import EPS

@@ -39,6 +39,8 @@ INPUT_SHEET_KEY = "trang_nhap_lieu"
 LAYOUT = "bo_cuc"  # JSON of where everything is (continued in bo_cuc#2… for big masters)
 CONTENT = "noi_dung"  # a master's content digest (consolidation)
 SAVED_AT = "_luu_luc"
+PLAN_FILE = "tep_ke_hoach"  # the plan file (YAML or workbook) the file was made from
+PLAN_FINGERPRINT = "dau_van_tay_ke_hoach"  # the fingerprint of that plan's content
 
 # ---------------------------------------------------------------- unit template
 TEMPLATE_GUIDE = "Hướng dẫn"

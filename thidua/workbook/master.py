@@ -1393,6 +1393,8 @@ def _meta_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
             ("bo_cuc", chunks[0])]
     rows += [(f"bo_cuc#{n}", chunk) for n, chunk in enumerate(chunks[1:], start=2)]
     rows += [("phien_ban_thidua", thidua.__version__)]
+    rows += [(contract.PLAN_FILE, Path(plan.source).name if plan.source else plan.id),
+             (contract.PLAN_FINGERPRINT, plan.fingerprint)]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)
         cell = ws.cell(row=r, column=2, value=value)

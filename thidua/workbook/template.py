@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
@@ -711,6 +712,8 @@ def _write_meta(wb: Workbook, ws: Worksheet, plan: Plan, layout: TemplateLayout,
         (c.FINGERPRINT, fingerprint), (c.TOOL_VERSION, thidua.__version__),
         (c.INPUT_SHEET_KEY, SHEET_INPUT),
         (c.LAYOUT, json.dumps(layout.__dict__, ensure_ascii=False, sort_keys=True)),
+        (c.PLAN_FILE, Path(plan.source).name if plan.source else plan.id),
+        (c.PLAN_FINGERPRINT, plan.fingerprint),
     ]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)
