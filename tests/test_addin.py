@@ -409,3 +409,28 @@ def test_tinh_diem_on_the_consolidated_sample_master(tmp_path, plan_id):
             assert rows[unit["code"]]["hang"] == unit["rank"]
         if "ly_do" in cols:
             assert rows[unit["code"]]["ly_do"] == ("; ".join(unit["reasons"]) or None)
+
+
+def test_figures_that_cannot_be_true_are_marked_and_never_ranked(tmp_path):
+    """Issue 11: more on-time online dossiers than online dossiers. «Kiểm tra dữ liệu» marks
+    both cells and names the check; «Tính điểm» leaves the unit unranked, with the reason."""
+    path = master_copy(tmp_path, "nui-thanh-dvc-2023")
+    cols, rows = summary_rows(path)
+    wb = openpyxl.load_workbook(path)
+    layout = read_layout(wb)
+    ws = wb[layout.sheet]
+    r = layout.row_of("XA02")  # the sample's Giải Nhất
+    ws[f"{cols['truc_tuyen_dung_han']}{r}"] = 2600
+    ws[f"{cols['truc_tuyen_giai_quyet']}{r}"] = 2000
+    ws[f"{cols['tong_giai_quyet']}{r}"] = 2000
+    wb.save(path)
+    shown = click(path, "kiem_tra")
+    assert "lớn hơn số hồ sơ giải quyết trực tuyến" in shown[0]["prompt"]
+    ws = openpyxl.load_workbook(path)[layout.sheet]
+    for key in ("truc_tuyen_dung_han", "truc_tuyen_giai_quyet"):
+        assert ws[f"{cols[key]}{r}"].fill.start_color.rgb == "00" + FILL_BAD
+    click(path, "tinh_diem")
+    _, rows = summary_rows(path)
+    assert rows["XA02"]["hang"] in (None, "", "—") and not rows["XA02"]["giai"]
+    assert "lớn hơn số hồ sơ giải quyết trực tuyến" in rows["XA02"]["ly_do"]
+    assert any(row["giai"] == "Giải Nhất" for code, row in rows.items() if code != "XA02")

@@ -154,7 +154,7 @@ def test_003_indicators_and_targets(p003):
     for code in ("ty_le_nop_truc_tuyen", "ty_le_thanh_toan_truc_tuyen"):
         i = by_value[code]
         assert i.op == ">="
-        assert i.target.expr_text.replace(" ", "") == f"{code}_2022+10"
+        assert i.target.expr_text.replace(" ", "") == f"min({code}_2022+10,100)"  # capped at 100
         assert p003.input(f"{code}_2022").type == "percent"
     late = by_value["so_ho_so_tre_han_chu_quan"]
     assert (late.op, late.target.number) == ("<=", 0)

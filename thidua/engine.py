@@ -20,7 +20,7 @@ from thidua.program.compile import (CLASS_CODE, INCOMPLETE, Program, compile_pla
                                     fill_placeholders, last_target_year, run, status_words)
 from thidua.program.evaluate import Scope
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
-                           SELF_TOTAL, ScoreResult)
+                           SELF_TOTAL, SHARE, ScoreResult)
 from thidua.rules.base import Context
 from thidua.text import format_number
 
@@ -91,7 +91,14 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
 
     reasons = _reasons(plan, program, scope)
     eligible = np.array([not r for r in reasons], dtype=bool)
-    keys = [env[TOTAL_CODE]] + [env[code] for code in plan.tie_break]
+    if plan.is_checklist:  # the share of applicable criteria met, then the number met
+        applicable = env[APPLICABLE_CODE]
+        share = np.where(applicable > 0, env[MET_CODE] / np.where(applicable > 0, applicable, 1), 0.0)
+        out[SHARE] = share
+        keys = [share, env[MET_CODE]]
+    else:
+        keys = [env[TOTAL_CODE]]
+    keys += [env[code] for code in plan.tie_break]
 
     def qualifies(prize: Prize) -> np.ndarray:
         if prize.condition is None:
@@ -108,6 +115,40 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
     out[AMOUNT] = alloc.amount
     return ScoreResult(plan=plan, frame=out, explanations=pd.DataFrame(explanations),
                        year=year, indicators=indicators, vacant=alloc.vacant, ties=alloc.ties)
+
+
+def failed_checks(plan: Plan, table, year: int | None = None) -> list[Problem]:
+    """The figures of a table that cannot be true: one problem per unit and check, at the
+    cell of each figure the check reads (``so_lieu_mau_thuan``)."""
+    frame = table.frame.reset_index(drop=True)
+    if not plan.checks or not len(frame):
+        return []
+    program = compile_plan(plan)
+    n = len(frame)
+    inputs = {inp.code: _floats(frame, inp.code, n) for inp in plan.inputs}
+    if plan.self_scored:
+        for inp in plan.inputs:
+            appraised = _floats(frame, inp.code + APPRAISAL_SUFFIX, n)
+            inputs[inp.code] = np.where(np.isnan(appraised), inputs[inp.code], appraised)
+    scope = run(program, inputs, frame["cap"].astype(str).to_numpy(dtype=object),
+                frame["nhom"].astype(str).to_numpy(dtype=object), year)
+    out: list[Problem] = []
+    for cell in program.of_kind("check"):
+        cond = scope.values[cell.code]
+        for i in np.flatnonzero(~np.isnan(cond) & (cond == 0)):
+            figures = "; ".join(f"«{plan.input(c).label}» = {format_number(inputs[c][i])}"
+                                for c in cell.source.inputs)
+            for code in cell.source.inputs or [""]:
+                letter = table.columns.get(code, "")
+                row = table.rows[i] if table.rows else None
+                out.append(Problem(
+                    f"đơn vị {frame['ma_don_vi'][i]}: {cell.source.message} ({figures})",
+                    code="so_lieu_mau_thuan", file=table.source, sheet=table.sheet,
+                    cell=f"{letter}{row}" if table.sheet and letter and row else "",
+                    row=row, column=code, unit=str(frame["ma_don_vi"][i]),
+                    hint="kiểm tra lại các số liệu này với đơn vị; đơn vị không được xếp hạng, "
+                         "xét khen thưởng cho tới khi sửa"))
+    return out
 
 
 def _units(plan: Plan) -> dict[str, str]:
@@ -199,12 +240,18 @@ def _notes(part, value: np.ndarray, target: np.ndarray, codes: np.ndarray,
            scope: Scope) -> list[str]:
     """The note of one indicator (part) per unit: «96 % ≥ 95 %», «chưa có số liệu»…"""
     waived = _waived(part, scope)
+    no_data = np.zeros(scope.n, dtype=bool)
+    if part.no_data_if is not None:
+        flag = scope(part.no_data_if)
+        no_data = ~np.isnan(flag) & (flag != 0)
     unit = f" {part.unit}" if part.unit else ""
     op = OP_TEXT[part.op]
     out = []
     for i in range(scope.n):
         if codes[i] == 3.0 and waived[i]:
             out.append(part.waive_reason)
+        elif codes[i] == 1.0 and no_data[i]:
+            out.append(part.no_data_reason)
         elif codes[i] == 3.0:
             out.append(f"không có mục tiêu cho năm {scope.year}")
         elif np.isnan(value[i]):

@@ -369,7 +369,7 @@ def _unit_band(master: Master) -> tuple[int, int] | None:
 
 def kiem_tra(book, *, master_path=None, now=None, **_) -> None:
     """«Kiểm tra dữ liệu»: every figure checked; bad cells coloured and listed."""
-    from thidua.engine import score
+    from thidua.engine import failed_checks, score
 
     master = open_master(book, master_path)
     problems: list[Problem] = []
@@ -378,6 +378,11 @@ def kiem_tra(book, *, master_path=None, now=None, **_) -> None:
         score(master.plan, table, year=master_year(master))
     except InputError as exc:
         problems = list(exc.problems)
+    try:  # figures that cannot be true: their cells are marked too
+        table = read_table(master, _source(book), allow_missing=True)
+        problems += failed_checks(master.plan, table, master_year(master))
+    except InputError:
+        pass  # unreadable figures are listed above; checks run once they are fixed
     unit_rows = master.unit_rows()
     w = Writer(book)
     if unit_rows:

@@ -39,7 +39,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 import thidua
 from thidua import fileio
 from thidua.plan.model import (APPLICABLE_CODE, LEVELS, MET_CODE, TOTAL_CODE, Item, Plan)
-from thidua.result import (AMOUNT, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
+from thidua.program.compile import INCOMPLETE
+from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
                            SELF_TOTAL, STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET,
                            TIE_LABEL, ScoreResult)
 from thidua.text import format_money, format_number, nfc
@@ -382,9 +383,11 @@ def _results_sheet(ws: Worksheet, result: ScoreResult, order: list[int]) -> None
     else:
         for item in plan.items:
             column(Col(_item_header(item), NUM), item.code)
-        column(Col("Tổng điểm", NUM), TOTAL_CODE)
+        column(Col("Tổng điểm", NUM), TOTAL_CODE, _total)
         if plan.self_scored and SELF_TOTAL in frame.columns:
-            column(Col("Tổng tự chấm", NUM), SELF_TOTAL)
+            column(Col("Tổng tự chấm", NUM), SELF_TOTAL, _total)
+    if CLASS in frame.columns and plan.classification is not None:
+        column(Col(plan.classification.label, min_width=10), CLASS, lambda v: _text(v) or None)
     if plan.manual_total and MANUAL in frame.columns:
         column(Col("Ghi chú", wide=True, max_width=30), MANUAL, lambda v: MANUAL_NOTE if bool(v) else "")
     column(Col("Đủ điều kiện", min_width=8), ELIGIBLE, lambda v: YES if bool(v) else NO)
@@ -402,6 +405,12 @@ def _results_sheet(ws: Worksheet, result: ScoreResult, order: list[int]) -> None
         fills.append(_row_fill(frame, i))
     table = _write_table(ws, top, cols, rows, fills)
     _finish(ws, table, freeze_col=3)
+
+
+def _total(value):
+    """A total, or «Chưa đủ số liệu» while a required figure is missing (as the workbooks show)."""
+    number = _number(value)
+    return INCOMPLETE if number is None else number
 
 
 def _yesno(value) -> str:

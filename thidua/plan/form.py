@@ -332,6 +332,11 @@ INDICATORS = Table("Tiêu chí", "indicators", (
            "tong_ho_so_tiep_nhan < 1200", "expr", width=22, dropdown="inputs"),
     Column("waive_reason", "Lý do miễn xét", "Hiện khi tiêu chí được miễn.",
            "Tổng số hồ sơ trong năm ít hơn 1.200", "label", width=28),
+    Column("no_data_if", "Chưa đánh giá được khi", "Điều kiện để tiêu chí hiện «chưa có số liệu» "
+           "(không tính là đạt hay không đạt), ví dụ không có nhân sự để chia.",
+           "so_nhan_su_mot_cua == 0", "expr", width=22, dropdown="inputs"),
+    Column("no_data_reason", "Lý do chưa đánh giá", "Hiện khi tiêu chí chưa đánh giá được.",
+           "Chưa có số nhân sự Bộ phận Một cửa", "label", width=28),
 ))
 
 YEAR_TARGETS = Table("Chỉ tiêu theo năm", "year_targets", (

@@ -733,7 +733,8 @@ class _Builder:
         return out
 
     def indicator(self, r: LineDict, levels: list[str], top: bool, parent: str = "") -> Indicator | None:
-        allowed = {"id", "code", "label", "value", "op", "target", "unit", "waive_if", "waive_reason", "parts"}
+        allowed = {"id", "code", "label", "value", "op", "target", "unit", "waive_if", "waive_reason",
+                   "no_data_if", "no_data_reason", "parts"}
         self.unknown_keys(r, allowed, "tiêu chí")
         ind_id = str(r.get("id") or "")
         if not ind_id:
@@ -769,6 +770,12 @@ class _Builder:
             ind.waive_if = self.parse_expr(r["waive_if"], self.line(r, "waive_if"), f"{label}: «waive_if»")
             self.check_names(ind.waive_if, self.line(r, "waive_if"), f"{label}: «waive_if»")
             ind.waive_reason = str(r.get("waive_reason") or "được miễn")
+        if r.get("no_data_if") is not None:
+            ind.no_data_text = str(r["no_data_if"])
+            ind.no_data_if = self.parse_expr(r["no_data_if"], self.line(r, "no_data_if"),
+                                             f"{label}: «no_data_if»")
+            self.check_names(ind.no_data_if, self.line(r, "no_data_if"), f"{label}: «no_data_if»")
+            ind.no_data_reason = str(r.get("no_data_reason") or "chưa có số liệu để đánh giá")
         return ind
 
     def target(self, raw: Any, line: int | None, label: str, levels: list[str]) -> Target | None:

@@ -188,6 +188,9 @@ class Indicator:
     waive_if: Node | None = None
     waive_text: str = ""
     waive_reason: str = ""
+    no_data_if: Node | None = None  # the figures cannot be judged (0 staff): «chưa có số liệu»
+    no_data_text: str = ""
+    no_data_reason: str = ""
     parts: list["Indicator"] = field(default_factory=list)
     line: int | None = None
 

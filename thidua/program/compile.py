@@ -161,6 +161,8 @@ OP_TEXT = {">=": "≥", "<=": "≤", "==": "="}
 def _status(part: Indicator, value: str, target: str) -> ex.Node:
     compare = ex.Cmp(part.op, ex.Name(value), ex.Name(target))
     met = ex.If(ex.Known(compare), ex.If(compare, ex.Num(MET), ex.Num(NOT_MET)), ex.Num(NO_DATA))
+    if part.no_data_if is not None:
+        met = ex.If(ex.truthy(part.no_data_if), ex.Num(NO_DATA), met)
     if part.waive_if is not None:
         met = ex.If(ex.truthy(part.waive_if), ex.Num(NA), met)
     applies = applies_node(part.target)

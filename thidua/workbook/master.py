@@ -1224,8 +1224,11 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
                 if is_parent:
                     how = "Đạt khi mọi phần áp dụng đều đạt"
                 if part.waive_if is not None:
-                    how += (f"; miễn xét (không áp dụng) khi {part.waive_text or ex.to_text(part.waive_if)}"
+                    how += (f"; miễn xét (không áp dụng) khi {condition_words(plan, part.waive_if)}"
                             + (f": {part.waive_reason}" if part.waive_reason else ""))
+                if part.no_data_if is not None:
+                    how += (f"; chưa đánh giá được khi {condition_words(plan, part.no_data_if)}"
+                            + (f": {part.no_data_reason}" if part.no_data_reason else ""))
                 target = "" if is_parent else f"{OP_TEXT[part.op]} {_target_text(part.target, part.unit)}"
                 rows.append([pid, part.code, part.label, part.unit, target, how])
         doc.table(["Tiêu chí", "Mã", "Nội dung", "Đơn vị", "Mục tiêu", "Giá trị đối chiếu"], rows)
