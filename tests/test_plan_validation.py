@@ -232,7 +232,7 @@ def test_expression_naming_code_with_no_close_match():
 def test_expression_syntax_error():
     p = only(BASE + 'total: "diem_1 * (diem_2"\n')
     assert p.line == END + 1
-    assert "«total»: biểu thức «diem_1 * (diem_2» viết sai cú pháp" in p.message
+    assert "«total»: biểu thức «diem_1 * (diem_2» viết sai: thiếu dấu «)»" in p.message
 
 
 def test_rule_expression_syntax_error():

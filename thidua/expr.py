@@ -19,6 +19,7 @@ Semantics shared by both targets (so the workbook shows what the engine says):
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -205,6 +206,10 @@ def parse(text: str) -> Node:
     source = str(text).strip()
     source = (source.replace("≥", ">=").replace("≤", "<=").replace("≠", "!=")
               .replace(" và ", " and ").replace(" hoặc ", " or "))
+    source = source.replace("×", "*").replace("÷", "/").replace("−", "-")
+    mistake = _common_mistake(source)
+    if mistake:
+        raise ExprError(f"biểu thức «{text}» viết sai: {mistake}")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
@@ -214,9 +219,42 @@ def parse(text: str) -> Node:
         if 0 < offset <= len(source.rstrip()):
             near = f" (vị trí {offset}, gần «{source[offset - 1:offset + 11].strip()}»)"
         else:
-            near = " (biểu thức chưa hoàn chỉnh: thiếu toán hạng hoặc dấu ngoặc ở cuối?)"
+            near = " (biểu thức chưa hoàn chỉnh: thiếu một số hoặc mã ở cuối)"
         raise ExprError(f"biểu thức «{text}» viết sai cú pháp{near}") from None
     return _convert(tree.body, text)
+
+
+_MISTAKES = (
+    (re.compile(r"=>"), "viết «>=», không viết «=>»"),
+    (re.compile(r"=<"), "viết «<=», không viết «=<»"),
+    (re.compile(r"<>"), "«khác» viết «!=», không viết «<>»"),
+    (re.compile(r"\d,\d"), "số thập phân viết bằng dấu chấm, ví dụ 0.5 (không viết 0,5)"),
+    (re.compile(r"\b(AND|OR|NOT|VA|HOAC)\b"), "viết «and», «or», «not» (hoặc «và», «hoặc») "
+     "bằng chữ thường"),
+    (re.compile(r"(?<=[\d)])\s*x\s*(?=[\d(])"), "phép nhân viết «*», không viết «x»"),
+)
+
+
+_SINGLE_EQUALS = re.compile(r"(?<![<>=!])=(?!=)")
+_KEYWORD_ARGUMENT = re.compile(r"\w\(\s*[^()]*,\s*\w+\s*=$")  # round(x, ndigits=…: not a comparison
+
+
+def _common_mistake(source: str) -> str:
+    """A mistake people often make in an expression, with how to write it."""
+    for pattern, fix in _MISTAKES:
+        if pattern.search(source):
+            return fix
+    for match in _SINGLE_EQUALS.finditer(source):
+        if not _KEYWORD_ARGUMENT.search(source[:match.start() + 1]):
+            return "so sánh bằng viết «==» (hai dấu bằng)"
+    depth = 0
+    for ch in source:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return "thừa dấu «)»"
+    if depth > 0:
+        return "thiếu dấu «)»" if depth == 1 else f"thiếu {depth} dấu «)»"
+    return ""
 
 
 def _convert(node: ast.AST, text: str) -> Node:

@@ -116,15 +116,48 @@ def load_raw(ref: str | Path) -> tuple[LineDict, str]:
     return raw, name
 
 
+#: What PyYAML's problems mean, in words an official reads (never the English text).
+_YAML_PROBLEMS = (
+    ("unexpected end of stream", "có dấu nháy mở mà chưa đóng",
+     "đóng dấu nháy (\" hoặc ') ở cuối giá trị"),
+    ("expected ',' or '}'", "thiếu dấu «}» (hoặc «,») trong một dòng dạng {khóa: giá trị}",
+     "kiểm tra mỗi «{» có «}» tương ứng và các cặp khóa: giá trị cách nhau bằng dấu phẩy"),
+    ("expected ',' or ']'", "thiếu dấu «]» (hoặc «,») trong một danh sách dạng [a, b]",
+     "kiểm tra mỗi «[» có «]» tương ứng"),
+    ("mapping values are not allowed", "có dấu hai chấm ở chỗ không được phép",
+     "giá trị có dấu «:» (ví dụ giờ hoặc ghi chú) phải đặt trong dấu nháy kép"),
+    ("found character '\t'", "có ký tự tab", "thụt lề bằng dấu cách, không dùng tab"),
+    ("could not find expected ':'", "thiếu dấu hai chấm sau một khóa",
+     "mỗi dòng viết «khóa: giá trị»"),
+    ("found undefined alias", "có ký tự «*» ở đầu giá trị",
+     "đặt giá trị bắt đầu bằng «*» hoặc «&» trong dấu nháy kép"),
+    ("did not find expected key", "thụt lề không đều", "các khóa cùng cấp phải thẳng hàng"),
+    ("did not find expected '-'", "thụt lề của danh sách không đều",
+     "các dòng «- » của một danh sách phải thẳng hàng"),
+    ("found duplicate anchor", "có ký tự «&» ở đầu giá trị", "đặt giá trị trong dấu nháy kép"),
+)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
+    """(what is wrong, how to fix it) for a YAML syntax error, in Vietnamese."""
+    text = f"{getattr(exc, 'context', '') or ''} {getattr(exc, 'problem', '') or exc}"
+    for needle, why, hint in _YAML_PROBLEMS:
+        if needle in text:
+            return why, hint
+    return ("cách viết không đúng quy tắc YAML",
+            "kiểm tra thụt lề (dùng dấu cách, không dùng tab), dấu hai chấm sau mỗi khóa và "
+            "các dấu nháy, ngoặc được đóng đủ")
+
+
 def parse_plan(text: str, file: str = "<kế hoạch>") -> Plan:
     try:
         raw = load_yaml(nfc(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise PlanError(Problem(f"tệp không đúng cú pháp YAML ({getattr(exc, 'problem', exc)})",
-                                file=file, line=mark.line + 1 if mark else None,
-                                hint="kiểm tra thụt lề (dùng dấu cách, không dùng tab) "
-                                     "và dấu hai chấm sau mỗi khóa")) from None
+        why, hint = yaml_problem(exc)
+        raise PlanError(Problem(f"tệp không đúng cú pháp YAML: {why}", file=file,
+                                line=mark.line + 1 if mark else None, hint=hint,
+                                code="ke_hoach_sai")) from None
     if not isinstance(raw, LineDict):
         raise PlanError(Problem("tệp kế hoạch phải là một bảng khóa: giá trị (id, title, …)",
                                 file=file, line=1))
