@@ -57,3 +57,17 @@ def test_unmatched_names_are_reported_and_nothing_else_is_lost(tmp_path, capsys)
     data = read_master(master, plan)
     assert "tong_giai_quyet" not in data.unit("XA17")  # never set to 0
     assert data.unit("XA01")["tong_giai_quyet"] == 2168
+
+
+def test_the_wrong_file_gets_one_clear_message(tmp_path, capsys):
+    """Review 5.2: not five near-identical errors pointing into the plan file."""
+    _plan, master = empty_master(tmp_path)
+    wrong = tmp_path / "ket-qua.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["STT", "Mã đơn vị", "Tên", "Tổng điểm"])
+    wb.active.append([1, "XA01", "Xã Tam Xuân I", 70])
+    wb.save(wrong)
+    assert main(["import-stats", "nui-thanh-dvc-2023", str(wrong), "--master", str(master)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("Lỗi:") == 1
+    assert "tệp không giống tệp thống kê xuất từ Hệ thống" in err and "đúng tệp" in err

@@ -365,7 +365,9 @@ def _read_grid(grids: list[_Grid], mapping: StatsMapping, plan: Plan, units: lis
 
     header_first = grid.numbers[head]
     paths = _header_paths(grid, head, mapping.header_rows)
-    found = ", ".join(f"«{s}»" for _k, s in paths if s)
+    shown_paths = [f"«{s}»" for _k, s in paths if s]
+    found = ", ".join(shown_paths[:12]) + (f" và {len(shown_paths) - 12} cột khác"
+                                           if len(shown_paths) > 12 else "")
 
     def column_problem(key: str, want: tuple[str, ...], hits: list[int]) -> Problem:
         shown = " / ".join(want)
@@ -404,6 +406,16 @@ def _read_grid(grids: list[_Grid], mapping: StatsMapping, plan: Plan, units: lis
             cols[code] = hits[0]
         else:
             problems.append(column_problem(f"{SECTION}.columns.{code}", want, hits))
+    if problems and len(cols) == 0 and (name_col is None or mapping.code_column):
+        # nothing of the mapping is there: most likely not the export at all — say that once
+        key = " / ".join(mapping.code_column or mapping.name_column)
+        raise InputError(Problem(
+            f"tệp không giống tệp thống kê xuất từ Hệ thống (không có cột «{key}» ở "
+            f"{mapping.header_rows} dòng tiêu đề đầu, không có cột số liệu nào của kế hoạch)",
+            file=source, sheet=grid.sheet, code="bang_sai",
+            hint="kiểm tra đã chọn đúng tệp thống kê (xuất từ Hệ thống thông tin giải quyết "
+                 "TTHC) chưa; nếu đúng tệp mà Hệ thống đổi tiêu đề cột, sửa mục stats_import "
+                 f"của kế hoạch {plan_file}"))
     if problems:
         raise InputError(problems)
     key_col = code_col if code_col is not None else name_col
