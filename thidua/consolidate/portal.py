@@ -359,9 +359,11 @@ def _read_grid(grids: list[_Grid], mapping: StatsMapping, plan: Plan, units: lis
                     f"trong {_HEADER_SEARCH_ROWS} dòng đầu")
             key = f"{SECTION}.code_column" if mapping.code_column else f"{SECTION}.name_column"
         raise InputError(Problem(
-            f"tệp «{name}»: {what}", file=source, sheet=g.sheet if len(grids) == 1 else "",
-            hint=f"kiểm tra đây đúng là tệp thống kê xuất từ hệ thống; nếu tiêu đề cột khác, "
-                 f"sửa {key} trong {plan_file}" + _at_line(mapping, key)))
+            f"tệp không giống tệp thống kê xuất từ Hệ thống ({what})", file=source,
+            sheet=g.sheet if len(grids) == 1 else "", code="bang_sai",
+            hint="kiểm tra đã chọn đúng tệp thống kê (xuất từ Hệ thống thông tin giải quyết "
+                 f"TTHC) chưa; nếu đúng tệp mà tiêu đề cột khác, sửa {key} trong {plan_file}"
+                 + _at_line(mapping, key)))
 
     header_first = grid.numbers[head]
     paths = _header_paths(grid, head, mapping.header_rows)
