@@ -20,7 +20,6 @@ import json
 import math
 import random
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import openpyxl
@@ -32,18 +31,12 @@ from hypothesis import strategies as st
 from tests.libreoffice import soffice_or_skip
 from thidua.plan import load_plan
 from thidua.result import ELIGIBLE, RANK, SELF_TOTAL
+from thidua.units import Unit
 from thidua.workbook import recalc
 from thidua.workbook.template import SHEET_INPUT, SHEET_META
 
 UNITS = 48
 
-
-@dataclass
-class Unit:
-    code: str
-    name: str
-    group: str
-    level: str
 
 
 def _layout(path) -> dict:

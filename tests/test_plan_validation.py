@@ -88,25 +88,7 @@ def test_unknown_rule_kind_without_close_match_lists_kinds():
     assert "yesno" in p.hint and "choice" in p.hint
 
 
-def test_missing_rule():
-    p = only(BASE.replace("    rule: {kind: yesno, of: co_ke_hoach, yes: 5}\n", ""))
-    assert p.line == 16
-    assert "tiêu chí 2 thiếu «rule» (cách tính điểm)" in p.message
-    assert "kind" in p.hint
 
-
-def test_unknown_rule_key_suggests_closest():
-    p = only(BASE.replace("yes: 5}", "yes: 5, off: 1}"))
-    assert p.line == 18
-    assert "tiêu chí 2 (quy tắc yesno) có khóa lạ «off»" in p.message
-    assert p.hint == "có phải ý bạn là «of»?"
-
-
-def test_missing_max_on_score_criterion():
-    p = only(BASE.replace("    max: 5\n", ""))
-    assert p.line == 16
-    assert "tiêu chí 2 thiếu «max» (điểm chuẩn)" in p.message
-    assert "max: <điểm tối đa>" in p.hint
 
 
 def test_missing_max_is_fine_for_deduction():
@@ -114,24 +96,7 @@ def test_missing_max_is_fine_for_deduction():
     assert plan.items[1].max is None and plan.items[1].role == "deduction"
 
 
-def test_max_must_be_a_number():
-    p = only(BASE.replace("max: 10", "max: 10 điểm"))
-    assert p.line == 14
-    assert "tiêu chí 1: «max» phải là số" in p.message
 
-
-def test_rule_number_must_be_a_number():
-    p = only(BASE.replace("yes: 5}", "yes: '5'}"))
-    assert p.line == 18
-    assert "«yes» phải là một số, không phải «5»" in p.message
-    assert "2.5" in p.hint
-
-
-def test_overlapping_bands():
-    p = only(BASE.replace("{from: 50, points: 10}", "{from: 40, points: 10}"))
-    assert p.line == 15
-    assert "tiêu chí 1: bậc thứ 1 [.., 50) và bậc thứ 2 [40, ..) chồng lấn nhau" in p.message
-    assert p.hint == "sửa «from» của bậc 2 thành 50"
 
 
 def test_band_without_bound_in_the_middle_overlaps():
@@ -143,12 +108,6 @@ def test_band_without_bound_in_the_middle_overlaps():
     assert all(p.line == 15 for p in found)
     assert "chỉ bậc đầu được bỏ «from»" in found[0].hint
 
-
-def test_gapped_bands():
-    p = only(BASE.replace("{from: 50, points: 10}", "{from: 60, points: 10}"))
-    assert p.line == 15
-    assert "có khoảng trống giữa bậc thứ 1 (đến 50) và bậc thứ 2 (từ 60)" in p.message
-    assert p.hint == "sửa «from» của bậc 2 thành 50"
 
 
 def test_band_from_not_below_to():
@@ -202,18 +161,6 @@ def test_unknown_code_in_block_rule_points_at_its_key():
     assert [p.line for p in found] == [10]
 
 
-def test_rule_naming_unknown_input_suggests_closest():
-    p = only(BASE.replace("of: ty_le,", "of: ty_lee,"))
-    assert p.line == 15
-    assert "tiêu chí 1: quy tắc dùng mã «ty_lee» chưa được khai báo" in p.message
-    assert p.hint == "có phải ý bạn là «ty_le»?"
-
-
-def test_unknown_name_in_only_if():
-    p = only(BASE.replace("yes: 5}", "yes: 5, only_if: 'so_ho_s > 0'}"))
-    assert p.line == 18
-    assert "quy tắc dùng mã «so_ho_s» chưa được khai báo" in p.message
-    assert p.hint == "có phải ý bạn là «so_ho_so»?"
 
 
 def test_expression_naming_unknown_code():
@@ -235,11 +182,6 @@ def test_expression_syntax_error():
     assert "«total»: biểu thức «diem_1 * (diem_2» viết sai: thiếu dấu «)»" in p.message
 
 
-def test_rule_expression_syntax_error():
-    p = only(BASE.replace("yes: 5}", "yes: 5, only_if: 'so_ho_so >'}"))
-    assert p.line == 18
-    assert "tiêu chí 2: biểu thức «so_ho_so >» viết sai cú pháp" in p.message
-
 
 @pytest.mark.parametrize("expression, fragment", [
     ("__import__('os')", "hàm «__import__» không được phép"),
@@ -260,17 +202,6 @@ def test_forbidden_construct_in_gate():
     assert p.message.startswith("điều kiện xét: thành phần «so_ho_so.x» không được phép")
 
 
-def test_rule_points_exceed_max():
-    p = only(BASE.replace("yes: 5}", "yes: 6}"))
-    assert p.line == 17
-    assert "tiêu chí 2: quy tắc có thể cho 6 điểm, vượt điểm chuẩn 5" in p.message
-    assert p.hint == "sửa điểm của quy tắc hoặc «max»"
-
-
-def test_band_points_exceed_max():
-    p = only(BASE.replace("{from: 50, points: 10}", "{from: 50, points: 12}"))
-    assert p.line == 14
-    assert "tiêu chí 1: quy tắc có thể cho 12 điểm, vượt điểm chuẩn 10" in p.message
 
 
 def test_per_item_cap_exceeds_max():
@@ -463,24 +394,7 @@ def test_duplicate_input_code():
     assert "mã chỉ tiêu «ty_le» bị khai báo hai lần" in p.message
 
 
-def test_criterion_code_clashing_with_input():
-    p = only(BASE.replace('  - id: "2"\n', '  - id: "2"\n    code: so_ho_so\n'))
-    assert p.line == 17
-    assert "mã «so_ho_so» của tiêu chí 2 bị khai báo hai lần" in p.message
 
-
-def test_bad_input_type():
-    p = only(BASE.replace("{code: ty_le, type: percent}", "{code: ty_le, type: percentage}"))
-    assert p.line == 10
-    assert "chỉ tiêu «ty_le»: kiểu «percentage» không tồn tại" in p.message
-    assert p.hint == "dùng một trong: count, number, percent, yesno, choice"
-
-
-def test_bad_input_code():
-    p = only(BASE.replace("{code: so_ho_so,", "{code: SoHoSo,"))
-    assert p.line == 9
-    assert "mã «SoHoSo» của chỉ tiêu nhập liệu không hợp lệ" in p.message
-    assert "chữ thường" in p.hint
 
 
 def test_total_max_not_matching_sum_of_maxima():
@@ -545,11 +459,6 @@ def test_tie_break_unknown_code():
     assert "«tie_break» dùng mã «khong_co» chưa được khai báo" in p.message
 
 
-def test_criterion_levels_must_be_known():
-    p = only(BASE.replace("    max: 5\n", "    max: 5\n    levels: [xa, thon]\n"))
-    assert p.line == 18
-    assert "tiêu chí 2: «levels» phải là danh sách cấp" in p.message
-
 
 # ---------------------------------------------------------------- checklist
 
@@ -577,30 +486,8 @@ def test_checklist_base_is_valid():
     assert [(a, b) for a, b, _ in plan.indicators[1].target.by_year] == [(2022, None), (2023, 2025)]
 
 
-def test_checklist_by_level_missing_a_level():
-    p = only(CHECKLIST.replace(", xa: 55}", "}"))
-    assert p.line == 10
-    assert "tiêu chí 1: chưa có mục tiêu cho cấp xa" in p.message
-    assert "levels" in p.hint
 
 
-def test_checklist_by_level_unknown_level():
-    p = only(CHECKLIST.replace("xa: 55}", "xa: 55, thon: 1}"))
-    assert p.line == 10
-    assert "tiêu chí 1: cấp «thon» không tồn tại" in p.message
-
-
-def test_checklist_by_year_bad_key():
-    p = only(CHECKLIST.replace('"2023-2025"', '"hai nghin"'))
-    assert p.line == 13
-    assert "tiêu chí 2: năm «hai nghin» không hợp lệ" in p.message
-    assert "2023-2025" in p.hint
-
-
-def test_checklist_by_year_overlap():
-    p = only(CHECKLIST.replace('{"2022": 30, "2023-2025": 80}', '{"2022-2024": 30, "2023": 80}'))
-    assert p.line == 13
-    assert "các năm 2022-2024 và 2023 chồng lấn" in p.message
 
 
 def test_checklist_bad_op():
@@ -738,3 +625,79 @@ def test_nfd_plan_loads_with_nfc_labels():
     assert plan.title == "Kế hoạch thử"
     assert unicodedata.is_normalized("NFC", plan.title)
     assert unicodedata.is_normalized("NFC", plan.groups[1].label)
+
+
+#: Plans with one mistake: (plan text, replace, by, line, words of the message, hint check).
+ONE_MISTAKE = [
+    pytest.param(BASE, "    rule: {kind: yesno, of: co_ke_hoach, yes: 5}\n", "", 16,
+                 "tiêu chí 2 thiếu «rule» (cách tính điểm)",
+                 ("in", "kind"), id="missing_rule"),
+    pytest.param(BASE, "yes: 5}", "yes: 5, off: 1}", 18,
+                 "tiêu chí 2 (quy tắc yesno) có khóa lạ «off»",
+                 ("==", "có phải ý bạn là «of»?"), id="unknown_rule_key_suggests_closest"),
+    pytest.param(BASE, "    max: 5\n", "", 16,
+                 "tiêu chí 2 thiếu «max» (điểm chuẩn)",
+                 ("in", "max: <điểm tối đa>"), id="missing_max_on_score_criterion"),
+    pytest.param(BASE, "max: 10", "max: 10 điểm", 14,
+                 "tiêu chí 1: «max» phải là số",
+                 None, id="max_must_be_a_number"),
+    pytest.param(BASE, "yes: 5}", "yes: '5'}", 18,
+                 "«yes» phải là một số, không phải «5»",
+                 ("in", "2.5"), id="rule_number_must_be_a_number"),
+    pytest.param(BASE, "{from: 50, points: 10}", "{from: 40, points: 10}", 15,
+                 "tiêu chí 1: bậc thứ 1 [.., 50) và bậc thứ 2 [40, ..) chồng lấn nhau",
+                 ("==", "sửa «from» của bậc 2 thành 50"), id="overlapping_bands"),
+    pytest.param(BASE, "{from: 50, points: 10}", "{from: 60, points: 10}", 15,
+                 "có khoảng trống giữa bậc thứ 1 (đến 50) và bậc thứ 2 (từ 60)",
+                 ("==", "sửa «from» của bậc 2 thành 50"), id="gapped_bands"),
+    pytest.param(BASE, "of: ty_le,", "of: ty_lee,", 15,
+                 "tiêu chí 1: quy tắc dùng mã «ty_lee» chưa được khai báo",
+                 ("==", "có phải ý bạn là «ty_le»?"), id="rule_naming_unknown_input_suggests_closest"),
+    pytest.param(BASE, "yes: 5}", "yes: 5, only_if: 'so_ho_s > 0'}", 18,
+                 "quy tắc dùng mã «so_ho_s» chưa được khai báo",
+                 ("==", "có phải ý bạn là «so_ho_so»?"), id="unknown_name_in_only_if"),
+    pytest.param(BASE, "yes: 5}", "yes: 5, only_if: 'so_ho_so >'}", 18,
+                 "tiêu chí 2: biểu thức «so_ho_so >» viết sai cú pháp",
+                 None, id="rule_expression_syntax_error"),
+    pytest.param(BASE, "yes: 5}", "yes: 6}", 17,
+                 "tiêu chí 2: quy tắc có thể cho 6 điểm, vượt điểm chuẩn 5",
+                 ("==", "sửa điểm của quy tắc hoặc «max»"), id="rule_points_exceed_max"),
+    pytest.param(BASE, "{from: 50, points: 10}", "{from: 50, points: 12}", 14,
+                 "tiêu chí 1: quy tắc có thể cho 12 điểm, vượt điểm chuẩn 10",
+                 None, id="band_points_exceed_max"),
+    pytest.param(BASE, '  - id: "2"\n', '  - id: "2"\n    code: so_ho_so\n', 17,
+                 "mã «so_ho_so» của tiêu chí 2 bị khai báo hai lần",
+                 None, id="criterion_code_clashing_with_input"),
+    pytest.param(BASE, "{code: ty_le, type: percent}", "{code: ty_le, type: percentage}", 10,
+                 "chỉ tiêu «ty_le»: kiểu «percentage» không tồn tại",
+                 ("==", "dùng một trong: count, number, percent, yesno, choice"), id="bad_input_type"),
+    pytest.param(BASE, "{code: so_ho_so,", "{code: SoHoSo,", 9,
+                 "mã «SoHoSo» của chỉ tiêu nhập liệu không hợp lệ",
+                 ("in", "chữ thường"), id="bad_input_code"),
+    pytest.param(BASE, "    max: 5\n", "    max: 5\n    levels: [xa, thon]\n", 18,
+                 "tiêu chí 2: «levels» phải là danh sách cấp",
+                 None, id="criterion_levels_must_be_known"),
+    pytest.param(CHECKLIST, ", xa: 55}", "}", 10,
+                 "tiêu chí 1: chưa có mục tiêu cho cấp xa",
+                 ("in", "levels"), id="checklist_by_level_missing_a_level"),
+    pytest.param(CHECKLIST, "xa: 55}", "xa: 55, thon: 1}", 10,
+                 "tiêu chí 1: cấp «thon» không tồn tại",
+                 None, id="checklist_by_level_unknown_level"),
+    pytest.param(CHECKLIST, '"2023-2025"', '"hai nghin"', 13,
+                 "tiêu chí 2: năm «hai nghin» không hợp lệ",
+                 ("in", "2023-2025"), id="checklist_by_year_bad_key"),
+    pytest.param(CHECKLIST, '{"2022": 30, "2023-2025": 80}', '{"2022-2024": 30, "2023": 80}', 13,
+                 "các năm 2022-2024 và 2023 chồng lấn",
+                 None, id="checklist_by_year_overlap"),
+]
+
+
+@pytest.mark.parametrize("text, old, new, line, message, hint", ONE_MISTAKE)
+def test_one_mistake_is_named_with_its_line_and_fix(text, old, new, line, message, hint):
+    assert old in text, "the mistake must change the plan"
+    p = only(text.replace(old, new))
+    assert p.line == line
+    assert message in p.message
+    if hint is not None:
+        how, words = hint
+        assert p.hint == words if how == "==" else words in p.hint

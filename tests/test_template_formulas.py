@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,19 +23,13 @@ from thidua.plan import builtin_ids, load_plan
 from thidua.plan.model import APPRAISAL_SUFFIX, TOTAL_CODE
 from thidua.result import ELIGIBLE, SELF_TOTAL
 from thidua.table import parse_rows
+from thidua.units import Unit
 from thidua.workbook import recalc
 from thidua.workbook.generate import generate_templates
 from thidua.workbook.template import SHEET_INPUT, SHEET_META
 
 RANDOM_PER_PLAN = 10
 
-
-@dataclass
-class Unit:
-    code: str
-    name: str
-    group: str
-    level: str
 
 
 def _meta(wb) -> dict:
