@@ -24,7 +24,6 @@ import unicodedata
 import numpy as np
 import openpyxl
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
