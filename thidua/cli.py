@@ -1,17 +1,24 @@
 """Command line: ``thidua plans | check-plan | plan | score | … | demo``.
 
 Thin: parse arguments, call the package, print. Every word shown is
-Vietnamese; errors go to stderr with exit status 2.
+Vietnamese; every failure a user can meet (a problem in the input, a file or
+folder that cannot be written, another run holding the master, even a bug)
+goes to stderr as a Vietnamese message naming the path and the fix, with exit
+status 2. A Python traceback is shown only with ``--debug``; the traceback of
+an unexpected error is always written to the log file the message names
+(``thidua.errors.log_file``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 from thidua import __version__
-from thidua.errors import ThiduaError
+from thidua.errors import Problem, ThiduaError, write_log
 
 # argparse's own words, in Vietnamese (it looks them up through gettext).
 _ARGPARSE_VI = {
@@ -39,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chấm điểm, xếp hạng và xét khen thưởng phong trào thi đua theo kế hoạch.")
     parser.add_argument("--version", action="version", version=f"thidua {__version__}",
                         help="hiện phiên bản rồi thoát")
+    parser.add_argument("--debug", action="store_true",
+                        help="khi có lỗi, in thêm chi tiết kỹ thuật (traceback) cho cán bộ công nghệ "
+                             "thông tin (đặt được ở bất kỳ chỗ nào trên dòng lệnh)")
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", title="các lệnh")
 
     sub.add_parser("plans", help="liệt kê các kế hoạch dựng sẵn",
@@ -109,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", metavar="THƯ_MỤC", help="thư mục ghi các tệp mẫu đơn vị")
     gen.add_argument("--master", metavar="TỆP.xlsx", help="ghi thêm sổ tổng hợp của cơ quan")
     gen.add_argument("--year", type=int, metavar="NĂM", help="năm áp dụng chỉ tiêu (kế hoạch chỉ tiêu)")
+    gen.add_argument("--force", action="store_true", help=_FORCE_HELP)
 
     con = sub.add_parser("consolidate", help="tổng hợp các tệp đơn vị gửi về vào sổ tổng hợp",
                          description="Đọc mọi tệp mẫu đơn vị gửi về trong THƯ_MỤC (cả thư mục con; "
@@ -122,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--max-mb", type=float, default=50, metavar="MB",
                      help="từ chối tệp lớn hơn số MB này (mặc định 50)")
     con.add_argument("--period", metavar="KỲ", help="kỳ báo cáo (tháng/quý) ghi vào trang «Xu hướng»")
+    con.add_argument("--force", action="store_true", help=_FORCE_HELP)
 
     imp = sub.add_parser("import-stats", help="nhập số liệu thống kê từ Hệ thống giải quyết TTHC",
                          description="Đọc tệp thống kê xuất từ Hệ thống thông tin giải quyết TTHC "
@@ -131,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("export", metavar="TỆP_THỐNG_KÊ", help="tệp thống kê .xlsx hoặc .csv")
     imp.add_argument("--master", metavar="TỆP.xlsx", required=True, help="sổ tổng hợp cần cập nhật")
     imp.add_argument("--report", metavar="TỆP.csv", help="ghi thêm báo cáo các tên không khớp ra CSV")
+    imp.add_argument("--force", action="store_true", help=_FORCE_HELP)
 
     doc = sub.add_parser("documents", help="soạn Tờ trình, Quyết định khen thưởng và Báo cáo kết quả",
                          description="Soạn các văn bản khen thưởng (.docx, và PDF khi có LibreOffice) "
@@ -154,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = doc.add_mutually_exclusive_group()
     fmt.add_argument("--pdf", action="store_true", default=None,
                      help="bắt buộc ghi thêm PDF (cần LibreOffice); mặc định: ghi PDF khi có LibreOffice")
-    fmt.add_argument("--no-pdf", dest="pdf", action="store_false", help="chỉ ghi tệp .docx")
+    fmt.add_argument("--no-pdf", dest="pdf", action="store_false",
+                     help="chỉ ghi tệp .docx (PDF cũ của các văn bản được soạn lại được đổi tên "
+                          "thành bản sao lưu, để không lẫn với văn bản mới)")
+    doc.add_argument("--force", action="store_true",
+                     help="ghi cả khi văn bản đang mở trong Word/LibreOffice (tệp khóa còn sót lại)")
 
     add = sub.add_parser("addin", help="tạo và cài add-in Excel (thẻ «Thi đua» trên thanh công cụ)",
                          description="Add-in Excel cho Windows (thidua.xlam): thẻ «Thi đua» với các "
@@ -196,24 +213,84 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_FORCE_HELP = ("ghi cả khi sổ đang mở trong Excel/LibreOffice (chỉ dùng khi chắc chắn tệp khóa "
+               "«~$…» hoặc «.~lock…#» là còn sót lại sau khi chương trình bị tắt đột ngột)")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere on the line, also after the command
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
+    title = "thidua " + " ".join(argv)
+    previous_hook = sys.unraisablehook
+    # Errors Python can only report while cleaning up (a writer's stream closed on a full
+    # disk…) go to the log, not to the screen as a traceback.
+    sys.unraisablehook = lambda raised: _log_unraisable(raised, title, debug)
+    failed = True
     try:
-        return {"plans": cmd_plans, "check-plan": cmd_check, "plan": cmd_plan, "score": cmd_score,
+        code = {"plans": cmd_plans, "check-plan": cmd_check, "plan": cmd_plan, "score": cmd_score,
                 "units-template": cmd_units_template, "generate": cmd_generate,
                 "consolidate": cmd_consolidate, "import-stats": cmd_import_stats,
                 "documents": cmd_documents, "addin": cmd_addin, "demo": cmd_demo}[args.command](args)
+        failed = False
+        return code
     except ThiduaError as exc:
+        _debug(debug)
         for problem in exc.problems:
-            print(f"Lỗi: {problem}", file=sys.stderr)
+            print(f"{_LABEL.get(problem.severity, 'Lỗi')}: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        print("Đã dừng theo yêu cầu. Các tệp đã có không bị thay đổi dở dang (tệp tạm được "
+              "dọn ở lần chạy sau).", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the system refused a file, or a bug
+        from thidua.fileio import as_os_error, os_problem
+        os_error = as_os_error(exc)
+        _debug(debug)
+        if os_error is not None:  # a file or folder the operating system refused
+            print(f"Lỗi: {os_problem(os_error, action='đọc hoặc ghi')}", file=sys.stderr)
+            return 2
+        log = write_log(title, traceback.format_exc())
+        problem = Problem(
+            "có lỗi ngoài dự kiến của chương trình nên lệnh chưa làm xong; tệp đã có không bị "
+            "thay đổi dở dang", code="loi_ngoai_du_kien",
+            hint=(f"chi tiết kỹ thuật đã ghi vào tệp «{log}»: gửi tệp này cho cán bộ công nghệ "
+                  "thông tin" if log else "chạy lại với --debug để xem chi tiết kỹ thuật"))
+        print(f"Lỗi: {problem}", file=sys.stderr)
+        return 2
+    finally:
+        if failed:
+            import gc
+            gc.collect()  # half-closed writers are cleaned up under our hook
+        sys.unraisablehook = previous_hook
+
+
+_LABEL = {"lỗi": "Lỗi", "cảnh báo": "Cảnh báo", "thông tin": "Lưu ý"}
+
+
+def _debug(debug: bool) -> None:
+    """With ``--debug``: the traceback of the error being handled, on stderr."""
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+
+
+def _log_unraisable(raised, title: str, debug: bool) -> None:
+    text = "".join(traceback.format_exception(raised.exc_type, raised.exc_value,
+                                              raised.exc_traceback))
+    write_log(f"{title} (lỗi khi dọn dẹp)", text)
+    if debug:
+        print(text, file=sys.stderr)
+
+
+def _notices(problems: list[Problem]) -> None:
+    """Things the user should know that did not stop the command (a lock taken over…)."""
+    for problem in problems:
+        print(f"Lưu ý: {problem}", file=sys.stderr)
 
 
 def cmd_plans(args) -> int:
@@ -302,6 +379,9 @@ def cmd_score(args) -> int:
     from thidua.plan import load_plan
 
     plan = load_plan(args.plan)
+    if args.out:
+        from thidua.fileio import check_writable
+        check_writable(args.out, what="sổ kết quả")  # before the work, not after it
     data = load_data(plan, args.data, year=args.year)
     for note in data.notes:
         print(f"Lưu ý: {note}", file=sys.stderr)
@@ -322,8 +402,11 @@ def cmd_score(args) -> int:
 
 def cmd_units_template(args) -> int:
     from thidua.plan import load_plan
+    from thidua.fileio import check_writable
     from thidua.units import write_units_template
-    path = write_units_template(load_plan(args.plan), args.out)
+    plan = load_plan(args.plan)
+    check_writable(args.out, what="mẫu danh sách đơn vị")
+    path = write_units_template(plan, args.out)
     print(f"Đã ghi mẫu danh sách đơn vị: {path}")
     return 0
 
@@ -338,13 +421,32 @@ def cmd_generate(args) -> int:
         raise ThiduaError("cần ít nhất một trong hai: --out THƯ_MỤC (mẫu đơn vị) hoặc "
                           "--master TỆP.xlsx (sổ tổng hợp)")
     units = read_unit_list(args.units, plan)
+    from thidua.fileio import Outputs, check_writable
+    from thidua.lock import write_lock
+    # Templates and master are prepared as temporary files and put in place together;
+    # the master's lock keeps another writer out meanwhile.
+    lock = write_lock(args.master, force=args.force, command="thidua generate") if args.master \
+        else None
+    with lock or nullcontext(), Outputs() as outputs:
+        if args.master:
+            check_writable(args.master, what="sổ tổng hợp")
+        if args.out:
+            generate_templates(plan, units, outputs.folder(args.out), year=args.year, backup=False)
+        if args.master:
+            from thidua.workbook.master import write_master
+            write_master(plan, [unit_record(u) for u in units], outputs.file(args.master),
+                         year=args.year, backup=False)
+        outputs.commit()
+    if lock is not None:
+        _notices(lock.notices)
     if args.out:
-        paths = generate_templates(plan, units, args.out, year=args.year)
-        print(f"Đã tạo {len(paths)} tệp mẫu đơn vị trong {args.out}")
+        print(f"Đã tạo {len(units)} tệp mẫu đơn vị trong {args.out}")
     if args.master:
-        from thidua.workbook.master import write_master
-        path = write_master(plan, [unit_record(u) for u in units], args.master, year=args.year)
-        print(f"Đã ghi sổ tổng hợp: {path}")
+        print(f"Đã ghi sổ tổng hợp: {args.master}")
+    copies = list(outputs.backups.values())
+    if copies:
+        shown = ", ".join(c.name for c in copies[:3]) + ("…" if len(copies) > 3 else "")
+        print(f"Bản cũ của {len(copies)} tệp được sao lưu bên cạnh: {shown}")
     return 0
 
 
@@ -358,7 +460,8 @@ def cmd_consolidate(args) -> int:
         raise ThiduaError(f"không tìm thấy thư mục «{args.folder}»")
     limits = Limits(max_bytes=int(args.max_mb * 1024 * 1024))
     outcome = consolidate(plan, args.folder, args.master, report_csv=args.report, limits=limits,
-                          progress=progress_bar(), period=args.period)
+                          progress=progress_bar(), period=args.period, force=args.force)
+    _notices(outcome.notices)
     for issue in outcome.issues[:20]:
         where = " · ".join(x for x in (issue.file, issue.unit, issue.sheet, issue.cell) if x)
         print(f"  [{issue.severity}] {issue.code}: {where}: {issue.text()}")
@@ -370,6 +473,8 @@ def cmd_consolidate(args) -> int:
         print(f"Đã cập nhật sổ tổng hợp: {args.master}{backup}")
     else:
         print("Sổ tổng hợp không có gì thay đổi.")
+    if args.report:
+        print(f"Đã ghi báo cáo: {args.report}")
     return 0
 
 
@@ -377,7 +482,9 @@ def cmd_import_stats(args) -> int:
     from thidua.consolidate.importstats import import_stats
     from thidua.plan import load_plan
 
-    outcome = import_stats(load_plan(args.plan), args.export, args.master, report_csv=args.report)
+    outcome = import_stats(load_plan(args.plan), args.export, args.master, report_csv=args.report,
+                           force=args.force)
+    _notices(outcome.notices)
     for issue in outcome.issues[:30]:
         print(f"  [{issue.severity}] {issue.cell or ''} {issue.text()}".rstrip())
     print(outcome.summary())
@@ -400,7 +507,7 @@ def cmd_documents(args) -> int:
         print(f"Lưu ý: {note}", file=sys.stderr)
     result = score(plan, data.table, year=data.year)
     done = render_documents(result, args.out, config=args.config, individuals=args.individuals,
-                            templates=args.templates, pdf=args.pdf)
+                            templates=args.templates, pdf=args.pdf, force=args.force)
     for path in done.docx + done.pdf:
         print(f"Đã ghi: {path}")
     for note in done.notes:

@@ -10,7 +10,10 @@ one go.
 """
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 ERROR = "lỗi"
 WARNING = "cảnh báo"
@@ -50,6 +53,29 @@ CODES: dict[str, tuple[str, str]] = {
     "bom_xml": (ERROR, "tệp chứa khai báo XML nguy hiểm (DOCTYPE/ENTITY)"),
     "khong_doc_duoc": (ERROR, "không đọc được tệp (quyền, đang mở, đã bị xóa)"),
     "dinh_dang_cu": (ERROR, "định dạng tệp không hỗ trợ"),
+    # returned files that are read but cannot be used (the unit's earlier figures stay)
+    "mau_bi_hong": (ERROR, "tệp không còn đọc được như mẫu (mất hoặc bị xóa trắng trang nhập liệu)"),
+    "chua_nhap_so_lieu": (ERROR, "tệp chưa nhập số liệu nào"),
+    "cong_thuc_chua_tinh": (ERROR, "ô nhập công thức nhưng tệp chưa lưu kết quả tính"),
+    "trung_thoi_diem": (ERROR, "hai tệp của một đơn vị lưu cùng một giây, số liệu khác nhau"),
+    "tep_dinh_kem": (WARNING, "tệp gửi kèm không phải bảng tính (PDF, ảnh, Word…)"),
+    "giu_so_lieu_cu": (WARNING, "tệp mới bị loại, số liệu cũ trong sổ được giữ nguyên"),
+    "bo_qua_so_tong_hop": (INFO, "sổ tổng hợp nằm trong thư mục nhận về (bỏ qua)"),
+    # writing outputs: one writer at a time, files open elsewhere, the operating system
+    "dang_co_nguoi_ghi": (ERROR, "một lần chạy khác đang ghi vào tệp này"),
+    "khoa_con_sot": (INFO, "khóa ghi của lần chạy trước bị bỏ lại (đã thu hồi)"),
+    "dang_mo": (ERROR, "tệp đang mở trong Excel, Word hoặc LibreOffice"),
+    "khong_co_quyen": (ERROR, "không có quyền đọc hoặc ghi (tệp chỉ đọc, bị khóa, thiếu quyền)"),
+    "o_dia_chi_doc": (ERROR, "ổ đĩa hoặc thư mục chỉ cho đọc"),
+    "het_dung_luong": (ERROR, "ổ đĩa hết chỗ trống"),
+    "duong_dan_qua_dai": (ERROR, "đường dẫn quá dài"),
+    "tep_bi_giu": (ERROR, "tệp đang bị chương trình khác giữ"),
+    "mat_ket_noi": (ERROR, "mất kết nối tới ổ mạng"),
+    "khong_tim_thay": (ERROR, "không tìm thấy tệp hoặc thư mục"),
+    "sai_loai_duong_dan": (ERROR, "đường dẫn là thư mục thay vì tệp (hoặc ngược lại)"),
+    "loi_he_thong": (ERROR, "lỗi hệ thống khi đọc hoặc ghi tệp"),
+    "ghi_do_dang": (ERROR, "chỉ ghi được một phần kết quả"),
+    "loi_ngoai_du_kien": (ERROR, "lỗi ngoài dự kiến của chương trình"),
 }
 
 
@@ -134,3 +160,31 @@ class PlanError(ThiduaError):
 
 class InputError(ThiduaError):
     """The unit data table cannot be read or holds unreadable values."""
+
+
+# ------------------------------------------------------------------ technical log
+def log_file(name: str = "nhat-ky-loi.txt", env: str = "THIDUA_LOG") -> Path:
+    """Where technical details (tracebacks) go: ``$env``, else a per-user folder.
+
+    Windows: ``%LOCALAPPDATA%\\thidua\\<name>``; elsewhere ``~/.thidua/<name>``.
+    """
+    override = os.environ.get(env)
+    if override:
+        return Path(override)
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "thidua" / name
+    return Path.home() / ".thidua" / name
+
+
+def write_log(title: str, text: str, *, name: str = "nhat-ky-loi.txt",
+              env: str = "THIDUA_LOG") -> Path | None:
+    """Append ``text`` (a traceback…) under a dated ``title`` to the log; its path, or None."""
+    path = log_file(name, env)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"===== {dt.datetime.now():%Y-%m-%d %H:%M:%S} — {title}\n{text}\n")
+        return path
+    except OSError:
+        return None

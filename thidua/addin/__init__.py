@@ -6,8 +6,9 @@ when Excel runs it). The handlers (``thidua.addin.handlers``) read whole ranges
 once, call the same functions as the command line, and write whole ranges once.
 
 Nothing a handler raises reaches the user as a traceback: known problems
-(``ThiduaError``) become a Vietnamese message box listing them, anything else
-a Vietnamese message naming the log file the traceback was written to.
+(``ThiduaError``) and operating-system errors (``thidua.fileio.os_problem``)
+become a Vietnamese message box listing them, anything else a Vietnamese
+message naming the log file the traceback was written to.
 
 The add-in ``thidua.xlam`` is built by ``thidua.addin.build`` (``thidua addin
 build``), installed by ``thidua.addin.install`` (``thidua addin install``) and
@@ -16,8 +17,6 @@ bundle``).
 """
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -43,6 +42,11 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "tao_so_tu_ke_hoach": ("tao_so_tu_ke_hoach", "Tạo sổ từ kế hoạch"),
 }
 
+#: Buttons that change the master: they hold its write lock (``thidua.lock``) while they run, so
+#: a command-line run cannot write the file meanwhile. Excel itself has the book open, so
+#: its own owner file (``~$…``) is expected and not checked.
+WRITES_MASTER = ("tong_hop", "kiem_tra", "tinh_diem", "xet_khen_thuong")
+
 APP_TITLE = "Thi đua"
 MAX_PROBLEMS_SHOWN = 12  # a message box stays readable (VBA's MsgBox cuts at 1,024 characters)
 
@@ -51,24 +55,13 @@ __all__ = ["BUTTONS", "XLWINGS_VERSION", "log_path", "run_button"]
 
 def log_path() -> Path:
     """Where tracebacks go: ``THIDUA_ADDIN_LOG``, else a per-user folder."""
-    override = os.environ.get("THIDUA_ADDIN_LOG")
-    if override:
-        return Path(override)
-    if os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "thidua" / "nhat-ky-addin.txt"
-    return Path.home() / ".thidua" / "nhat-ky-addin.txt"
+    from thidua.errors import log_file
+    return log_file("nhat-ky-addin.txt", "THIDUA_ADDIN_LOG")
 
 
 def _write_log(button_id: str, text: str) -> Path | None:
-    path = log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"===== {dt.datetime.now():%Y-%m-%d %H:%M:%S} — nút «{button_id}»\n{text}\n")
-        return path
-    except OSError:
-        return None
+    from thidua.errors import write_log
+    return write_log(f"nút «{button_id}»", text, name="nhat-ky-addin.txt", env="THIDUA_ADDIN_LOG")
 
 
 def _alert(book, text: str, title: str, critical: bool) -> None:
@@ -83,6 +76,20 @@ def problems_text(problems, limit: int = MAX_PROBLEMS_SHOWN) -> str:
     if len(problems) > limit:
         lines.append(f"… và {len(problems) - limit} vấn đề khác.")
     return "\n".join(lines)
+
+
+def _master_lock(button_id: str, book, options: dict):
+    """The write lock of the master file behind ``book`` for buttons that change it."""
+    from contextlib import nullcontext
+
+    from thidua.addin.workbook import book_path
+    from thidua.lock import write_lock
+
+    path = book_path(book, options.get("master_path")) if button_id in WRITES_MASTER else None
+    if path is None:
+        return nullcontext()
+    return write_lock(path, office=False,
+                      command=f"nút «{BUTTONS[button_id][1]}» của add-in Excel")
 
 
 def run_button(button_id: str, book=None, **options) -> None:
@@ -111,8 +118,15 @@ def run_button(button_id: str, book=None, **options) -> None:
                 f"nút «{title}» chưa có trong phiên bản thidua đang cài trên máy này",
                 hint="add-in và phần Python của thidua không cùng phiên bản: nhờ cán bộ công "
                      "nghệ thông tin chạy lại tệp cai-dat.bat của bộ cài mới nhất"))
-        handler(book, **options)
-    except ThiduaError as exc:
+        with _master_lock(button_id, book, options) as lock:
+            handler(book, **options)
+        if lock is not None and lock.notices:
+            _alert(book, problems_text(lock.notices), title, critical=False)
+    except (ThiduaError, OSError) as exc:
+        if isinstance(exc, OSError):  # a file or folder that cannot be read or written
+            from thidua.fileio import os_problem
+            _write_log(button_id, traceback.format_exc())
+            exc = ThiduaError(os_problem(exc))
         text = "Chưa làm được việc này:\n\n" + problems_text(exc.problems)
         try:
             _alert(book, text, title, critical=True)

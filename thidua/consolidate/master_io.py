@@ -54,9 +54,16 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
     path = Path(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure to open is reported the same way
-        raise InputError(Problem(f"không mở được sổ tổng hợp ({type(exc).__name__}: {exc})",
-                                 file=path.name, hint="kiểm tra đường dẫn; đóng tệp nếu đang mở")) from None
+    except OSError as exc:  # missing, no permission, network drive gone…
+        from thidua.fileio import os_problem
+        problem = os_problem(exc, path, action="mở")
+        raise InputError(problem.with_place(
+            message=problem.message.replace("không mở được", "không mở được sổ tổng hợp", 1))) from None
+    except Exception:  # noqa: BLE001 - not a workbook, damaged…: reported the same way
+        raise InputError(Problem("không mở được sổ tổng hợp: tệp không phải bảng tính Excel (.xlsx) "
+                                 "hoặc đã bị hỏng", file=str(path), code="tep_hong",
+                                 hint="kiểm tra đường dẫn; nếu sổ bị hỏng, dùng bản sao lưu "
+                                      "(tên có «.bak-») bên cạnh")) from None
     try:
         if SHEET_META not in wb.sheetnames or _meta(wb).get("loai") != KIND_MASTER:
             raise InputError(Problem("tệp này không phải sổ tổng hợp do thidua tạo", file=path.name,

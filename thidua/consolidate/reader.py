@@ -147,6 +147,9 @@ class ReturnedFile:
     percent: set[str] = field(default_factory=set)  # codes whose cell shows a % format (85% is 0.85)
     saved_at: str | None = None  # last save time recorded inside the file (ISO), if any
     sheets: dict[str, str] = field(default_factory=dict)  # sheet -> "visible"/"hidden"/"veryHidden"
+    #: xlsx/xlsm: codes whose cell holds a formula saved without its computed value (blank in
+    #: ``cells``: the value is unknown, not absent; Excel stores it, some other programs do not)
+    uncomputed: set[str] = field(default_factory=set)
 
 
 class ReadFailure(ThiduaError):
@@ -886,6 +889,7 @@ class _OOXML:
         self._sst_path = ""
         self._rels_cache: dict[str, tuple[str, str]] | None = None
         self._styles: tuple[list[int], dict[int, str]] | None = None
+        self._last_uncomputed: set[tuple[int, int]] = set()  # of the last ``_sheet`` read
 
     def _workbook_rels(self) -> dict[str, tuple[str, str]]:
         if self._rels_cache is None:
@@ -941,6 +945,7 @@ class _OOXML:
             by_sheet.setdefault(res.input_sheet, set())
         values: dict[tuple[str, int, int], object] = {}
         percent: set[tuple[str, int, int]] = set()
+        uncomputed: set[tuple[str, int, int]] = set()
         for sheet, wanted in by_sheet.items():
             is_input = sheet == res.input_sheet
             rows, formulas, pct = self._sheet(parts.get(sheet), sheet, wanted=wanted,
@@ -949,11 +954,13 @@ class _OOXML:
             for (row, col) in wanted:
                 values[(sheet, row, col)] = rows.get(row, {}).get(col)
             percent |= {(sheet, row, col) for row, col in pct}
+            uncomputed |= {(sheet, row, col) for row, col in self._last_uncomputed}
             if is_input:
                 res.formulas = formulas
                 res.typed_unit = _typed_unit({r: c for r, c in rows.items() if r <= UNIT_REGION[0]})
         res.cells = {code: values.get(loc) for code, loc in where.items()}
         res.percent = {code for code, loc in where.items() if loc in percent}
+        res.uncomputed = {code for code, loc in where.items() if loc in uncomputed}
 
     def _book(self) -> "_Book":
         """Sheets and defined names from xl/workbook.xml (cached by content: units share it)."""
@@ -1044,6 +1051,7 @@ class _OOXML:
             raise self.fail("tep_hong", detail=f"trang «{sheet}» hỏng ({_xml_error(exc)})") from None
         rows: dict[int, dict[int, object]] = {}
         percent: set[tuple[int, int]] = set()
+        self._last_uncomputed = {pos for pos in scan.no_value if pos in wanted}
         for (row, col), (t, v, s, inline) in scan.raw.items():
             value, is_percent = self._value(t, v, s, inline)
             if value is not None:
@@ -1223,6 +1231,7 @@ class _SheetScan:
         self.formula_text = formula_text
         self.max_row = max([r for r, _ in wanted] + [self.region[0]])
         self.raw: dict[tuple[int, int], tuple] = {}  # (row, col) -> (t, v, s, inline text)
+        self.no_value: set[tuple[int, int]] = set()  # kept cells with a formula but no cached value
         self.formulas: dict[str, str] = {}
         self.shared: dict[str, tuple[str, str]] = {}
 
@@ -1313,6 +1322,8 @@ class _SheetScan:
                 inline = _rich_text(child)
         if self.keep(pos):
             self.raw[pos] = (c.get("t"), v, c.get("s"), inline)
+            if f is not None and v is None and inline is None:
+                self.no_value.add(pos)
         if self.want_formulas and f is not None and len(self.formulas) < MAX_FORMULAS:
             name = _cell_name(*pos)
             text = self.formula_text(f, name, self.shared)

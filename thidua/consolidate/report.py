@@ -12,7 +12,8 @@ from pathlib import Path
 
 from thidua.errors import ERROR, INFO, WARNING, Problem, meaning
 
-__all__ = ["COLUMNS", "ERROR", "WARNING", "INFO", "row", "sort_key", "count", "write_csv"]
+__all__ = ["COLUMNS", "ERROR", "WARNING", "INFO", "row", "sort_key", "count", "write_csv",
+           "write_csv_into"]
 
 #: The report's columns: (header, width in the sheet).
 COLUMNS: list[tuple[str, float]] = [
@@ -36,15 +37,17 @@ def count(problems: list[Problem], severity: str) -> int:
     return sum(1 for p in problems if p.severity == severity)
 
 
+def write_csv_into(problems: list[Problem], path: str | Path) -> None:
+    """Write the report as CSV into ``path`` as it is (a temporary file of ``fileio``)."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([label for label, _ in COLUMNS])
+        for problem in problems:
+            writer.writerow(row(problem))
+
+
 def write_csv(problems: list[Problem], path: str | Path) -> Path:
-    """The report as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly)."""
+    """The report as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly), atomically."""
     from thidua.fileio import atomic_write
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([label for label, _ in COLUMNS])
-            for problem in problems:
-                writer.writerow(row(problem))
-
-    return atomic_write(path, write)
+    return atomic_write(path, lambda tmp: write_csv_into(problems, tmp))

@@ -311,7 +311,7 @@ def render_documents(result: ScoreResult, out_dir: str | os.PathLike, *,
                      individuals: str | os.PathLike | Proposals | None = None,
                      templates: str | os.PathLike | None = None,
                      pdf: bool | None = None, when: dt.datetime | None = None,
-                     backup: bool = True) -> Rendered:
+                     backup: bool = True, force: bool = False) -> Rendered:
     """Write the award documents of ``result`` into ``out_dir``.
 
     ``config``: a YAML/JSON file (or dict) over the plan's ``settings.van_ban``.
@@ -321,7 +321,16 @@ def render_documents(result: ScoreResult, out_dir: str | os.PathLike, *,
     installed (else a note says why there is none). ``when``: a fixed time
     makes the .docx byte-for-byte reproducible. ``backup``: keep a dated copy
     of a document about to be overwritten (it may hold the office's edits).
+
+    The folder's write lock is held throughout (``thidua.lock``; a document
+    open in Word or LibreOffice is refused unless ``force``). Every document
+    (and PDF) is prepared in a hidden staging folder and they are put in place
+    together at the end. A PDF left from an earlier run of a document rewritten
+    now without PDF would contradict it: it is renamed to a backup name
+    (deleted when ``backup`` is False), and a note says so.
     """
+    from thidua.lock import write_lock
+
     plan = result.plan
     settings = load_settings(plan, config, year=result.year)
     proposals = individuals
@@ -330,25 +339,67 @@ def render_documents(result: ScoreResult, out_dir: str | os.PathLike, *,
     context = build_context(result, settings, proposals,
                             today=(when or dt.datetime.now()).date())
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     done = Rendered()
     if plan.prize_sets and not context["so_giai"]:
         done.notes.append("Không có tập thể nào được đề nghị khen thưởng: không lập Tờ trình và "
                           "Quyết định.")
-    for key in documents_for(result, context):
-        path = render_docx(template_path(key, templates), context, out / TEMPLATES[key],
-                           title=TITLES[key], when=when, backup=backup)
-        done.docx.append(path)
-    if pdf is False:
-        return done
-    if not writer_available():
-        if pdf:
-            raise ThiduaError(Problem(
-                "không tìm thấy LibreOffice Writer để chuyển văn bản sang PDF",
-                hint="cài LibreOffice (Debian/Ubuntu: apt-get install libreoffice-writer-nogui) "
-                     "hoặc bỏ --pdf"))
-        done.notes.append("Không tìm thấy LibreOffice Writer: chỉ ghi tệp .docx (mở bằng Word "
-                          "rồi lưu thành PDF nếu cần).")
-        return done
-    done.pdf = docx_to_pdf(done.docx, out)
+    keys = documents_for(result, context)
+    sources = {key: template_path(key, templates) for key in keys}
+    make_pdf = pdf is not False and writer_available()
+    if pdf and not make_pdf:
+        raise ThiduaError(Problem(
+            "không tìm thấy LibreOffice Writer để chuyển văn bản sang PDF",
+            hint="cài LibreOffice (Debian/Ubuntu: apt-get install libreoffice-writer-nogui) "
+                 "hoặc bỏ --pdf"))
+    targets = [out / TEMPLATES[key] for key in keys]
+    with write_lock(out, folder=True, what="thư mục văn bản", force=force, files=targets) as lock, \
+            fileio.Outputs(backup=backup) as outputs:
+        staging = outputs.folder(out)
+        staged = [render_docx(sources[key], context, staging / TEMPLATES[key], title=TITLES[key],
+                              when=when, backup=False) for key in keys]
+        if make_pdf:  # PDFs are made again from the documents: their old copies are not kept
+            docx_to_pdf(staged, outputs.folder(out, backup=False))
+        outputs.commit()
+    done.notes += [str(p) for p in lock.notices]
+    done.docx = targets
+    if make_pdf:
+        done.pdf = [t.with_suffix(".pdf") for t in targets]
+    else:
+        done.notes += _stale_pdfs(targets, outputs.backups, backup)
+        if pdf is None:
+            done.notes.append("Không tìm thấy LibreOffice Writer: chỉ ghi tệp .docx (mở bằng Word "
+                              "rồi lưu thành PDF nếu cần).")
     return done
+
+
+def _stale_pdfs(docs: list[Path], backups: dict[Path, Path], keep: bool) -> list[str]:
+    """Move aside the PDF of each document just rewritten without PDF; the notes saying so.
+
+    The PDF is renamed like the document's backup (``….bak-<thời điểm>.pdf``, beside the
+    ``.docx`` it was made from), or deleted when no backups are kept.
+    """
+    notes = []
+    for doc in docs:
+        old = doc.with_suffix(".pdf")
+        if not old.is_file():
+            continue
+        try:
+            if keep:
+                stamp = backups[doc].stem.rsplit(".bak-", 1)[1] if doc in backups else \
+                    dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+                n, target = 0, old.with_name(f"{old.stem}.bak-{stamp}.pdf")
+                while target.exists():
+                    n += 1
+                    target = old.with_name(f"{old.stem}.bak-{stamp}-{n}.pdf")
+                os.rename(old, target)
+                notes.append(f"PDF cũ «{old.name}» làm từ bản trước của «{doc.name}» nên không còn "
+                             f"đúng: đã đổi tên thành «{target.name}» để không lẫn với văn bản mới.")
+            else:
+                old.unlink()
+                notes.append(f"Đã xóa PDF cũ «{old.name}» (làm từ bản trước của «{doc.name}», không "
+                             "còn đúng với văn bản mới).")
+        except OSError as exc:
+            problem = fileio.os_problem(exc, old, action="đổi tên")
+            notes.append(f"PDF cũ «{old.name}» không còn đúng với «{doc.name}» mới nhưng {problem.message}"
+                         f" — Cách sửa: xóa hoặc đổi tên tệp này bằng tay ({problem.hint}).")
+    return notes
