@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 import traceback
-from contextlib import nullcontext
 from pathlib import Path
 
 from thidua import __version__
@@ -414,36 +413,21 @@ def cmd_units_template(args) -> int:
 def cmd_generate(args) -> int:
     from thidua.plan import load_plan
     from thidua.units import read_unit_list
-    from thidua.workbook.generate import generate_templates
+    from thidua.workbook.generate import write_campaign
 
     plan = load_plan(args.plan)
     if not args.out and not args.master:
         raise ThiduaError("cần ít nhất một trong hai: --out THƯ_MỤC (mẫu đơn vị) hoặc "
                           "--master TỆP.xlsx (sổ tổng hợp)")
     units = read_unit_list(args.units, plan)
-    from thidua.fileio import Outputs, check_writable
-    from thidua.lock import write_lock
-    # Templates and master are prepared as temporary files and put in place together;
-    # the master's lock keeps another writer out meanwhile.
-    lock = write_lock(args.master, force=args.force, command="thidua generate") if args.master \
-        else None
-    with lock or nullcontext(), Outputs() as outputs:
-        if args.master:
-            check_writable(args.master, what="sổ tổng hợp")
-        if args.out:
-            generate_templates(plan, units, outputs.folder(args.out), year=args.year, backup=False)
-        if args.master:
-            from thidua.workbook.master import write_master
-            write_master(plan, [unit_record(u) for u in units], outputs.file(args.master),
-                         year=args.year, backup=False)
-        outputs.commit()
-    if lock is not None:
-        _notices(lock.notices)
+    done = write_campaign(plan, units, out_dir=args.out, master=args.master, year=args.year,
+                          force=args.force, command="thidua generate")
+    _notices(done.notices)
     if args.out:
-        print(f"Đã tạo {len(units)} tệp mẫu đơn vị trong {args.out}")
+        print(f"Đã tạo {len(done.templates)} tệp mẫu đơn vị trong {args.out}")
     if args.master:
         print(f"Đã ghi sổ tổng hợp: {args.master}")
-    copies = list(outputs.backups.values())
+    copies = list(done.backups.values())
     if copies:
         shown = ", ".join(c.name for c in copies[:3]) + ("…" if len(copies) > 3 else "")
         print(f"Bản cũ của {len(copies)} tệp được sao lưu bên cạnh: {shown}")

@@ -636,7 +636,7 @@ def _replace_sheet(master: Master, w: Writer, sheet: str, title: str, note: str,
 def tao_mau(book, *, master_path=None, folder=None, now=None, workers=None, **_) -> None:
     """«Tạo mẫu đơn vị»: one template per unit of «Tổng hợp», into the folder on «Cấu hình»."""
     from thidua.units import Unit
-    from thidua.workbook.generate import generate_templates
+    from thidua.workbook.generate import write_campaign
 
     master = open_master(book, master_path)
     plan = master.plan
@@ -659,12 +659,8 @@ def tao_mau(book, *, master_path=None, folder=None, now=None, workers=None, **_)
         raise ThiduaError(problems)
     if not units:
         raise ThiduaError(Problem(f"trang «{master.sheet}» không có đơn vị nào"))
-    try:
-        paths = generate_templates(plan, units, target, now=now, year=master_year(master),
-                                   workers=workers)
-    except OSError as exc:
-        raise ThiduaError(Problem(f"không ghi được vào thư mục «{target}» ({exc.strerror or exc})",
-                                  hint="đóng các tệp mẫu đang mở, kiểm tra quyền ghi rồi bấm lại"))
+    paths = write_campaign(plan, units, out_dir=target, now=now, year=master_year(master),
+                           workers=workers).templates  # all or nothing, failures in words
     w = Writer(book)
     lines = [f"Đã tạo {len(paths)} tệp mẫu đơn vị trong thư mục:\n{target}",
              "Gửi mỗi đơn vị tệp của mình. Tệp đơn vị gửi lại: chép vào thư mục «Nhận về» (mục "
@@ -799,8 +795,8 @@ def tao_so_tu_ke_hoach(book, *, plan_path=None, now=None, workers=None, **_) -> 
     from thidua.addin.workbook import book_path
     from thidua.errors import PlanError
     from thidua.units import read_unit_list, write_units_template
-    from thidua.workbook.generate import generate_templates
-    from thidua.workbook.master import CONFIG_NAMES, write_master
+    from thidua.workbook.generate import write_campaign
+    from thidua.workbook.master import CONFIG_NAMES
 
     plan, problems, _view, _name = _read_open_plan(book, plan_path)
     if problems:
@@ -822,14 +818,11 @@ def tao_so_tu_ke_hoach(book, *, plan_path=None, now=None, workers=None, **_) -> 
         w.commit()
         return
     units = read_unit_list(units_path, plan)
-    master = write_master(plan, [{"ma_don_vi": u.code, "ten_don_vi": u.name, "nhom": u.group,
-                                  "cap": u.level} for u in units], folder / MASTER_FILE, now=now)
     target = folder / CONFIG_NAMES["thu_muc_mau"][2]
-    try:
-        paths = generate_templates(plan, units, target, now=now, workers=workers)
-    except OSError as exc:
-        raise ThiduaError(Problem(f"không ghi được vào thư mục «{target}» ({exc.strerror or exc})",
-                                  hint="đóng các tệp mẫu đang mở, kiểm tra quyền ghi rồi bấm lại"))
+    # master and templates together, under the master's lock (fileio / lock messages on failure)
+    done = write_campaign(plan, units, out_dir=target, master=folder / MASTER_FILE, now=now,
+                          workers=workers, command="nút «Tạo sổ từ kế hoạch» của add-in Excel")
+    master, paths = done.master, done.templates
     w.alert(f"Đã tạo sổ tổng hợp:\n{master}\n\nvà {len(paths)} tệp mẫu đơn vị trong thư mục:\n"
             f"{target}\n\nMở sổ tổng hợp để tổng hợp, tính điểm và xét khen thưởng; giữ tệp kế "
             f"hoạch «{path.name}» cạnh sổ (sổ đọc kế hoạch từ tệp này).", "Tạo sổ từ kế hoạch")

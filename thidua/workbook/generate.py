@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from thidua import fileio
@@ -77,3 +78,49 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(prepared,)) as pool:
         done = [p for batch in pool.map(_write_batch, batches) for p in batch]
     return [Path(p) for p in done]
+
+
+@dataclass
+class Campaign:
+    """What ``write_campaign`` wrote: templates, master, backups, and notices for the user."""
+
+    templates: list[Path] = field(default_factory=list)
+    master: Path | None = None
+    backups: dict[Path, Path] = field(default_factory=dict)  # target -> its dated copy
+    notices: list = field(default_factory=list)  # thidua.errors.Problem (a crashed run cleaned up…)
+
+
+def write_campaign(plan: Plan, units: list, *, out_dir: str | os.PathLike | None = None,
+                   master: str | os.PathLike | None = None, year: int | None = None,
+                   now: dt.datetime | None = None, workers: int | None = None,
+                   force: bool = False, command: str = "") -> Campaign:
+    """The unit templates (into ``out_dir``) and/or the master, all or nothing.
+
+    Used by ``thidua generate`` and the add-in's «Tạo sổ từ kế hoạch». The master's
+    write lock is held (``thidua.lock``: another writer, or the master open in Excel
+    unless ``force``, is refused); everything is prepared as temporary files and put
+    in place together (``fileio.Outputs``), files already there backed up first.
+    """
+    from contextlib import nullcontext
+
+    from thidua.lock import write_lock
+    from thidua.workbook.master import write_master
+
+    done = Campaign()
+    lock = write_lock(master, force=force, command=command) if master is not None else None
+    with lock or nullcontext(), fileio.Outputs(now=now) as outputs:
+        if master is not None:
+            fileio.check_writable(master, what="sổ tổng hợp")
+        if out_dir is not None:
+            generate_templates(plan, units, outputs.folder(out_dir), now=now, year=year,
+                               workers=workers, backup=False)
+        if master is not None:
+            records = [{"ma_don_vi": u.code, "ten_don_vi": u.name, "nhom": u.group, "cap": u.level}
+                       for u in units]
+            write_master(plan, records, outputs.file(master), year=year, backup=False, now=now)
+        written = outputs.commit()
+    done.master = Path(master) if master is not None else None
+    done.templates = [p for p in written if done.master is None or p != done.master]
+    done.backups = dict(outputs.backups)
+    done.notices = list(lock.notices) if lock is not None else []
+    return done
