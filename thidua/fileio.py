@@ -215,7 +215,7 @@ def _alive(pid: int) -> bool:
             kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
             handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
             if not handle:
-                return ctypes.get_last_error() == 5  # access denied: it exists
+                return ctypes.GetLastError() == 5  # type: ignore[attr-defined]  # access denied: exists
             code = ctypes.c_ulong()
             kernel.GetExitCodeProcess(handle, ctypes.byref(code))
             kernel.CloseHandle(handle)

@@ -75,8 +75,8 @@ class LockHolder(dict):
             user = getpass.getuser()
         except Exception:  # noqa: BLE001 - no user name available
             user = ""
-        if not command and sys.argv and sys.argv[0]:
-            command = Path(sys.argv[0]).name
+        if not command:
+            command = _command_line()
         return cls(user=user, host=socket.gethostname(), pid=os.getpid(),
                    started=dt.datetime.now().isoformat(timespec="seconds"), command=command)
 
@@ -112,6 +112,15 @@ class LockHolder(dict):
 
     def same_host(self) -> bool:
         return self.get("host") in (None, "", socket.gethostname())
+
+
+def _command_line() -> str:
+    """«thidua consolidate» for this process when it is the command line, else the program."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if program in ("__main__.py", "-c", "-m") or program.lower().startswith("thidua"):
+        words = [a for a in sys.argv[1:] if not a.startswith("-")][:1]
+        return " ".join(["thidua", *words])
+    return program
 
 
 # ------------------------------------------------------------------ Excel / LibreOffice / Word
@@ -244,7 +253,8 @@ class WriteLock:
         if fd is None:
             return
         if os.name == "nt":
-            try:
+            try:  # emptied first: if another writer keeps it open, no stale details are left
+                os.ftruncate(fd, 0)
                 import msvcrt
                 os.lseek(fd, _WIN_OFFSET, os.SEEK_SET)
                 msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
