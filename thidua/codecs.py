@@ -145,6 +145,11 @@ def shown(raw, percent_format: bool = False) -> str:
     return nfc(str(raw)).strip()
 
 
+def _excel_round(value: float) -> float:
+    """ROUND(value, 0) as Excel does it (halves away from zero)."""
+    return math.copysign(math.floor(abs(value) + 0.5), value)
+
+
 def is_blank(raw) -> bool:
     """Blank as every surface reads it: nothing, NaN, or only spaces."""
     if raw is None:
@@ -431,14 +436,54 @@ class Codec:
             inner = f'IF({fmt}="P","",{inner})'
         return f'IF(ISNUMBER({ref}),IF({fmt}="D","",{inner}),IF(TRIM({ref})="",{blank},""))'
 
+    def excel_value(self, raw, *, number_format: str | None = None, percent_aware: bool = False,
+                    appraisal: bool = False) -> float:
+        """What :meth:`excel_read` computes for a cell holding ``raw`` (as openpyxl reads it)
+        formatted ``number_format``: the number, or NaN for its ``""``. Its Python twin,
+        step by step (stored with the formula as its value)."""
+        t = self.inp.type
+        blank = math.nan if appraisal or self.inp.default is None else float(self.inp.default)
+        trimmed_empty = raw is None or (isinstance(raw, str) and excel_trim(raw) == "")
+        if t in ("yesno", "choice"):
+            if trimmed_empty:
+                return blank
+            found = _lookup(self.words, raw, CELL)
+            return math.nan if found is None else float(found)
+        if isinstance(raw, (dt.date, dt.time)):  # a number formatted as a date: «D…»
+            return math.nan
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            value = float(raw)
+            if not math.isfinite(value):
+                return math.nan
+            percent = "%" in (number_format or "")
+            if percent_aware and percent:
+                if t != "percent":
+                    return math.nan
+                value = value * 100
+            lo, hi = self.bounds
+            if lo is not None and not value >= lo - 1e-9:
+                return math.nan
+            if hi is not None and not value <= hi + 1e-9:
+                return math.nan
+            if t == "count" and abs(value - _excel_round(value)) > 1e-9:
+                return math.nan
+            return value
+        return blank if trimmed_empty else math.nan
+
+    def problem_value(self, raw, read: float) -> str:
+        """What :meth:`excel_problem` shows beside a cell holding ``raw`` read as ``read``."""
+        if raw is None or (isinstance(raw, str) and excel_trim(raw) == "") or not math.isnan(read):
+            return ""
+        return self.problem_text
+
     @property
     def _blank(self) -> str:
         """What a blank cell reads as: the plan's default, else "" (no data)."""
         return '""' if self.inp.default is None else excel_number(self.inp.default)
 
-    def excel_problem(self, ref: str, read_ref: str) -> str:
-        """Excel expression: the note beside cell ``ref`` when its value cannot be scored
-        (``read_ref`` holds :meth:`excel_read` of it), else ""."""
+    @property
+    def problem_text(self) -> str:
+        """The note beside a cell whose value cannot be scored."""
         if self.inp.type == "yesno":
             why = "không đọc được: chọn Có hoặc Không"
         elif self.inp.type == "choice":
@@ -450,7 +495,12 @@ class Codec:
             why = f"phải là {what}" + (f" {allowed}" if allowed else "")
             if self.inp.type != "percent":
                 why += ", không kèm dấu %"
-        return f'IF(OR(TRIM({ref})="",ISNUMBER({read_ref})),"",{quote("⚠ " + why)})'
+        return "⚠ " + why
+
+    def excel_problem(self, ref: str, read_ref: str) -> str:
+        """Excel expression: the note beside cell ``ref`` when its value cannot be scored
+        (``read_ref`` holds :meth:`excel_read` of it), else ""."""
+        return f'IF(OR(TRIM({ref})="",ISNUMBER({read_ref})),"",{quote(self.problem_text)})'
 
 
 def codec(inp: Input) -> Codec:

@@ -14,9 +14,12 @@ as «Chưa đủ số liệu»), so ``ISNUMBER(ref)`` tells a name is known.
 """
 from __future__ import annotations
 
+import math
+
 from thidua import expr as ex
 from thidua.codecs import quote
-from thidua.program.compile import LABEL, NUMBER, STATUS, TOTAL, YESNO, Cell, Program
+from thidua.program.compile import (LABEL, NO, NUMBER, STATUS, TOTAL, YES, YESNO, Cell,
+                                    Program)
 
 EPS = ex.excel_number(1e-9)
 
@@ -180,7 +183,7 @@ class Printer:
         elif cell.display == LABEL:
             shown = f"CHOOSE(({value})+1,{','.join(quote(t) for t in cell.texts)})"
         elif cell.display == YESNO:
-            shown = f'IF({value},"Có","Không")'
+            shown = f"IF({value},{quote(YES)},{quote(NO)})"
         else:
             shown = value
         if cell.display in (NUMBER, TOTAL, LABEL, YESNO) and known:
@@ -188,4 +191,28 @@ class Printer:
         return f"={shown}"
 
 
-__all__ = ["Placement", "Printer", "EPS", "TOTAL"]
+def shown_values(cell: Cell, values) -> list:
+    """What :meth:`Printer.cell_formula` shows for each of the engine's values of ``cell``
+    (its Python twin, stored with the formula): a number, «Chưa đủ số liệu» or "" for a
+    blank, Có/Không, a status word, a class label."""
+    out: list = []
+    for v in values:
+        v = float(v)
+        if math.isnan(v):
+            out.append(cell.blank if cell.display != STATUS else "")
+        elif cell.display in (STATUS, LABEL):
+            k = int(v)
+            out.append(cell.texts[k] if 0 <= k < len(cell.texts) and k == v else "")
+        elif cell.display == YESNO:
+            out.append(YES if v != 0 else NO)
+        else:
+            out.append(v)
+    return out
+
+
+def formula_values(values, blank: str = "") -> list:
+    """What :meth:`Printer.formula` computes for each of the engine's values of its node."""
+    return [blank if math.isnan(float(v)) else float(v) for v in values]
+
+
+__all__ = ["Placement", "Printer", "EPS", "TOTAL", "shown_values", "formula_values"]

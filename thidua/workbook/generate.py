@@ -11,6 +11,7 @@ from pathlib import Path
 from thidua import fileio
 from thidua.plan.model import LEVELS, Plan
 from thidua.text import fold
+from thidua.workbook.cached import bake
 from thidua.workbook.stamp import PreparedTemplate
 from thidua.workbook.template import build_template
 
@@ -36,17 +37,36 @@ def stamp_values(plan: Plan, unit, when: dt.datetime) -> dict[str, str]:
     }
 
 
-_PREPARED: PreparedTemplate | None = None
+_PREPARED: dict[tuple[str, str], PreparedTemplate] = {}
 
 
-def _init_worker(prepared: PreparedTemplate) -> None:
+def _init_worker(prepared: dict[tuple[str, str], PreparedTemplate]) -> None:
     global _PREPARED
     _PREPARED = prepared
 
 
 def _write_batch(jobs: list[tuple[str, dict[str, str]]]) -> list[str]:
-    assert _PREPARED is not None
-    return [str(_PREPARED.write(Path(path), values)) for path, values in jobs]
+    return [str(_PREPARED[_variant(values)].write(Path(path), values)) for path, values in jobs]
+
+
+def _variant(values: dict[str, str]) -> tuple[str, str]:
+    """What a template's formulas depend on besides its figures: the unit's level and group."""
+    return values["{{cap}}"], values["{{nhom}}"]
+
+
+def prepare(wb, variants, when: dt.datetime) -> dict[tuple[str, str], PreparedTemplate]:
+    """One prepared template per (level, group), its formula cells holding the values they
+    compute for a unit of that level and group (variants with the same values share one)."""
+    package = wb.package()
+    out: dict[tuple[str, str], PreparedTemplate] = {}
+    by_values: dict[str, PreparedTemplate] = {}
+    for level, group in variants:
+        values = wb.formula_values(level=level, group=group)
+        key = repr(sorted((s, sorted(c.items())) for s, c in values.items()))
+        if key not in by_values:
+            by_values[key] = PreparedTemplate.from_bytes(bake(package, values), when)
+        out[(level, group)] = by_values[key]
+    return out
 
 
 def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
@@ -63,8 +83,8 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wb, _ = build_template(plan, year=year)
-    prepared = PreparedTemplate.from_workbook(wb, now)
     jobs = [(str(out / template_name(u)), stamp_values(plan, u, now)) for u in units]
+    prepared = prepare(wb, dict.fromkeys(_variant(v) for _, v in jobs), now)
     if backup:
         for path, _ in jobs:
             if os.path.exists(path):
@@ -72,7 +92,7 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
     if workers is None:
         workers = (os.cpu_count() or 1) if len(jobs) >= 200 else 1
     if workers <= 1:
-        return [prepared.write(Path(p), v) for p, v in jobs]
+        return [prepared[_variant(v)].write(Path(p), v) for p, v in jobs]
     size = max(1, len(jobs) // (workers * 4))
     batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(prepared,)) as pool:

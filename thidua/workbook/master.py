@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.series import SeriesLabel
@@ -58,13 +59,14 @@ from thidua.errors import InputError, Problem
 from thidua.plan.model import (APPLICABLE_CODE, INPUT_TYPES, LEVELS, MET_CODE,
                                ROLES, TOTAL_CODE, Indicator, Input, Item, Plan, Target)
 from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, OP_TEXT, Program, compile_plan,
-                                    last_target_year)
+                                    last_target_year, run)
 from thidua.program.describe import condition_words, gate_text, rule_text, total_text
-from thidua.program.excel import Placement, Printer
+from thidua.program.excel import Placement, Printer, shown_values
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL,
                            STATUS_MET, STATUS_NO_DATA, STATUS_NOT_MET)
 from thidua.text import format_money, format_number, nfc
 from thidua.workbook import contract
+from thidua.workbook.cached import Book
 
 __all__ = ["build_master", "build_master_and_layout", "write_master", "read_layout",
            "MasterLayout", "KIND_MASTER", "SHEET_SUMMARY", "SHEET_INDICATORS", "SHEET_TREND",
@@ -443,6 +445,99 @@ def _lists_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout) 
     ws.sheet_state = "hidden"
 
 
+# ------------------------------------------------------------------ stored values
+class _MasterValues:
+    """How the value of each formula cell is computed when the book is saved.
+
+    Sheet writers record, beside their formulas, functions of :class:`_MasterState` (the
+    figures as «Tổng hợp» holds them then, scored by the program): one per column of the
+    unit rows (``column``), or per cell (``cell``).
+    """
+
+    def __init__(self, plan: Plan, program: Program, layout: "MasterLayout"):
+        self.plan, self.program, self.layout = plan, program, layout
+        self.columns: list[tuple[str, str, Any]] = []  # (sheet, letter, fn(state) -> per row)
+        self.cells: list[tuple[str, str, Any]] = []  # (sheet, "A1", fn(state) -> value)
+
+    def column(self, sheet: str, letter: str, fn) -> None:
+        self.columns.append((sheet, letter, fn))
+
+    def cell(self, sheet: str, ref: str, fn) -> None:
+        self.cells.append((sheet, ref, fn))
+
+    def __call__(self, book: Workbook, facts: dict) -> dict[str, dict[str, Any]]:
+        state = _MasterState(self, book)
+        first = self.layout.first_row
+        out: dict[str, dict[str, Any]] = {}
+        for sheet, letter, fn in self.columns:
+            cells = out.setdefault(sheet, {})
+            for i, value in enumerate(fn(state)):
+                cells[f"{letter}{first + i}"] = _stored(value)
+        for sheet, ref, fn in self.cells:
+            out.setdefault(sheet, {})[ref] = _stored(fn(state))
+        return out
+
+
+def _stored(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _same_text(value, text: str) -> bool:
+    """``value = "text"`` as Excel compares (text only, any case)."""
+    return isinstance(value, str) and value.lower() == text.lower()
+
+
+class _MasterState:
+    """The unit rows of «Tổng hợp» as they are when the book is saved: each figure read as
+    the hidden columns read it, and the program run on the figures scored and on the units'
+    own figures."""
+
+    def __init__(self, vals: _MasterValues, book: Workbook):
+        plan, program, layout = vals.plan, vals.program, vals.layout
+        self.book, self.layout = book, layout
+        ws = book[layout.sheet]
+        col = layout.columns
+        rows = range(layout.first_row, layout.last_row + 1)
+
+        def raw(key: str) -> list:
+            return [ws[f"{col[key]}{r}"].value for r in rows]
+
+        self.own_read: dict[str, np.ndarray] = {}
+        self.appraisal_read: dict[str, np.ndarray] = {}
+        self.scored_read: dict[str, np.ndarray] = {}
+        for inp in plan.inputs:
+            cdc = codec(inp)
+            own = np.array([cdc.excel_value(v) for v in raw(inp.code)], dtype=float)
+            self.own_read[inp.code] = self.scored_read[inp.code] = own
+            appraisal = contract.appraisal_name(inp.code)
+            if appraisal in col:
+                read = np.array([cdc.excel_value(v, appraisal=True) for v in raw(appraisal)],
+                                dtype=float)
+                self.appraisal_read[inp.code] = read
+                self.scored_read[inp.code] = np.where(np.isnan(read), own, read)
+        # the formulas compare the row's Cấp and Nhóm cells with the labels
+        levels = [next((lv for lv in LEVELS if _same_text(v, level_label(lv))), "")
+                  for v in raw("cap")]
+        groups = [next((g.code for g in plan.groups if _same_text(v, g.label)), "")
+                  for v in raw("nhom")]
+        year = self.named(YEAR_NAME) if YEAR_NAME in layout.names else None
+        year = int(year) if isinstance(year, (int, float)) and not isinstance(year, bool) else None
+        self.scored = run(program, self.scored_read, levels, groups, year)
+        self.own = run(program, self.own_read, levels, groups, year) if plan.self_scored \
+            else self.scored
+        self.program = program
+
+    def named(self, name: str):
+        """The value of the cell a defined name points to."""
+        sheet, ref = self.layout.names[name].rsplit("!", 1)
+        return self.book[sheet.strip("'").replace("''", "'")][ref.replace("$", "")].value
+
+    def shown(self, code: str, own: bool = False) -> list:
+        return shown_values(self.program.cell(code), (self.own if own else self.scored).values[code])
+
+
 # ------------------------------------------------------------------ Tổng hợp
 @dataclass
 class _Col:
@@ -582,7 +677,7 @@ class RowPlacement(Placement):
 
 
 def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
-                   layout: MasterLayout) -> None:
+                   layout: MasterLayout, vals: _MasterValues) -> None:
     program = compile_plan(plan)
     cols = _summary_columns(plan)
     layout.columns = {c.key: get_column_letter(j) for j, c in enumerate(cols, start=1)}
@@ -636,8 +731,11 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
         _read_cells(ws, plan, r, col)
         if not plan.is_checklist:
             _points_row(ws, program, r, layout)
+    _read_values(vals, plan, col)
+    if not plan.is_checklist:
+        _points_values(vals, program, layout)
     if plan.is_checklist:
-        _summary_checklist_links(ws, plan, program, units, layout)
+        _summary_checklist_links(ws, plan, program, units, layout, vals)
     else:
         for key in (REASONS, RANK, PRIZE, AMOUNT):
             for r in range(FIRST_ROW, last_row + 1):
@@ -682,6 +780,18 @@ def _read_cells(ws: Worksheet, plan: Plan, r: int, col: dict[str, str]) -> None:
             read_o = f"${col[read_key(inp.code)]}{r}"
             _put(ws, r, _col_index(col[scored_key(inp.code)]),
                  f"=IF(ISNUMBER({read_a}),{read_a},{read_o})", border=False)
+
+
+def _read_values(vals: _MasterValues, plan: Plan, col: dict[str, str]) -> None:
+    """The values of :func:`_read_cells`."""
+    for inp in plan.inputs:
+        code = inp.code
+        vals.column(SHEET_SUMMARY, col[read_key(code)], lambda s, code=code: s.own_read[code])
+        if plan.self_scored:
+            vals.column(SHEET_SUMMARY, col[read_key(contract.appraisal_name(code))],
+                        lambda s, code=code: s.appraisal_read[code])
+            vals.column(SHEET_SUMMARY, col[scored_key(code)],
+                        lambda s, code=code: s.scored_read[code])
 
 
 def _unreadable_marks(ws: Worksheet, plan: Plan, program: Program, layout: MasterLayout) -> None:
@@ -729,6 +839,19 @@ def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout) -
     write(ELIGIBLE, program.cell(ELIGIBLE_CODE), fmt=None)
 
 
+def _points_values(vals: _MasterValues, program: Program, layout: MasterLayout) -> None:
+    """The values of :func:`_points_row`."""
+    col = layout.columns
+    keys = [(c.code, c.code) for c in program.of_kind("value", "item")] + [(TOTAL_CODE, TOTAL_CODE)]
+    if program.plan.classification is not None:
+        keys.append((CLASS, CLASS_CODE))
+    keys.append((ELIGIBLE, ELIGIBLE_CODE))
+    for key, code in keys:
+        vals.column(SHEET_SUMMARY, col[key], lambda s, code=code: s.shown(code))
+    if program.plan.self_scored:
+        vals.column(SHEET_SUMMARY, col[SELF_TOTAL], lambda s: s.shown(TOTAL_CODE, own=True))
+
+
 def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_row: int,
                          by_code: dict[str, Input]) -> None:
     def span(key: str) -> str:
@@ -750,7 +873,7 @@ def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_ro
 
 
 def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units: list[_Unit],
-                             layout: MasterLayout) -> None:
+                             layout: MasterLayout, vals: _MasterValues) -> None:
     """Checklist plans: the count of criteria met / applicable, read from «Chỉ tiêu»."""
     col = layout.columns
     sheet = quote_sheetname(SHEET_INDICATORS)
@@ -765,6 +888,10 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units:
         printer = Printer(RowPlacement(program, layout, r, here=layout.sheet))
         for cell in program.of_kind("value"):  # derived values, if a checklist has any
             _put(ws, r, _col_index(col[cell.code]), printer.cell_formula(cell), fmt=NUM)
+    for key in (MET_CODE, APPLICABLE_CODE):
+        vals.column(SHEET_SUMMARY, col[key], lambda s, key=key: s.shown(key))
+    for cell in program.of_kind("value"):
+        vals.column(SHEET_SUMMARY, col[cell.code], lambda s, code=cell.code: s.shown(code))
 
 
 def _indicator_plan(plan: Plan) -> list[tuple[Indicator, list[Indicator]]]:
@@ -794,7 +921,7 @@ def _plan_indicator_columns(plan: Plan, layout: MasterLayout) -> None:
 
 
 def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLayout,
-                      year: int | None) -> None:
+                      year: int | None, vals: _MasterValues) -> None:
     col = layout.columns
     last_row = layout.last_row
     icol = layout.indicators
@@ -877,6 +1004,12 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
             fill = FILL_TOTAL if cell.kind == "met" else None
             _put(ws, r, _col_index(letter), printer.cell_formula(cell), fmt=fmt, bold=bold,
                  fill=fill)
+    for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
+        _link_values(vals, SHEET_INDICATORS, get_column_letter(j), col[key])
+    for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
+                                "applicable"):
+        vals.column(SHEET_INDICATORS, layout.program_columns[cell.code],
+                    lambda s, code=cell.code: s.shown(code))
 
     if units:
         status_cols = [c["trang_thai"] for c in icol.values()]
@@ -892,6 +1025,20 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
         ws.print_title_cols = "A:C"
 
 
+def _link_values(vals: _MasterValues, sheet: str, letter: str, source: str) -> None:
+    """The values of links ``='Tổng hợp'!$<source><row>`` in column ``letter`` of ``sheet``."""
+    def values(s: _MasterState) -> list:
+        ws = s.book[SHEET_SUMMARY]
+        rows = range(s.layout.first_row, s.layout.last_row + 1)
+        return [_linked(ws[f"{source}{r}"].value) for r in rows]
+    vals.column(sheet, letter, values)
+
+
+def _linked(value):
+    """What a formula ``=A1`` shows for a cell holding ``value`` (an empty cell gives 0)."""
+    return 0 if value is None else value
+
+
 # ------------------------------------------------------------------ Xu hướng
 def _periods(plan: Plan, year: int | None) -> list[str]:
     kind = str(plan.settings.get("periods", "")).strip().lower()
@@ -902,7 +1049,7 @@ def _periods(plan: Plan, year: int | None) -> list[str]:
 
 
 def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLayout,
-                 year: int | None) -> None:
+                 year: int | None, vals: _MasterValues) -> None:
     periods = _periods(plan, year)
     layout.trend_sheet = SHEET_TREND
     layout.periods = periods
@@ -938,6 +1085,11 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
         rng = f"{letter}{FIRST_ROW}:{letter}{max(last_row, FIRST_ROW)}"
         _put(ws, avg_row, first_p + k, f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))', fmt=NUM,
              bold=True, fill=FILL_TOTAL)
+        vals.cell(SHEET_TREND, f"{letter}{avg_row}",
+                  lambda s, letter=letter, last=max(last_row, FIRST_ROW): _average(
+                      s.book[SHEET_TREND], letter, FIRST_ROW, last))
+    for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom"), start=2):
+        _link_values(vals, SHEET_TREND, get_column_letter(j), col[key])
     if units:
         dv = DataValidation(type="whole", operator="between", formula1="0",
                             formula2=str(len(plan.indicators)), allow_blank=True)
@@ -965,6 +1117,17 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
                  freeze=f"D{FIRST_ROW}")
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _average(ws: Worksheet, letter: str, first: int, last: int):
+    """``IF(COUNT(rng)=0,"",AVERAGE(rng))`` over the numbers of the column's rows."""
+    numbers = [float(v) for v in (ws[f"{letter}{r}"].value for r in range(first, last + 1))
+               if _is_number(v)]
+    return sum(numbers) / len(numbers) if numbers else ""
+
+
 # ------------------------------------------------------------------ Nhiệm vụ
 TASK_COLUMNS = [("STT", "stt", 5), ("Năm", "nam", 10), ("Nội dung", "noi_dung", 50),
                 ("Chủ trì", "chu_tri", 22), ("Phối hợp", "phoi_hop", 22),
@@ -973,7 +1136,7 @@ TASK_COLUMNS = [("STT", "stt", 5), ("Năm", "nam", 10), ("Nội dung", "noi_dung
                 ("Ngày hoàn thành", "", 13), ("Quá hạn", "", 14)]
 
 
-def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
+def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout, vals: _MasterValues) -> None:
     tasks = plan.settings.get("tasks") or []
     layout.tasks_sheet = SHEET_TASKS
     _title(ws, [(f"NHIỆM VỤ THEO KẾ HOẠCH — {plan.title}", _TITLE), (_subtitle(plan), _BOLD),
@@ -998,8 +1161,9 @@ def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
         _put(ws, r, 8, None, fmt=DATE, fill=FILL_INPUT)
         _put(ws, r, 9, None, fill=FILL_INPUT)
         _put(ws, r, 10, None, fmt=DATE, fill=FILL_INPUT)
-        _put(ws, r, 11, (f'=IF(AND(H{r}<>"",I{r}<>"Hoàn thành",TODAY()>H{r}),"{OVERDUE}",'
-                         f'IF(AND(H{r}<>"",J{r}<>"",J{r}>H{r}),"{LATE}",""))'))
+        _put(ws, r, 11, (f'=IF(AND(H{r}<>"",I{r}<>{quote(TASK_STATUSES[-1])},TODAY()>H{r}),'
+                         f'{quote(OVERDUE)},IF(AND(H{r}<>"",J{r}<>"",J{r}>H{r}),{quote(LATE)},""))'))
+        vals.cell(SHEET_TASKS, f"K{r}", lambda s, r=r: _task_state(s.book[SHEET_TASKS], r))
     if tasks:
         status_dv = _list_validation(TASK_STATUS_LIST, "Chọn: " + " / ".join(TASK_STATUSES) + ".")
         ws.add_data_validation(status_dv)
@@ -1024,8 +1188,46 @@ def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout) -> None:
                  autofilter=f"A{HEADER_ROW}:K{last}" if tasks else None)
 
 
+def _excel_key(value):
+    """How Excel orders a cell's value in a comparison: numbers (dates as serial numbers)
+    before text (any case) before booleans; an empty cell is 0 (or "" beside text)."""
+    if isinstance(value, bool):
+        return (2, int(value))
+    if isinstance(value, dt.datetime):
+        return (0, (value - dt.datetime(1899, 12, 30)).total_seconds() / 86400)
+    if isinstance(value, dt.date):
+        return (0, float((value - dt.date(1899, 12, 30)).days))
+    if _is_number(value):
+        return (0, float(value))
+    return (1, str(value).lower())
+
+
+def _excel_greater(a, b) -> bool:
+    if a is None:
+        a = "" if isinstance(b, str) else 0
+    if b is None:
+        b = "" if isinstance(a, str) else 0
+    return _excel_key(a) > _excel_key(b)
+
+
+def _filled(value) -> bool:
+    """``cell<>""`` in Excel."""
+    return not (value is None or value == "")
+
+
+def _task_state(ws: Worksheet, r: int) -> str:
+    """The «Quá hạn» formula of a task row, as Excel computes it today."""
+    due, status, done = ws[f"H{r}"].value, ws[f"I{r}"].value, ws[f"J{r}"].value
+    if _filled(due) and not _same_text(status, TASK_STATUSES[-1]) \
+            and _excel_greater(dt.date.today(), due):
+        return OVERDUE
+    if _filled(due) and _filled(done) and _excel_greater(done, due):
+        return LATE
+    return ""
+
+
 # ------------------------------------------------------------------ Khen thưởng
-def _awards_sheet(ws: Worksheet, plan: Plan) -> None:
+def _awards_sheet(ws: Worksheet, plan: Plan, vals: _MasterValues) -> None:
     score_label = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
     _title(ws, [(f"DANH SÁCH KHEN THƯỞNG — {plan.title}", _TITLE), (_subtitle(plan), _BOLD),
                 ("Cơ cấu giải theo kế hoạch; đơn vị nhận giải được điền khi bấm «Tính điểm».",
@@ -1038,6 +1240,7 @@ def _awards_sheet(ws: Worksheet, plan: Plan) -> None:
         ws.column_dimensions[get_column_letter(j)].width = width
     r = top + 1
     subtotals: list[str] = []
+    groups_money: list[range] = []
     if not plan.prize_sets:
         _put(ws, r, 1, "Kế hoạch không quy định cơ cấu giải thưởng", wrap=True)
         for j in range(2, 6):
@@ -1077,12 +1280,25 @@ def _awards_sheet(ws: Worksheet, plan: Plan) -> None:
             r += 1
         label = "Cộng" if plan.one_pool else f"Cộng nhóm: {group.label}"
         _total_row(ws, r, label, f"=SUM(D{first}:D{r - 1})" if r > first else 0)
+        money = range(first, r)
+        if r > first:
+            vals.cell(SHEET_AWARDS, f"D{r}", lambda s, rows=money: _sum(
+                s.book[SHEET_AWARDS][f"D{k}"].value for k in rows))
         subtotals.append(f"D{r}")
+        groups_money.append(money)
         r += 1
     r += 1
     _total_row(ws, r, "Tổng số tiền", f"=SUM({','.join(subtotals)})" if subtotals else 0)
+    if subtotals:  # the sum of the groups' sums (a group without prizes: 0)
+        vals.cell(SHEET_AWARDS, f"D{r}", lambda s: _sum(
+            _sum(s.book[SHEET_AWARDS][f"D{k}"].value for k in rows) for rows in groups_money))
     ws.cell(row=r, column=4).font = Font(bold=True, size=12)
     _print_setup(ws, 5, r, f"{top}:{top}", freeze=f"A{top + 1}")
+
+
+def _sum(values) -> float:
+    """``SUM`` of cells: their numbers (text, booleans and blanks left out)."""
+    return float(sum(v for v in values if _is_number(v)))
 
 
 def _total_row(ws: Worksheet, r: int, label: str, value) -> None:
@@ -1443,7 +1659,9 @@ def build_master_and_layout(plan: Plan, units: list[dict], *, year: int | None =
     year = _year_of(plan, checked, year, config)
     layout = MasterLayout(plan=plan.id, version=plan.version, kind=plan.kind)
 
-    wb = Workbook()
+    wb = Book()
+    vals = _MasterValues(plan, compile_plan(plan), layout)
+    wb.compute(vals)
     summary = wb.active
     summary.title = SHEET_SUMMARY
     indicators = wb.create_sheet(SHEET_INDICATORS) if plan.is_checklist else None
@@ -1460,14 +1678,14 @@ def build_master_and_layout(plan: Plan, units: list[dict], *, year: int | None =
     _config_sheet(wb, config_ws, plan, layout, config, year)
     if plan.is_checklist:
         _plan_indicator_columns(plan, layout)
-    _summary_sheet(wb, summary, plan, checked, layout)
+    _summary_sheet(wb, summary, plan, checked, layout, vals)
     if indicators is not None:
-        _indicators_sheet(indicators, plan, checked, layout, year)
+        _indicators_sheet(indicators, plan, checked, layout, year, vals)
     if trend is not None:
-        _trend_sheet(trend, plan, checked, layout, year)
+        _trend_sheet(trend, plan, checked, layout, year, vals)
     if tasks is not None:
-        _tasks_sheet(tasks, plan, layout)
-    _awards_sheet(awards, plan)
+        _tasks_sheet(tasks, plan, layout, vals)
+    _awards_sheet(awards, plan, vals)
     _charts_sheet(charts, summary, plan, layout)
     _plan_sheet(plan_ws, plan)
     _meta_sheet(meta, plan, layout)

@@ -1,7 +1,8 @@
 """Recalculate workbooks with a real spreadsheet engine (LibreOffice Calc).
 
-Our generated .xlsx files carry live formulas and no cached values. To check
-what a user will actually see, tests and renderers pass them through
+Our generated .xlsx files carry live formulas, stored with the values the
+tool computes for them (``thidua.workbook.cached``). To check what a
+spreadsheet really computes, tests and renderers pass them through
 LibreOffice in headless mode: it loads each file, recalculates every formula
 and saves a copy (xlsx with cached values, or pdf), whose values are then read
 back with openpyxl (``data_only=True``).
@@ -373,7 +374,7 @@ def read_values(path: str | os.PathLike) -> dict[str, dict[str, object]]:
 
     Reads cached values (``data_only=True``): on a file that went through
     :func:`recalculate` these are LibreOffice's results; on a file written by
-    openpyxl, formula cells have none and are left out. Errors are strings
+    openpyxl alone, formula cells have none and are left out. Errors are strings
     such as ``"#DIV/0!"`` (see :func:`formula_errors`).
     """
     import openpyxl  # local: keeps this module importable without openpyxl

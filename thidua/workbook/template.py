@@ -27,6 +27,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -39,12 +44,13 @@ import thidua
 from thidua import expr as ex
 from thidua.codecs import codec
 from thidua.plan.model import APPLICABLE_CODE, LEVELS, MET_CODE, ROLES, TOTAL_CODE, Plan
-from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, MET, STATUS_TEXTS, Program,
-                                    compile_plan, last_target_year)
-from thidua.program.excel import Placement, Printer
+from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, MET, STATUS_TEXTS, Cell, Program,
+                                    compile_plan, last_target_year, run)
+from thidua.program.excel import Placement, Printer, formula_values, shown_values
 from thidua.result import STATUS_MET, STATUS_NO_DATA, STATUS_NOT_MET
 from thidua.text import format_money, format_number
 from thidua.workbook import contract as c
+from thidua.workbook.cached import Book
 from thidua.program.describe import (condition_text, gate_text, rule_text, total_text,
                                      unit_hint)
 
@@ -167,7 +173,8 @@ class _Placement(Placement):
 def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, TemplateLayout]:
     """The unit template of ``plan`` with placeholders for the unit's details."""
     program = compile_plan(plan)
-    wb = Workbook()
+    wb = Book()
+    vals = _Values(plan, program)
     guide = wb.active
     guide.title = SHEET_GUIDE
     ws = wb.create_sheet(SHEET_INPUT)
@@ -193,21 +200,22 @@ def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, Templ
         dv.add(layout.year_cell)
         _name(wb, YEAR_NAME, SHEET_INPUT, layout.year_cell)
         row += 2
-    row = _write_inputs(wb, ws, plan, row, layout, cols)
+    row = _write_inputs(wb, ws, plan, row, layout, cols, vals)
     names = {cell.code: cell.code for cell in program.cells if _is_name(cell.code)}
     placement = _Placement(program, {code: _abs(layout.read_cells[code])
                                      for code in layout.input_cells}, names)
     printer = Printer(placement)
-    _write_checks(ws, plan, program, printer, layout, cols)
+    _write_checks(ws, plan, program, printer, layout, cols, vals)
     if plan.is_checklist:
-        row = _write_checklist(wb, ws, plan, program, printer, placement, row + 1, layout, cols)
+        row = _write_checklist(wb, ws, plan, program, printer, placement, row + 1, layout, cols,
+                               vals)
     else:
         own = None
         if plan.self_scored:  # the unit's own figures only: the self-score
             own = Printer(_Placement(program, {code: _abs(_own_read(layout, cols, code))
                                                for code in layout.input_cells},
                                      {code: c.self_name(code) for code in names}))
-        row = _write_points(wb, ws, plan, program, printer, own, row + 1, layout, cols)
+        row = _write_points(wb, ws, plan, program, printer, own, row + 1, layout, cols, vals)
     _finish_input_sheet(ws, plan, row, cols)
     _write_guide(guide, plan)
     fingerprint = structure_fingerprint(wb, plan)
@@ -220,7 +228,83 @@ def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, Templ
     wb.security.lockStructure = True  # no password: stops accidents, not attackers
     wb.properties.creator = f"thidua {thidua.__version__}"
     wb.properties.title = plan.title
+    wb.compute(lambda book, facts: vals.values(book, facts, layout, cols))
     return wb, layout
+
+
+class _Values:
+    """How the value of each formula cell of «Nhập liệu» is computed when the book is saved.
+
+    Writers record, beside each formula, a function of :class:`_State` (the figures as
+    the sheet holds them, scored by the program for the unit's level and group).
+    """
+
+    def __init__(self, plan: Plan, program: Program):
+        self.plan, self.program = plan, program
+        self.cells: list[tuple[str, Callable[["_State"], Any]]] = []
+
+    def add(self, ref: str, fn: Callable[["_State"], Any]) -> None:
+        self.cells.append((ref, fn))
+
+    def shown(self, ref: str, cell: Cell, own: bool = False) -> None:
+        self.add(ref, lambda s: (s.own if own else s.scored).shown(cell))
+
+    def values(self, book: Workbook, facts: dict, layout: "TemplateLayout",
+               cols: "_Columns") -> dict[str, dict[str, Any]]:
+        state = _State(self, book, facts, layout, cols)
+        out = {}
+        for ref, fn in self.cells:
+            value = fn(state)
+            out[ref] = "" if isinstance(value, float) and math.isnan(value) else value
+        return {SHEET_INPUT: out}
+
+
+class _Run:
+    """The program run on one unit's figures."""
+
+    def __init__(self, program: Program, figures: dict[str, float], level, group, year):
+        self.scope = run(program, {k: np.array([v]) for k, v in figures.items()},
+                         [level], [group], year)
+
+    def shown(self, cell: Cell):
+        return shown_values(cell, self.scope.values[cell.code])[0]
+
+    def formula(self, node: ex.Node):
+        return formula_values(self.scope(node))[0]
+
+
+class _State:
+    """The sheet as it is when saved: each figure read as the hidden cells read it, the
+    program run on the figures scored (appraised, else the unit's own) and on the unit's own."""
+
+    def __init__(self, vals: _Values, book: Workbook, facts: dict, layout: "TemplateLayout",
+                 cols: "_Columns"):
+        plan, program = vals.plan, vals.program
+        ws, meta = book[SHEET_INPUT], book[SHEET_META]
+        keys = {meta.cell(row=r, column=1).value: meta.cell(row=r, column=2).value
+                for r in range(1, meta.max_row + 1)}
+        level = facts.get("level", keys.get(c.LEVEL))
+        group = facts.get("group", keys.get(c.GROUP))
+        year = ws[layout.year_cell].value if layout.year_cell else None
+        year = int(year) if isinstance(year, (int, float)) and not isinstance(year, bool) else None
+        self.raw: dict[str, Any] = {}
+        self.own_read: dict[str, float] = {}
+        self.appraisal_read: dict[str, float] = {}
+        self.scored_read: dict[str, float] = {}
+        for inp in plan.inputs:
+            cdc, cell = codec(inp), ws[layout.input_cells[inp.code]]
+            self.raw[inp.code] = cell.value
+            own = cdc.excel_value(cell.value, number_format=cell.number_format, percent_aware=True)
+            self.own_read[inp.code] = self.scored_read[inp.code] = own
+            if inp.code in layout.appraisal_cells:
+                appr = ws[layout.appraisal_cells[inp.code]]
+                read = cdc.excel_value(appr.value, number_format=appr.number_format,
+                                       percent_aware=True, appraisal=True)
+                self.appraisal_read[inp.code] = read
+                self.scored_read[inp.code] = own if math.isnan(read) else read
+        self.scored = _Run(program, self.scored_read, level, group, year)
+        self.own = _Run(program, self.own_read, level, group, year) if plan.self_scored \
+            else self.scored
 
 
 def _own_read(layout: TemplateLayout, cols: _Columns, code: str) -> str:
@@ -289,7 +373,7 @@ def _validation(inp, cdc) -> DataValidation:
 
 
 def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: TemplateLayout,
-                  cols: _Columns) -> int:
+                  cols: _Columns, vals: _Values) -> int:
     _put(ws, f"A{row}", "I. SỐ LIỆU ĐƠN VỊ NHẬP (ô nền vàng)", bold=True, border=False)
     row += 1
     heads = [("A", "STT"), ("B", "Chỉ tiêu"), ("C", "Đơn vị tính, cách nhập"),
@@ -323,6 +407,7 @@ def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: Tem
         validations[key].add(own)
         read_own = f"{cols.read_own}{row}"
         _put(ws, read_own, f"={cdc.excel_read(_abs(own), percent_aware=True)}", border=False)
+        vals.add(read_own, lambda s, code=inp.code: s.own_read[code])
         layout.read_cells[inp.code] = read_own
         read = read_own
         if cols.appraisal:
@@ -334,10 +419,12 @@ def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: Tem
             read_appr = f"{cols.read_appraisal}{row}"
             _put(ws, read_appr, f"={cdc.excel_read(_abs(appraisal), percent_aware=True, appraisal=True)}",
                  border=False)
+            vals.add(read_appr, lambda s, code=inp.code: s.appraisal_read[code])
             layout.read_cells[c.appraisal_name(inp.code)] = read_appr
             read = f"{cols.read}{row}"
             _put(ws, read, f'=IF(ISNUMBER({_abs(read_appr)}),{_abs(read_appr)},{_abs(read_own)})',
                  border=False)
+            vals.add(read, lambda s, code=inp.code: s.scored_read[code])
         # the value scored: the appraisal when there is one (office), else the unit's own
         layout.read_cells[inp.code] = read
         check = f"{cols.check}{row}"
@@ -353,25 +440,35 @@ def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: Tem
 
 
 def _write_checks(ws: Worksheet, plan: Plan, program: Program, printer: Printer,
-                  layout: TemplateLayout, cols: _Columns) -> None:
+                  layout: TemplateLayout, cols: _Columns, vals: _Values) -> None:
     """The «Kiểm tra» cell of each input: the value cannot be scored, or breaks a check."""
-    messages: dict[str, list[str]] = {code: [] for code in layout.input_cells}
+    messages: dict[str, list[tuple[str, Callable[[_State], str]]]] = {
+        code: [] for code in layout.input_cells}
     for cell in program.of_kind("check"):
-        fails = printer.value(ex.falsy(cell.node))
-        text = c_quote("⚠ " + cell.source.message)
+        failing = ex.falsy(cell.node)
+        fails = printer.value(failing)
+        text = "⚠ " + cell.source.message
         for code in cell.source.inputs:
             if code in messages:
-                messages[code].append(f"IF({fails},{text},\"\")")
+                messages[code].append((
+                    f"IF({fails},{c_quote(text)},\"\")",
+                    lambda s, failing=failing, text=text: text if s.scored.formula(failing) else ""))
     for inp in plan.inputs:
         if inp.office_only:
             continue
-        code = inp.code
+        code, cdc = inp.code, codec(inp)
         own, read_own = layout.input_cells[code], _own_read(layout, cols, code)
-        parts = [codec(inp).excel_problem(_abs(own), _abs(read_own))] + messages[code]
-        formula = parts[0]
-        for part in parts[1:]:  # the first problem found is shown
-            formula = f'IF({formula}<>"",{formula},{part})' if len(formula) < 3000 else formula
+        parts = [(cdc.excel_problem(_abs(own), _abs(read_own)),
+                  lambda s, code=code, cdc=cdc: cdc.problem_value(s.raw[code], s.own_read[code]))]
+        parts += messages[code]
+        formula, used = parts[0][0], [parts[0][1]]
+        for part, fn in parts[1:]:  # the first problem found is shown
+            if len(formula) < 3000:
+                formula = f'IF({formula}<>"",{formula},{part})'
+                used.append(fn)
         _put(ws, layout.check_cells[code], f"={formula}", wrap=True, font=_WARN)
+        vals.add(layout.check_cells[code],
+                 lambda s, used=used: next((t for t in (fn(s) for fn in used) if t), ""))
     # an input cell with a problem is filled red while the problem lasts
     for code, check in layout.check_cells.items():
         if code in layout.office_only:
@@ -392,7 +489,7 @@ def _explain_span(ws: Worksheet, row: int, cols: _Columns, text: str) -> None:
 
 
 def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: Printer | None,
-                  row: int, layout: TemplateLayout, cols: _Columns) -> int:
+                  row: int, layout: TemplateLayout, cols: _Columns, vals: _Values) -> int:
     _put(ws, f"A{row}", "II. KẾT QUẢ TỰ CHẤM (công thức tự tính khi nhập số liệu, không cần nhập)",
          bold=True, border=False)
     row += 1
@@ -412,11 +509,13 @@ def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: P
     def put(cell, fmt: str, bold: bool = False) -> None:
         fill = _TOTAL_FILL if bold else None
         _put(ws, f"{main}{row}", printer.cell_formula(cell), fmt=fmt, bold=bold, fill=fill)
+        vals.shown(f"{main}{row}", cell)
         layout.computed_cells[cell.code] = f"{main}{row}"
         if _is_name(cell.code):
             _name(wb, cell.code, SHEET_INPUT, f"{main}{row}")
         if own is not None:
             _put(ws, f"{cols.own}{row}", own.cell_formula(cell), fmt=fmt, bold=bold, fill=fill)
+            vals.shown(f"{cols.own}{row}", cell, own=True)
             layout.self_cells[cell.code] = f"{cols.own}{row}"
             _name(wb, c.self_name(cell.code), SHEET_INPUT, f"{cols.own}{row}")
 
@@ -450,8 +549,10 @@ def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: P
         _put(ws, f"B{row}", plan.classification.label, bold=True)
         _put(ws, f"C{row}", "")
         _put(ws, f"{main}{row}", printer.cell_formula(cls), bold=True)
+        vals.shown(f"{main}{row}", cls)
         if own is not None:
             _put(ws, f"{cols.own}{row}", own.cell_formula(cls), bold=True)
+            vals.shown(f"{cols.own}{row}", cls, own=True)
         layout.class_cell = f"{main}{row}"
         _explain_span(ws, row, cols, "; ".join(
             f"{b.label}: " + ("dưới " + format_number(b.hi) if b.lo is None else
@@ -463,6 +564,7 @@ def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: P
         _put(ws, f"B{row}", "Đủ điều kiện xét khen thưởng", bold=True)
         _put(ws, f"C{row}", "")
         _put(ws, f"{main}{row}", printer.cell_formula(program.cell(ELIGIBLE_CODE)), bold=True)
+        vals.shown(f"{main}{row}", program.cell(ELIGIBLE_CODE))
         if own is not None:
             _put(ws, f"{cols.own}{row}", "")
         layout.eligible_cell = f"{main}{row}"
@@ -474,7 +576,7 @@ def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: P
 
 def _write_checklist(wb, ws, plan: Plan, program: Program, printer: Printer,
                      placement: _Placement, row: int, layout: TemplateLayout,
-                     cols: _Columns) -> int:
+                     cols: _Columns, vals: _Values) -> int:
     _put(ws, f"A{row}", "II. ĐỐI CHIẾU VỚI CÁC TIÊU CHÍ (công thức tự tính khi nhập số liệu)",
          bold=True, border=False)
     row += 1
@@ -506,17 +608,19 @@ def _write_checklist(wb, ws, plan: Plan, program: Program, printer: Printer,
         _put(ws, f"B{r}", label, wrap=True, bold=combined)
         layout_key = key if combined or not _part_of(plan, key) else _part_key(plan, key)
         if kind == "part":
-            _put(ws, f"C{r}", printer.cell_formula(program.cell(f"{key}:gia_tri")), fmt=NUMBER)
-            _put(ws, f"D{r}", printer.cell_formula(program.cell(f"{key}:muc_tieu")), fmt=NUMBER)
+            for col, code in (("C", f"{key}:gia_tri"), ("D", f"{key}:muc_tieu"),
+                              ("F", f"{key}:trang_thai")):
+                cell = program.cell(code)
+                _put(ws, f"{col}{r}", printer.cell_formula(cell),
+                     fmt=NUMBER if col != "F" else None)
+                vals.shown(f"{col}{r}", cell)
             status = program.cell(f"{key}:trang_thai")
-            _put(ws, f"F{r}", printer.cell_formula(status))
-            gap = printer.formula(ex.If(ex.Cmp("==", ex.Name(status.code), ex.Num(MET)),
-                                        ex.Bin("-", ex.Name(f"{key}:gia_tri"),
-                                               ex.Name(f"{key}:muc_tieu")),
-                                        ex.If(ex.Cmp("==", ex.Name(status.code), ex.Num(0.0)),
-                                              ex.Bin("-", ex.Name(f"{key}:gia_tri"),
-                                                     ex.Name(f"{key}:muc_tieu")), ex.Blank())))
-            _put(ws, f"E{r}", gap, fmt=NUMBER)
+            difference = ex.Bin("-", ex.Name(f"{key}:gia_tri"), ex.Name(f"{key}:muc_tieu"))
+            gap_node = ex.If(ex.Cmp("==", ex.Name(status.code), ex.Num(MET)), difference,
+                             ex.If(ex.Cmp("==", ex.Name(status.code), ex.Num(0.0)), difference,
+                                   ex.Blank()))
+            _put(ws, f"E{r}", printer.formula(gap_node), fmt=NUMBER)
+            vals.add(f"E{r}", lambda s, node=gap_node: s.scored.formula(node))
             layout.value_cells[layout_key] = f"C{r}"
             layout.target_cells[layout_key] = f"D{r}"
             layout.status_cells[layout_key] = f"F{r}"
@@ -524,6 +628,7 @@ def _write_checklist(wb, ws, plan: Plan, program: Program, printer: Printer,
             for col in "CDE":
                 _put(ws, f"{col}{r}", "")
             _put(ws, f"F{r}", printer.cell_formula(program.cell(f"{key}:trang_thai")), bold=True)
+            vals.shown(f"F{r}", program.cell(f"{key}:trang_thai"))
             layout.status_cells[key] = f"F{r}"
     row = first + len(rows)
     rng = f"F{first}:F{row - 1}"
@@ -532,11 +637,13 @@ def _write_checklist(wb, ws, plan: Plan, program: Program, printer: Printer,
                                                       fill=PatternFill("solid", start_color=color)))
     _put(ws, f"B{row}", "SỐ TIÊU CHÍ ĐẠT", bold=True)
     _put(ws, f"F{row}", printer.cell_formula(program.cell(MET_CODE)), bold=True, fill=_TOTAL_FILL)
+    vals.shown(f"F{row}", program.cell(MET_CODE))
     layout.computed_cells[MET_CODE] = f"F{row}"
     _name(wb, MET_CODE, SHEET_INPUT, f"F{row}")
     row += 1
     _put(ws, f"B{row}", "Số tiêu chí áp dụng (trừ «không áp dụng»)", bold=True)
     _put(ws, f"F{row}", printer.cell_formula(program.cell(APPLICABLE_CODE)), bold=True)
+    vals.shown(f"F{row}", program.cell(APPLICABLE_CODE))
     layout.computed_cells[APPLICABLE_CODE] = f"F{row}"
     _name(wb, APPLICABLE_CODE, SHEET_INPUT, f"F{row}")
     return row + 1

@@ -1,0 +1,208 @@
+"""Formula cells saved with the values they compute, as Excel saves them.
+
+openpyxl writes every formula with an empty value (``<v></v>``). Excel shows
+those empty values wherever it does not calculate: a file opened from an
+e-mail or Zalo in Protected View, Outlook's and phones' previews. So the tool
+stores, beside each formula, the value the engine computes for it: numbers,
+text (``""`` for a blank), booleans. The workbook still asks to be
+recalculated when it is opened (``fullCalcOnLoad``), so the stored values are
+only what is shown before that.
+
+How: writers build a :class:`Book` (an openpyxl ``Workbook``) and register,
+with :meth:`Book.compute`, functions giving the values of the formula cells
+they wrote (``{sheet title: {"D12": value}}``). The functions run when the
+book is saved and read the book as it is then, so cells changed after a sheet
+was built (figures carried over, a period recorded) are reflected. Facts a
+formula depends on that the book does not hold yet (a template's unit, stamped
+later) are passed as keyword arguments (:meth:`Book.formula_values`).
+:func:`bake` then writes the values into the saved package: the ``<v>`` of
+each formula cell, with its type (``t="str"`` for text, ``t="b"`` for a
+boolean, none for a number).
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+
+#: sheet title -> {"A1": value}
+Values = dict[str, dict[str, Any]]
+Computer = Callable[["Book", dict], Values]
+
+__all__ = ["Book", "Values", "bake", "formula_cells", "stored_values"]
+
+
+class Book(Workbook):
+    """A workbook whose formula cells are saved with their computed values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.computers: list[Computer] = []
+
+    def compute(self, computer: Computer) -> Computer:
+        """Register ``computer(book, facts) -> Values`` (run at each save)."""
+        self.computers.append(computer)
+        return computer
+
+    def formula_values(self, **facts) -> Values:
+        """The value of every formula cell the writers registered, as the book is now."""
+        out: Values = {}
+        for computer in self.computers:
+            for sheet, cells in computer(self, facts).items():
+                out.setdefault(sheet, {}).update(cells)
+        return out
+
+    def package(self) -> bytes:
+        """The .xlsx bytes as openpyxl writes them (formulas without values)."""
+        buffer = io.BytesIO()
+        super().save(buffer)
+        return buffer.getvalue()
+
+    def save(self, filename, **facts) -> None:  # noqa: D102 - openpyxl's, with values
+        data = bake(self.package(), self.formula_values(**facts))
+        if hasattr(filename, "write"):
+            filename.write(data)
+            return
+        with open(os.fspath(filename), "wb") as fh:
+            fh.write(data)
+
+
+# ------------------------------------------------------------------ the package
+_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SHEET_RE = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
+_SHEET_RE2 = re.compile(r'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"', re.S)
+_REL_RE = re.compile(r'<Relationship\b([^>]*)/?>', re.S)
+_ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
+# a formula cell: <c r="D12" s="3"><f>…</f><v></v></c>  (or <v/>, or no <v>)
+_CELL_RE = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f>.*?</f>|<f/>)(?:<v>[^<]*</v>|<v/>)?</c>',
+                      re.S)
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
+            .replace("&gt;", ">").replace("&amp;", "&"))
+
+
+def sheet_parts(files: dict[str, bytes]) -> dict[str, str]:
+    """Sheet title -> part name (``xl/worksheets/sheet1.xml``) of a package's files."""
+    book = files["xl/workbook.xml"].decode("utf-8")
+    rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    targets = {}
+    for m in _REL_RE.finditer(rels):
+        attrs = dict(_ATTR_RE.findall(m.group(1)))
+        target = attrs.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get("Id")] = target
+    out = {}
+    for m in _SHEET_RE.finditer(book):
+        out[_unescape(m.group(1))] = targets.get(m.group(2), "")
+    for m in _SHEET_RE2.finditer(book):
+        out.setdefault(_unescape(m.group(2)), targets.get(m.group(1), ""))
+    return out
+
+
+def _value_xml(value) -> tuple[str, str]:
+    """(type attribute, <v> text) of a value."""
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if value is None:
+        return ' t="str"', ""
+    if isinstance(value, bool):
+        return ' t="b"', "1" if value else "0"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if not math.isfinite(number):
+            return ' t="e"', "#NUM!"
+        if number.is_integer() and abs(number) < 1e15:
+            return "", str(int(number))
+        return "", repr(number)
+    return ' t="str"', escape(str(value))
+
+
+_TYPE_RE = re.compile(r'\s+t="[^"]*"')
+
+
+def _bake_sheet(xml: str, cells: dict[str, Any]) -> str:
+    def put(m: re.Match) -> str:
+        ref = m.group(1)
+        if ref not in cells:
+            return m.group(0)
+        kind, text = _value_xml(cells[ref])
+        attrs = _TYPE_RE.sub("", m.group(2))
+        return f'<c r="{ref}"{attrs}{kind}>{m.group(3)}<v>{text}</v></c>'
+    return _CELL_RE.sub(put, xml)
+
+
+def bake(data: bytes, values: Values) -> bytes:
+    """The package ``data`` with ``values`` stored in its formula cells (others unchanged)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        infos = src.infolist()
+        files = {info.filename: src.read(info.filename) for info in infos}
+    parts = sheet_parts(files)
+    for sheet, cells in values.items():
+        part = parts.get(sheet)
+        if not part or part not in files or not cells:
+            continue
+        files[part] = _bake_sheet(files[part].decode("utf-8"), cells).encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in infos:
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, files[info.filename])
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ reading back
+def _files(path_or_bytes) -> dict[str, bytes]:
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    with zipfile.ZipFile(source) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+_STORED_RE = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)>(?:<f>.*?</f>|<f/>|<f [^>]*/>|<f [^>]*>.*?</f>)'
+                        r'(?:<v>([^<]*)</v>|<v/>)?', re.S)
+
+
+def formula_cells(path_or_bytes) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+    """Sheet title -> {"A1": (type attribute, stored text or None)} for every formula cell."""
+    files = _files(path_or_bytes)
+    out: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+    for sheet, part in sheet_parts(files).items():
+        if part not in files:
+            continue
+        cells = {}
+        for m in _STORED_RE.finditer(files[part].decode("utf-8")):
+            kind = re.search(r'\bt="([^"]*)"', m.group(2))
+            text = m.group(3)
+            cells[m.group(1)] = (kind.group(1) if kind else None,
+                                 None if text is None else _unescape(text))
+        out[sheet] = cells
+    return out
+
+
+def stored_values(path_or_bytes) -> Values:
+    """Sheet title -> {"A1": value} of every formula cell: the value stored with it
+    (a number, text, a boolean; None where nothing is stored)."""
+    out: Values = {}
+    for sheet, cells in formula_cells(path_or_bytes).items():
+        values = {}
+        for ref, (kind, text) in cells.items():
+            if text is None or (text == "" and kind != "str"):
+                values[ref] = None
+            elif kind in ("str", "inlineStr", "e"):
+                values[ref] = text
+            elif kind == "b":
+                values[ref] = text == "1"
+            else:
+                values[ref] = float(text)
+        out[sheet] = values
+    return out
