@@ -301,13 +301,16 @@ def test_results_layout_and_print(nui):
     for sheet in wb.worksheets:
         assert int(sheet.page_setup.paperSize) == 9  # A4
         assert sheet.page_setup.orientation == "landscape"
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0
+        if sheet.sheet_properties.pageSetUpPr.fitToPage:  # one page wide
+            assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0
+        else:  # too wide to fit at 60 % or more: pages across, the key columns repeated
+            assert int(sheet.page_setup.scale) >= 60 and sheet.print_title_cols
+            assert sheet.col_breaks.brk
         assert sheet.print_title_rows
         assert sheet.print_area
     assert ws.print_title_rows.replace("$", "") == f"{top}:{top}"
     area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
-    assert area.endswith(f"$A$1:${last}${top + 7}")
+    assert area.endswith(f"${last}${top + 7}")
 
 
 def test_results_self_scored_and_manual(hoa):

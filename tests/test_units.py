@@ -73,10 +73,12 @@ def test_form_layout(plans, forms):
     assert "Mã đơn vị không được trùng" in ws["A2"].value
     assert [c.value for c in ws[3]] == ["Mã đơn vị", "Tên đơn vị", "Nhóm", "Cấp", "Email",
                                         "Ghi chú"]
-    assert all(v is None for row in ws.iter_rows(min_row=FIRST, values_only=True) for v in row)
-    assert ws.max_row == FIRST + TEMPLATE_ROWS - 1
-    assert ws[f"A{FIRST}"].number_format == "@"
-    assert ws[f"B{FIRST + TEMPLATE_ROWS - 1}"].border.left.style == "thin"
+    # the rows for units are formatted by column (codes kept as typed: text), bordered
+    # when filled; no empty cell, no print area: nothing prints as empty pages
+    assert ws.max_row == FIRST - 1 and not ws.print_area
+    assert ws.column_dimensions["A"].number_format == "@"
+    rule = ws.conditional_formatting[f"A{FIRST}:F{FIRST + TEMPLATE_ROWS - 1}"][0]
+    assert rule.dxf.border.left.style == "thin" and "COUNTA" in rule.formula[0]
     assert ws.freeze_panes == "A4"
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     assert ws.column_dimensions["B"].width == 40

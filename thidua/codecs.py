@@ -354,11 +354,15 @@ class Codec:
 
     @property
     def number_format(self) -> str | None:
-        """Whole numbers without a separator at the end, decimals only when present."""
+        """Whole numbers without a separator at the end, decimals only when present.
+
+        A count is whole: ``#,##0`` (1.234). Any format with optional decimals
+        (``#,##0.##``) shows the separator after a whole number in Excel («1.234,»),
+        so other figures are ``General``: 1234, 85, 12,5 as typed."""
         if self.inp.type == "count":
             return "#,##0"
         if self.is_number:
-            return "#,##0.########"
+            return "General"
         return None
 
     def list_values(self) -> list[str]:

@@ -66,6 +66,7 @@ _ALIASES: dict[str, list[str]] = {
 }
 
 SHEET_UNITS = "Danh sách đơn vị"
+FONT = "Calibri"  # named in every font
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_LISTS = "Danh mục"
 TEMPLATE_ROWS = 200  # empty, formatted rows offered for units
@@ -157,7 +158,7 @@ def _guide_rows(plan: Plan) -> list[tuple[str, str, str, str]]:
         (UNIT_LIST_COLUMNS["cap"], "cap", level_need, level_how),
         (UNIT_LIST_COLUMNS["email"], "email", "Không",
          "Địa chỉ thư điện tử nhận kết quả, ví dụ vanthu@example.gov.vn."),
-        (UNIT_LIST_COLUMNS["ghi_chu"], "ghi_chu", "Không", "Ghi chú tuỳ ý, không ảnh hưởng chấm điểm."),
+        (UNIT_LIST_COLUMNS["ghi_chu"], "ghi_chu", "Không", "Ghi chú tùy ý, không ảnh hưởng chấm điểm."),
     ]
 
 
@@ -167,6 +168,10 @@ def _build_template(plan: Plan):
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.worksheet.datavalidation import DataValidation
+
+    from openpyxl.formatting.rule import FormulaRule
+
+    from thidua.workbook.paper import print_setup, row_height, text_lines
 
     thin = Side(style="thin", color="A6A6A6")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -183,42 +188,44 @@ def _build_template(plan: Plan):
     last_row = _FIRST_DATA_ROW + TEMPLATE_ROWS - 1
 
     # -- title, instruction, header
-    ws.cell(_TITLE_ROW, 1, nfc(plan.title)).font = Font(bold=True, size=14)
-    ws.cell(_TITLE_ROW, 1).alignment = Alignment(wrap_text=True, vertical="center")
+    widths = {"ma_don_vi": 14, "ten_don_vi": 40, "nhom": 36, "cap": 14, "email": 30, "ghi_chu": 30}
+    total = sum(widths.values())
+    title = ws.cell(_TITLE_ROW, 1, nfc(plan.title))
+    title.font = Font(name=FONT, bold=True, size=14)
+    title.alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=_TITLE_ROW, start_column=1, end_row=_TITLE_ROW, end_column=ncols)
-    ws.row_dimensions[_TITLE_ROW].height = 40
+    ws.row_dimensions[_TITLE_ROW].height = row_height(text_lines(plan.title, total, 14), 14)
     note = ws.cell(_NOTE_ROW, 1, _instruction(plan))
-    note.font = Font(italic=True, color="595959")
+    note.font = Font(name=FONT, italic=True, color="595959")
     note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=_NOTE_ROW, start_column=1, end_row=_NOTE_ROW, end_column=ncols)
-    ws.row_dimensions[_NOTE_ROW].height = 48
+    ws.row_dimensions[_NOTE_ROW].height = row_height(text_lines(note.value, total))
     for c, code in enumerate(codes, start=1):
         cell = ws.cell(_HEADER_ROW, c, UNIT_LIST_COLUMNS[code])
-        cell.font = Font(bold=True)
+        cell.font = Font(name=FONT, bold=True)
         cell.fill = header_fill
         cell.alignment = center
         cell.border = border
-    ws.row_dimensions[_HEADER_ROW].height = 22
+    ws.row_dimensions[_HEADER_ROW].height = row_height(1)
 
-    # -- empty formatted rows; code and e-mail stored as text (keeps «01» as typed)
-    for r in range(_FIRST_DATA_ROW, last_row + 1):
-        for c, code in enumerate(codes, start=1):
-            cell = ws.cell(r, c)
-            cell.border = border
-            cell.alignment = wrap
-            if code in ("ma_don_vi", "email"):
-                cell.number_format = "@"
-
-    widths = {"ma_don_vi": 14, "ten_don_vi": 40, "nhom": 36, "cap": 14, "email": 30, "ghi_chu": 30}
+    # -- the rows for units: formatted by column (code and e-mail kept as text, «01» as
+    # typed), bordered once something is typed: no empty cells to print as empty pages
     for c, code in enumerate(codes, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = widths[code]
+        column = ws.column_dimensions[get_column_letter(c)]
+        column.width = widths[code]
+        column.alignment = wrap
+        column.font = Font(name=FONT)
+        if code in ("ma_don_vi", "email"):
+            column.number_format = "@"
+    ws.conditional_formatting.add(
+        f"A{_FIRST_DATA_ROW}:{last_col}{last_row}",
+        FormulaRule(formula=[f"COUNTA($A{_FIRST_DATA_ROW}:${last_col}{_FIRST_DATA_ROW})>0"],
+                    border=border))
 
     # -- the lists behind the drop-downs: a hidden sheet and workbook-level names
     lists = wb.create_sheet(SHEET_LISTS)
-    lists.cell(1, 1, "Nhóm").font = Font(bold=True)
-    lists.cell(1, 2, "Cấp").font = Font(bold=True)
-    lists.cell(1, 3, "Mã nhóm").font = Font(bold=True)
-    lists.cell(1, 4, "Mã cấp").font = Font(bold=True)
+    for j, head in enumerate(("Nhóm", "Cấp", "Mã nhóm", "Mã cấp"), start=1):
+        lists.cell(1, j, head).font = Font(name=FONT, bold=True)
     for i, group in enumerate(plan.groups, start=2):
         lists.cell(i, 1, nfc(group.label))
         lists.cell(i, 3, group.code)
@@ -277,19 +284,11 @@ def _build_template(plan: Plan):
         ws.add_data_validation(dv)
         dv.add(column_range(code))
 
-    # -- view and print
+    # -- view and print: the rows typed in, no print area (one would print empty pages)
     ws.freeze_panes = f"A{_FIRST_DATA_ROW}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
-    ws.print_area = f"A1:{last_col}{last_row}"
+    print_setup(ws, last_col=ncols, last_row=_HEADER_ROW, header_rows=(_HEADER_ROW, _HEADER_ROW),
+                area=False)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "Trang &P / &N"
 
     _guide_sheet(wb.create_sheet(SHEET_GUIDE, 1), plan, border, header_fill)
     wb.active = 0
@@ -300,56 +299,63 @@ def _build_template(plan: Plan):
 def _guide_sheet(ws, plan: Plan, border, header_fill) -> None:
     from openpyxl.styles import Alignment, Font
 
+    from thidua.workbook.paper import print_setup, row_height, text_lines
+
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 16
-    ws.column_dimensions["C"].width = 12
-    ws.column_dimensions["D"].width = 80
+    widths = (18, 16, 12, 80)
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions["ABCD"[c - 1]].width = width
     r = 1
-    ws.cell(r, 1, "Hướng dẫn điền danh sách đơn vị").font = Font(bold=True, size=14)
+    ws.cell(r, 1, "Hướng dẫn điền danh sách đơn vị").font = Font(name=FONT, bold=True, size=14)
+    ws.row_dimensions[r].height = row_height(1, 14)
     r += 1
-    ws.cell(r, 1, nfc(f"Kế hoạch: {plan.title}")).font = Font(italic=True, color="595959")
+    ws.cell(r, 1, nfc(f"Kế hoạch: {plan.title}")).font = Font(name=FONT, italic=True,
+                                                              color="595959")
     r += 2
 
     def table(headers: list[str], rows: list[tuple], start: int) -> int:
         for c, text in enumerate(headers, start=1):
             cell = ws.cell(start, c, text)
-            cell.font = Font(bold=True)
+            cell.font = Font(name=FONT, bold=True)
             cell.fill = header_fill
             cell.border = border
         start += 1
         for values in rows:
+            lines = 1
             for c, value in enumerate(values, start=1):
                 cell = ws.cell(start, c, nfc(value) if isinstance(value, str) else value)
                 cell.border = border
                 cell.alignment = wrap
+                cell.font = Font(name=FONT)
+                if isinstance(value, str):
+                    lines = max(lines, text_lines(value, widths[c - 1]))
+            if lines > 1:
+                ws.row_dimensions[start].height = row_height(lines)
             start += 1
         return start + 1
 
-    ws.cell(r, 1, f"Các cột của trang «{SHEET_UNITS}»").font = Font(bold=True)
+    ws.cell(r, 1, f"Các cột của trang «{SHEET_UNITS}»").font = Font(name=FONT, bold=True)
     r = table(["Cột", "Mã cột", "Bắt buộc", "Cách điền"], _guide_rows(plan), r + 1)
 
-    ws.cell(r, 1, "Các nhóm của kế hoạch").font = Font(bold=True)
+    ws.cell(r, 1, "Các nhóm của kế hoạch").font = Font(name=FONT, bold=True)
     group_rows = [(g.code, g.label, LEVELS[g.level] if g.level else "", "")
                   for g in plan.groups]
     r = table(["Mã nhóm", "Tên nhóm", "Cấp mặc định", ""], group_rows, r + 1)
 
-    ws.cell(r, 1, "Các cấp áp dụng").font = Font(bold=True)
+    ws.cell(r, 1, "Các cấp áp dụng").font = Font(name=FONT, bold=True)
     r = table(["Mã cấp", "Tên cấp"], [(lv, LEVELS[lv]) for lv in plan.levels], r + 1)
 
     notes = [
-        "Không đổi tên, không xoá các cột; có thể thêm cột khác ở bên phải (sẽ được bỏ qua).",
+        "Không đổi tên, không xóa các cột; có thể thêm cột khác ở bên phải (sẽ được bỏ qua).",
         "Dòng trống được bỏ qua. Chữ hoa, chữ thường, dấu cách thừa không ảnh hưởng.",
         "Có thể lưu thành tệp .csv (CSV UTF-8) với cùng các cột.",
     ]
     for text in notes:
-        ws.cell(r, 1, "• " + text).alignment = Alignment(vertical="top")
+        cell = ws.cell(r, 1, "• " + text)
+        cell.alignment = Alignment(vertical="top")
+        cell.font = Font(name=FONT)
         r += 1
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, last_col=4, last_row=r - 1)
 
 
 def write_units_template(plan: Plan, path: str | os.PathLike, *, backup: bool = True,

@@ -44,6 +44,7 @@ from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, 
                            SELF_TOTAL, STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET,
                            TIE_LABEL, ScoreResult)
 from thidua.text import format_money, format_number, nfc
+from thidua.workbook.paper import print_setup, row_height, text_lines
 
 # ------------------------------------------------------------------ names
 SHEET_RESULTS = "Kết quả"
@@ -61,8 +62,9 @@ MANUAL_NOTE = "Tổng điểm nhập tay (đơn vị đặc thù)"
 # ------------------------------------------------------------------ styles
 # [$-42A] is the Vietnamese locale: LibreOffice then shows 1.234,57 whatever the
 # machine's locale; Excel shows the separators of the user's Windows settings.
-NUM = "[$-42A]#,##0.00"
-INT = "[$-42A]#,##0"
+NUM = "[$-42A]#,##0.00"  # points: two decimals
+INT = "[$-42A]#,##0"  # counts
+FREE = "General"  # figures: decimals only when present (never «1.234,»)
 MONEY = "[$-42A]#,##0"
 RANK_FMT = "0"
 
@@ -81,9 +83,10 @@ STATUS_FILLS: dict[str, str | None] = {
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_ITALIC = Font(italic=True, color="595959")
+FONT = "Calibri"  # named in every font
+_BOLD = Font(name=FONT, bold=True)
+_TITLE = Font(name=FONT, bold=True, size=14)
+_ITALIC = Font(name=FONT, italic=True, color="595959")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
@@ -152,7 +155,7 @@ def _display_len(value, fmt: str | None) -> int:
     if value is None:
         return 0
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        decimals = 2 if fmt == NUM else 0
+        decimals = 2 if fmt == NUM else 9 if fmt == FREE else 0
         return len(format_number(value, decimals)) + (2 if fmt == MONEY else 0)
     return max((len(line) for line in str(value).split("\n")), default=0)
 
@@ -266,18 +269,23 @@ def _finish(ws: Worksheet, table: Table, freeze_col: int, last_row: int | None =
     ws.freeze_panes = f"{get_column_letter(freeze_col + 1)}{table.first_row + 1}"
     if autofilter and table.last_row > table.first_row:
         ws.auto_filter.ref = f"A{table.first_row}:{last_col}{table.last_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{table.first_row}:{table.first_row}"
-    ws.print_area = f"A1:{last_col}{max(last_row or 0, table.last_row)}"
+    # title lines: merged over the table, tall enough for their text (14 pt needs the room)
+    width = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43
+                for j in range(1, table.last_col + 1))
+    for r in range(1, table.first_row):
+        cell = ws.cell(row=r, column=1)
+        if not isinstance(cell.value, str) or not cell.value or ws.cell(row=r, column=2).value:
+            continue
+        size = cell.font.sz or 11
+        if table.last_col > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=table.last_col)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[r].height = row_height(text_lines(cell.value, width, size), size)
+    title = ws.cell(row=1, column=1).value
+    print_setup(ws, last_col=table.last_col, last_row=max(last_row or 0, table.last_row),
+                header_rows=(table.first_row, table.first_row), key_cols=freeze_col,
+                title=title if isinstance(title, str) else None)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "Trang &P / &N"
-    ws.oddFooter.right.text = "&A"
 
 
 # ------------------------------------------------------------------ helpers on the result
@@ -373,7 +381,7 @@ def _results_sheet(ws: Worksheet, result: ScoreResult, order: list[int]) -> None
         elif inp.type == "choice":
             column(Col(header, wide=True, max_width=30), inp.code, lambda v, inp=inp: _choice(inp, v))
         else:
-            column(Col(header, INT if inp.type == "count" else NUM), inp.code)
+            column(Col(header, INT if inp.type == "count" else FREE), inp.code)
     for value in plan.values:
         column(Col(_with_unit(value.label, value.unit), NUM), value.code)
     if plan.is_checklist:
@@ -574,7 +582,7 @@ def _awards_sheet(ws: Worksheet, result: ScoreResult) -> None:
 
     money = int(result.money_total())
     add([None] * 5)
-    add(["Tổng số tiền", None, None, money, format_money(money)], FILL_TOTAL, Font(bold=True, size=12))
+    add(["Tổng số tiền", None, None, money, format_money(money)], FILL_TOTAL, Font(name=FONT, bold=True, size=12))
     table = _write_table(ws, top, cols, rows, fills, fonts)
     # Headings and subtotals span columns: size the columns for the entries instead.
     for letter, width in zip("ABCDE", (30, 40, 12, 16, 50)):
@@ -595,8 +603,8 @@ def _indicator_sheet(ws: Worksheet, result: ScoreResult, order: list[int]) -> No
     top = _title(ws, [(f"ĐỐI CHIẾU CHỈ TIÊU — {plan.title}", _TITLE), (_subtitle(result), _BOLD)])
     cols = [Col("Mã đơn vị", min_width=8, max_width=16), Col("Tên đơn vị", wide=True, min_width=18, max_width=36),
             Col("Tiêu chí", min_width=8), Col("Phần", min_width=6), Col("Nội dung", wide=True, max_width=60),
-            Col("Giá trị", NUM, min_width=9), Col("Mục tiêu", NUM, min_width=9),
-            Col("Chênh lệch", NUM, min_width=10), Col("Trạng thái", status=True, min_width=14),
+            Col("Giá trị", FREE, min_width=9), Col("Mục tiêu", FREE, min_width=9),
+            Col("Chênh lệch", FREE, min_width=10), Col("Trạng thái", status=True, min_width=14),
             Col("Ghi chú", wide=True, max_width=50)]
     ind = result.indicators
     rank_of_unit = {str(frame["ma_don_vi"].iat[i]): n for n, i in enumerate(order)}

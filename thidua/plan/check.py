@@ -171,7 +171,7 @@ def mark_copy(source: str | Path, problems: list[Problem], out: str | Path) -> P
                 cell = ws.cell(row=r, column=j, value=value)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if r == 1:
-                    cell.font = Font(bold=True)
+                    cell.font = Font(name="Calibri", bold=True)
             if r > 1 and row[1] and row[2] and row[1] in wb.sheetnames and row[2][:1].isalpha():
                 ws.cell(row=r, column=3).hyperlink = f"#'{row[1]}'!{row[2]}"
         widths = (5, 16, 8, 70, 60)

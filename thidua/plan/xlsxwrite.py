@@ -25,15 +25,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 import thidua
+from thidua.workbook.paper import print_setup, row_height, text_lines
 from thidua.plan import form as F
 from thidua.plan import notation as N
 
 FILL_HEADER = PatternFill("solid", fgColor="D9E1F2")
 FILL_KEY = PatternFill("solid", fgColor="F2F2F2")
 FILL_TITLE = PatternFill("solid", fgColor="DDEBF7")
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-NOTE = Font(italic=True, color="595959")
+FONT = "Calibri"  # named in every font
+BOLD = Font(name=FONT, bold=True)
+TITLE = Font(name=FONT, bold=True, size=14)
+NOTE = Font(name=FONT, italic=True, color="595959")
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -333,6 +335,7 @@ def _fit_rows(ws: Worksheet, first: int, last: int, widths: dict[int, float]) ->
 
 
 def _head(ws: Worksheet, headers: list[tuple[str, int]]) -> None:
+    lines = 2
     for j, (text, width) in enumerate(headers, start=1):
         cell = ws.cell(row=1, column=j, value=text)
         cell.font = BOLD
@@ -340,7 +343,8 @@ def _head(ws: Worksheet, headers: list[tuple[str, int]]) -> None:
         cell.alignment = HEAD
         cell.border = BORDER
         ws.column_dimensions[get_column_letter(j)].width = width
-    ws.row_dimensions[1].height = 46
+        lines = max(lines, text_lines(text, width))
+    ws.row_dimensions[1].height = row_height(lines)
     ws.freeze_panes = "A2"
 
 
@@ -450,15 +454,10 @@ def _settings_sheet(ws: Worksheet, spec: F.Settings, rows: list) -> None:
     _print(ws, 3, len(rows) + 1)
 
 
-def _print(ws: Worksheet, columns: int, last: int) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_area = f"A1:{get_column_letter(columns)}{max(last, 2)}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
+def _print(ws: Worksheet, columns: int, last: int, header: bool = True) -> None:
+    """A4 landscape, fitted or split by columns (the first two repeated), header row repeated."""
+    print_setup(ws, last_col=columns, last_row=max(last, 2),
+                header_rows=(1, 1) if header else None, key_cols=2 if header else 0)
 
 
 # ==================================================================== guide
@@ -499,6 +498,7 @@ def _guide(ws: Worksheet, kind: str) -> None:
         ws.column_dimensions[get_column_letter(j)].width = width
     r = 1
     ws.cell(row=r, column=1, value="HƯỚNG DẪN SOẠN KẾ HOẠCH THI ĐUA BẰNG EXCEL").font = TITLE
+    ws.row_dimensions[r].height = row_height(1, 14)
     r += 2
     for text in _INTRO:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
@@ -580,9 +580,7 @@ def _guide(ws: Worksheet, kind: str) -> None:
         ws.row_dimensions[r].height = 15 * _lines(text, 128) + 2
         r += 1
     ws.sheet_view.showGridLines = False
-    _print(ws, 4, r)
-    ws.print_title_rows = None
-    ws.page_setup.orientation = "portrait"
+    _print(ws, 4, r, header=False)
 
 
 def _meta(wb: Workbook, raw: Mapping) -> None:

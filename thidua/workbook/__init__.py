@@ -1,5 +1,6 @@
 """Standardized workbooks: unit templates and the office's master, with live formulas.
 
-Formulas come from the same rule definitions the engine evaluates
-(``thidua.workbook.formulas``), never written twice by hand.
+Formulas are printed from the plan's compiled program (``thidua.program.excel``), the
+one the engine evaluates, and saved with the values they compute (``cached``); how
+sheets print and how tall their rows are: ``paper``.
 """

@@ -49,6 +49,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 import thidua
@@ -67,6 +68,7 @@ from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_T
 from thidua.text import format_money, format_number, nfc
 from thidua.workbook import contract
 from thidua.workbook.cached import Book
+from thidua.workbook.paper import Pages, merge_bands, print_setup, row_height, text_lines
 
 __all__ = ["build_master", "build_master_and_layout", "write_master", "read_layout",
            "MasterLayout", "KIND_MASTER", "SHEET_SUMMARY", "SHEET_INDICATORS", "SHEET_TREND",
@@ -112,13 +114,13 @@ CONFIG_NOTES = {
     "cau_hinh_tep_nhat_ky": "Tệp ghi lại các lần tổng hợp, tính điểm",
 }
 
-WIDE_COLUMNS = 32  # wider sheets print pages across instead of shrinking to one width
 HEADER_ROW = 5  # column headers; row 4 holds the band headers above them
 FIRST_ROW = 6  # first unit row on every per-unit sheet
 
 # ------------------------------------------------------------------ styles
-NUM = "#,##0.00"
-INT = "#,##0"
+NUM = "#,##0.00"  # points: two decimals
+INT = "#,##0"  # counts
+FREE = "General"  # figures: decimals only when there are some, no separator after a whole number
 MONEY = "#,##0"
 DATE = "dd/mm/yyyy"
 
@@ -132,9 +134,10 @@ STATUS_FILLS = {STATUS_MET: "C6EFCE", STATUS_NOT_MET: "FFC7CE", STATUS_NO_DATA: 
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_ITALIC = Font(italic=True, color="595959")
+FONT = "Calibri"  # the workbook's own font, named in every font (Excel needs the name)
+_BOLD = Font(name=FONT, bold=True)
+_TITLE = Font(name=FONT, bold=True, size=14)
+_ITALIC = Font(name=FONT, italic=True, color="595959")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
@@ -330,11 +333,11 @@ def _name(wb: Workbook, name: str, sheet: str, ref: str) -> str:
 
 
 def _lines(text: str, width: float) -> int:
-    per = max(width * 1.05 - 1, 1)
-    return sum(max(1, math.ceil(len(part) / per)) for part in str(text).split("\n"))
+    return text_lines(text, width)
 
 
 def _title(ws: Worksheet, lines: list[tuple[str, Font]]) -> None:
+    """The title lines at the top of a sheet (merged and sized by :func:`_print_setup`)."""
     for r, (text, font) in enumerate(lines, start=1):
         if text:
             cell = _put(ws, r, 1, text, border=False)
@@ -346,31 +349,37 @@ def _subtitle(plan: Plan) -> str:
     if plan.period_from and plan.period_to:
         bits.append(f"thời gian thực hiện từ {plan.period_from:%d/%m/%Y} "
                     f"đến {plan.period_to:%d/%m/%Y}")
-    return " · ".join(b for b in bits if b)
+    return ", ".join(b for b in bits if b)
 
 
-def _print_setup(ws: Worksheet, last_col: int | None, last_row: int, title_rows: str | None,
-                 freeze: str | None = None, autofilter: str | None = None,
-                 fit_width: bool = True) -> None:
-    """A4 landscape; fit to the page width (or, for very wide sheets, pages across)."""
+def _print_setup(ws: Worksheet, last_col: int, last_row: int,
+                 header_rows: tuple[int, int] | None, freeze: str | None = None,
+                 autofilter: str | None = None, key_cols: int = 0,
+                 blocks: list[tuple[int, int]] | None = None,
+                 portrait: bool = False) -> Pages:
+    """Title rows merged over the printed columns and tall enough for their text; printed
+    as ``paper.print_setup`` chooses (key columns repeated when split across pages)."""
     if freeze:
         ws.freeze_panes = freeze
     if autofilter:
         ws.auto_filter.ref = autofilter
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    if fit_width:
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-    if last_col is not None:
-        ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, 1)}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "Trang &P / &N"
-    ws.oddFooter.right.text = "&A"
+    width = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43
+                for j in range(1, last_col + 1)
+                if not ws.column_dimensions[get_column_letter(j)].hidden)
+    top = header_rows[0] if header_rows else last_row + 1
+    for r in range(1, top):
+        cell = ws.cell(row=r, column=1)
+        if not isinstance(cell.value, str) or not cell.value or ws.cell(row=r, column=2).value:
+            continue
+        size = cell.font.sz or 11
+        if last_col > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[r].height = row_height(text_lines(cell.value, width, size), size)
+    title = ws.cell(row=1, column=1).value
+    return print_setup(ws, last_col=last_col, last_row=max(last_row, 1),
+                       header_rows=header_rows, key_cols=key_cols, blocks=blocks,
+                       title=title if isinstance(title, str) else None, portrait=portrait)
 
 
 def _with_unit(label: str, unit: str) -> str:
@@ -558,11 +567,28 @@ def scored_key(code: str) -> str:
     return f"dung:{code}"
 
 
+NAME_WIDTH = 30  # «Tên đơn vị» on every per-unit sheet
+
+
+def group_width(plan: Plan) -> float:
+    """«Nhóm» on every per-unit sheet: its labels on two lines at most, 12 to 24 wide."""
+    longest = max((len(g.label) for g in plan.groups), default=8)
+    return float(min(24, max(12, math.ceil(longest / 2) + 2)))
+
+
+def _unit_height(ws: Worksheet, r: int, plan: Plan, unit: "_Unit") -> None:
+    """A unit row tall enough for its name and group label wrapped in their columns."""
+    lines = max(text_lines(unit.name, NAME_WIDTH),
+                text_lines(group_label(plan, unit.group), group_width(plan)))
+    if lines > 1:
+        ws.row_dimensions[r].height = row_height(min(lines, 4))
+
+
 def _summary_columns(plan: Plan) -> list[_Col]:
     unit_band, data_band = "Đơn vị", "Số liệu"
     cols = [_Col("stt", "STT", unit_band, 5, "0"), _Col("ma_don_vi", "Mã đơn vị", unit_band, 12),
-            _Col("ten_don_vi", "Tên đơn vị", unit_band, 30), _Col("nhom", "Nhóm", unit_band, 16),
-            _Col("cap", "Cấp", unit_band, 9)]
+            _Col("ten_don_vi", "Tên đơn vị", unit_band, NAME_WIDTH),
+            _Col("nhom", "Nhóm", unit_band, group_width(plan)), _Col("cap", "Cấp", unit_band, 10)]
     for inp in plan.inputs:
         width = 18 if inp.type == "choice" else 14
         cols.append(_Col(inp.code, _input_header(inp), data_band, width, _input_fmt(inp)))
@@ -613,24 +639,16 @@ def _has_money(plan: Plan) -> bool:
 
 
 def _header_rows(ws: Worksheet, cols: list[tuple[str, str, float]], band_of: list[str]) -> None:
-    """Band headers (row 4, merged over runs of equal bands) and column headers (row 5)."""
+    """Column headers (row 5) and the cells of the band headers above them (row 4, labelled
+    and merged once the printed pages are known: ``paper.merge_bands``)."""
     lines = 1
     for j, (header, _, width) in enumerate(cols, start=1):
         _put(ws, HEADER_ROW, j, header, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
         ws.column_dimensions[get_column_letter(j)].width = width
         lines = max(lines, _lines(header, width))
-    ws.row_dimensions[HEADER_ROW].height = 15 * min(lines, 12) + 3
-    start = 1
-    for j in range(1, len(band_of) + 2):
-        if j > len(band_of) or band_of[j - 1] != band_of[start - 1]:
-            _put(ws, HEADER_ROW - 1, start, band_of[start - 1], bold=True, fill=FILL_BAND,
-                 align=_HEADER_ALIGN)
-            for k in range(start + 1, j):
-                _put(ws, HEADER_ROW - 1, k, None, fill=FILL_BAND)
-            if j - 1 > start:
-                ws.merge_cells(start_row=HEADER_ROW - 1, start_column=start,
-                               end_row=HEADER_ROW - 1, end_column=j - 1)
-            start = j
+        _put(ws, HEADER_ROW - 1, j, None, bold=True, fill=FILL_BAND, align=_HEADER_ALIGN)
+    ws.row_dimensions[HEADER_ROW].height = row_height(min(lines, 12))
+    ws.row_dimensions[HEADER_ROW - 1].height = row_height(1)
 
 
 class RowPlacement(Placement):
@@ -707,7 +725,6 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
     input_cols = {inp.code: inp for inp in plan.inputs}
     input_cols.update({contract.appraisal_name(inp.code): inp for inp in plan.inputs})
 
-    name_width = next(c.width for c in cols if c.key == "ten_don_vi")
     for n, unit in enumerate(units, start=1):
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
@@ -715,9 +732,7 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
         _put(ws, r, 3, unit.name, wrap=True)
         _put(ws, r, 4, group_label(plan, unit.group), wrap=True)
         _put(ws, r, 5, level_label(unit.level))
-        lines = max(_lines(unit.name, name_width), _lines(group_label(plan, unit.group), 16))
-        if lines > 1:
-            ws.row_dimensions[r].height = 15 * min(lines, 4)
+        _unit_height(ws, r, plan, unit)
         changed = set(unit.values.get(CHANGED) or ())
         for key, inp in input_cols.items():
             if key not in col:
@@ -756,14 +771,15 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
                 FormulaRule(formula=[f'${col[ELIGIBLE]}{FIRST_ROW}="Không"'], fill=grey))
         _unreadable_marks(ws, plan, program, layout)
     # Fit to the page width, unless that would shrink the text past reading (Hòa Thành has
-    # 70+ columns): then pages across, the unit columns repeated on each.
-    wide = len(shown) > WIDE_COLUMNS
-    _print_setup(ws, len(shown), max(last_row, HEADER_ROW), f"{HEADER_ROW - 1}:{HEADER_ROW}",
-                 freeze=f"D{FIRST_ROW}",
-                 autofilter=f"A{HEADER_ROW}:{get_column_letter(len(shown))}{max(last_row, HEADER_ROW)}",
-                 fit_width=not wide)
-    if wide:
-        ws.print_title_cols = "A:C"
+    # 70 columns): then pages across, the unit columns repeated on each.
+    blocks = [(_col_index(col[inp.code]), _col_index(col[contract.appraisal_name(inp.code)]))
+              for inp in plan.inputs if plan.self_scored]  # a figure beside its appraisal
+    pages = _print_setup(
+        ws, len(shown), max(last_row, HEADER_ROW), (HEADER_ROW - 1, HEADER_ROW),
+        freeze=f"D{FIRST_ROW}",
+        autofilter=f"A{HEADER_ROW}:{get_column_letter(len(shown))}{max(last_row, HEADER_ROW)}",
+        key_cols=3, blocks=blocks)
+    merge_bands(ws, HEADER_ROW - 1, [c.band for c in shown], pages)
 
 
 def _read_cells(ws: Worksheet, plan: Plan, r: int, col: dict[str, str]) -> None:
@@ -932,7 +948,8 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
                                     if year is not None else ""), _BOLD)])
     # Row 3: criterion, row 4: part, row 5: Giá trị / Mục tiêu / Trạng thái.
     for j, (header, width) in enumerate([("STT", 5), ("Mã đơn vị", 12), ("Tên đơn vị", 30),
-                                         ("Nhóm", 10), ("Cấp", 8)], start=1):
+                                         ("Nhóm", group_width(plan)), ("Cấp", 10)],
+                                        start=1):
         _put(ws, 3, j, header, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
         for r in (4, 5):
             _put(ws, r, j, None, fill=FILL_HEADER)
@@ -994,11 +1011,12 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
         for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
             _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key in ("ten_don_vi", "nhom"))
+        _unit_height(ws, r, plan, unit)
         printer = Printer(RowPlacement(program, layout, r, here=SHEET_INDICATORS))
         for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
                                     "applicable"):
             letter = layout.program_columns[cell.code]
-            fmt = NUM if cell.kind in ("ind_value", "ind_target") else \
+            fmt = FREE if cell.kind in ("ind_value", "ind_target") else \
                 INT if cell.kind in ("met", "applicable") else None
             bold = cell.kind in ("status", "met")
             fill = FILL_TOTAL if cell.kind == "met" else None
@@ -1018,11 +1036,12 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
             ws.conditional_formatting.add(
                 ranges, CellIsRule(operator="equal", formula=[quote(status)], fill=_fill(color)))
     # Too wide to shrink onto one page: printed pages across, unit columns repeated.
-    _print_setup(ws, last_j, max(last_row, HEADER_ROW), f"3:{HEADER_ROW}", freeze=f"D{FIRST_ROW}",
-                 autofilter=f"A{HEADER_ROW}:{app_col}{max(last_row, HEADER_ROW)}",
-                 fit_width=last_j <= WIDE_COLUMNS)
-    if last_j > WIDE_COLUMNS:
-        ws.print_title_cols = "A:C"
+    blocks = [(_col_index(icol[(parts or [ind])[0].code]["gia_tri"]),
+               _col_index(icol[ind.code]["trang_thai"])) for ind, parts in _indicator_plan(plan)]
+    blocks.append((_col_index(met_col), _col_index(app_col)))
+    _print_setup(ws, last_j, max(last_row, HEADER_ROW), (3, HEADER_ROW), freeze=f"D{FIRST_ROW}",
+                 autofilter=f"A{HEADER_ROW}:{app_col}{max(last_row, HEADER_ROW)}", key_cols=3,
+                 blocks=blocks)
 
 
 def _link_values(vals: _MasterValues, sheet: str, letter: str, source: str) -> None:
@@ -1059,7 +1078,7 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
                 ("Mỗi kỳ báo cáo, ghi số tiêu chí đạt của từng đơn vị (lấy từ cột «Số tiêu chí "
                  "đạt» của trang «Chỉ tiêu» sau khi cập nhật số liệu kỳ đó); dòng «Trung bình» "
                  "và biểu đồ tự cập nhật.", _ITALIC)])
-    heads = [("STT", 5), ("Mã đơn vị", 12), ("Tên đơn vị", 30), ("Nhóm", 10)]
+    heads = [("STT", 5), ("Mã đơn vị", 12), ("Tên đơn vị", NAME_WIDTH), ("Nhóm", group_width(plan))]
     heads += [(p, 11) for p in periods]
     for j, (text, width) in enumerate(heads, start=1):
         _put(ws, HEADER_ROW, j, text, bold=True, fill=FILL_HEADER, align=_HEADER_ALIGN)
@@ -1072,7 +1091,8 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
         for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom"), start=2):
-            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key == "ten_don_vi")
+            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key in ("ten_don_vi", "nhom"))
+        _unit_height(ws, r, plan, unit)
         for k in range(len(periods)):
             _put(ws, r, first_p + k, None, fmt=INT, fill=FILL_INPUT)
     last_row = layout.last_row
@@ -1113,8 +1133,8 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
                                    min_row=HEADER_ROW))
     chart.width, chart.height = 24, 9
     ws.add_chart(chart, f"B{avg_row + 3}")
-    _print_setup(ws, first_p + len(periods) - 1, avg_row + 22, f"{HEADER_ROW}:{HEADER_ROW}",
-                 freeze=f"D{FIRST_ROW}")
+    _print_setup(ws, first_p + len(periods) - 1, avg_row + 22, (HEADER_ROW, HEADER_ROW),
+                 freeze=f"D{FIRST_ROW}", key_cols=3)
 
 
 def _is_number(value) -> bool:
@@ -1179,11 +1199,11 @@ def _tasks_sheet(ws: Worksheet, plan: Plan, layout: MasterLayout, vals: _MasterV
         ws.conditional_formatting.add(
             f"K{HEADER_ROW + 1}:K{last}",
             CellIsRule(operator="equal", formula=[quote(OVERDUE)], fill=_fill("FFC7CE"),
-                       font=Font(color="9C0006", bold=True)))
+                       font=Font(name=FONT, color="9C0006", bold=True)))
         ws.conditional_formatting.add(
             f"K{HEADER_ROW + 1}:K{last}",
             CellIsRule(operator="equal", formula=[quote(LATE)], fill=_fill("FFEB9C")))
-    _print_setup(ws, len(TASK_COLUMNS), last, f"{HEADER_ROW}:{HEADER_ROW}",
+    _print_setup(ws, len(TASK_COLUMNS), last, (HEADER_ROW, HEADER_ROW),
                  freeze=f"D{HEADER_ROW + 1}",
                  autofilter=f"A{HEADER_ROW}:K{last}" if tasks else None)
 
@@ -1292,8 +1312,9 @@ def _awards_sheet(ws: Worksheet, plan: Plan, vals: _MasterValues) -> None:
     if subtotals:  # the sum of the groups' sums (a group without prizes: 0)
         vals.cell(SHEET_AWARDS, f"D{r}", lambda s: _sum(
             _sum(s.book[SHEET_AWARDS][f"D{k}"].value for k in rows) for rows in groups_money))
-    ws.cell(row=r, column=4).font = Font(bold=True, size=12)
-    _print_setup(ws, 5, r, f"{top}:{top}", freeze=f"A{top + 1}")
+    ws.cell(row=r, column=4).font = Font(name=FONT, bold=True, size=12)
+    ws.row_dimensions[r].height = row_height(1, 12)
+    _print_setup(ws, 5, r, (top, top), freeze=f"A{top + 1}")
 
 
 def _sum(values) -> float:
@@ -1323,6 +1344,9 @@ def _money_total(plan: Plan) -> int:
 
 
 # ------------------------------------------------------------------ Biểu đồ
+CHART_COLUMNS = 16  # default-width columns as wide as a chart can be on the page
+
+
 def _charts_sheet(ws: Worksheet, summary: Worksheet, plan: Plan, layout: MasterLayout) -> None:
     value_key = MET_CODE if plan.is_checklist else TOTAL_CODE
     value_label = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
@@ -1350,11 +1374,13 @@ def _charts_sheet(ws: Worksheet, summary: Worksheet, plan: Plan, layout: MasterL
                        titles_from_data=False)
         chart.series[0].tx = SeriesLabel(v=value_label)
         chart.set_categories(Reference(summary, min_col=name_col, min_row=first, max_row=last))
-        chart.width = min(max(16.0, 1.3 * n + 6), 40.0)
+        chart.width = min(max(16.0, 1.3 * n + 6), 26.0)  # A4 landscape: 27.6 cm inside margins
         chart.height = 9.0
+        if anchor > 4:  # each chart on its own page
+            ws.row_breaks.append(Break(id=anchor - 1))
         ws.add_chart(chart, f"A{anchor}")
         anchor += 20
-    _print_setup(ws, None, anchor, None)
+    _print_setup(ws, CHART_COLUMNS, anchor - 1, None)
 
 
 # ------------------------------------------------------------------ Thang điểm
@@ -1537,7 +1563,6 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
         r[0], r[1] = "", r[0]
     doc.table(["", "Mã", "Nội dung", "Đơn vị", "Loại", "Ghi chú"], rows)
     _print_setup(ws, len(_Doc.WIDTHS), doc.row, None)
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
 
 
 def _reason_text(reason: str) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -51,6 +51,7 @@ from thidua.result import STATUS_MET, STATUS_NO_DATA, STATUS_NOT_MET
 from thidua.text import format_money, format_number
 from thidua.workbook import contract as c
 from thidua.workbook.cached import Book
+from thidua.workbook.paper import print_setup, row_height, text_lines
 from thidua.program.describe import (condition_text, gate_text, rule_text, total_text,
                                      unit_hint)
 
@@ -65,7 +66,7 @@ PLACEHOLDERS = {  # placeholder -> metadata key it is stamped from
     "{{cap}}": "cap", "{{cap_nhan}}": "cap_nhan", "{{thoi_gian_tao}}": "thoi_gian_tao",
 }
 POINTS = "#,##0.00"
-NUMBER = "#,##0.##########"
+NUMBER = "General"  # figures: decimals only when present (``#,##0.##`` ends 1.234, in Excel)
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -83,7 +84,6 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _UNLOCKED = Protection(locked=False)
 STATUS_FILLS = {STATUS_MET: "C6EFCE", STATUS_NOT_MET: "FFC7CE", STATUS_NO_DATA: "D9D9D9"}
-LINE_HEIGHT = 15.0  # points per line of 11-pt text
 
 
 @dataclass
@@ -339,10 +339,9 @@ def _name_range(wb: Workbook, name: str, sheet: str, col: str, first: int, last:
 def _write_header(ws: Worksheet, plan: Plan, cols: _Columns) -> int:
     _put(ws, "A1", "PHIẾU SỐ LIỆU THI ĐUA" if not plan.is_checklist else "PHIẾU BÁO CÁO CHỈ TIÊU",
          font=_TITLE, border=False)
-    ws.row_dimensions[1].height = 24  # accents above capitals need the room
+    ws.row_dimensions[1].height = row_height(1, 14)  # accents above capitals need the room
     _put(ws, "A2", plan.title, bold=True, wrap=True, border=False)
     ws.merge_cells(f"A2:{cols.last}2")
-    ws.row_dimensions[2].height = 2 * LINE_HEIGHT + 2
     if plan.issuer or plan.document:
         _put(ws, "A3", ", ".join(x for x in (plan.issuer, plan.document) if x),
              font=Font(name=_FONT, italic=True, size=10), border=False)
@@ -384,7 +383,6 @@ def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: Tem
     for col, head in heads:
         cell = _put(ws, f"{col}{row}", head, bold=True, fill=_HEAD_FILL)
         cell.alignment = _CENTER
-    ws.row_dimensions[row].height = 3 * LINE_HEIGHT
     row += 1
     validations: dict[str, DataValidation] = {}
     for i, inp in enumerate(plan.inputs, start=1):
@@ -678,7 +676,9 @@ def _finish_input_sheet(ws: Worksheet, plan: Plan, last_row: int, cols: _Columns
         if col:
             ws.column_dimensions[col].hidden = True
     # Spreadsheets do not grow the rows of a file they open: estimate the height
-    # of wrapped text (≈ 1 character per width unit at this font size).
+    # of wrapped text.
+    total = sum(widths.values())
+    ws.row_dimensions[2].height = row_height(text_lines(plan.title, total))
     for r in range(11, last_row + 1):
         lines = 1
         for col, width in widths.items():
@@ -690,22 +690,18 @@ def _finish_input_sheet(ws: Worksheet, plan: Plan, last_row: int, cols: _Columns
                     and not value.startswith("="):
                 span = width + widths[cols.note]  # explanations span both columns
             if isinstance(value, str) and not value.startswith("=") and "{{" not in value:
-                lines = max(lines, -(-len(value) // max(int(span * 1.1) - 2, 1)))
+                lines = max(lines, text_lines(value, span))
         if lines > 1:
-            ws.row_dimensions[r].height = LINE_HEIGHT * min(lines, 15) + 2
+            ws.row_dimensions[r].height = row_height(min(lines, 15))
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:{cols.last}{last_row}"
-    ws.print_title_rows = "1:1"
+    print_setup(ws, last_col=column_index_from_string(cols.last), last_row=last_row)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
     ws.freeze_panes = "A10"
+
+
+GUIDE_WIDTH = 88  # characters: A4 portrait inside 0.6-inch margins at 100 %
 
 
 def _write_guide(ws: Worksheet, plan: Plan) -> None:
@@ -779,18 +775,15 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
         cell = ws.cell(row=r, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = font or _PLAIN
-        chars = 100 if font is not _TITLE else 60
-        if len(text) > chars:
-            ws.row_dimensions[r].height = LINE_HEIGHT * min(len(text) // chars + 1, 10) + 2
-    ws.row_dimensions[1].height = 24
-    ws.column_dimensions["A"].width = 110
+        size = (font or _PLAIN).sz or 11
+        lines_of = text_lines(text, GUIDE_WIDTH, size) if "{{" not in text else \
+            text_lines(text.replace("{{", "").replace("}}", "") + " " * 40, GUIDE_WIDTH, size)
+        if size > 11 or lines_of > 1:
+            ws.row_dimensions[r].height = row_height(lines_of, size)
+    # a page of prose: portrait, the column as wide as the page (nothing cut at the right)
+    ws.column_dimensions["A"].width = GUIDE_WIDTH
     ws.protection.sheet = True
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:A{len(lines)}"
+    print_setup(ws, last_col=1, last_row=len(lines), portrait=True, margins=(0.6, 0.75))
 
 
 def structure_fingerprint(wb: Workbook, plan: Plan) -> str:
