@@ -366,10 +366,10 @@ def test_tong_hop_and_tao_mau_match_the_command_line(tmp_path):
     got, want = read_master(master, plan), read_master(reference, plan)
     assert got.units == want.units  # the same figures as «thidua consolidate»
     wb = openpyxl.load_workbook(master)
-    assert {"Báo cáo tổng hợp", "Nhật ký nhận"} <= set(wb.sheetnames)
-    report = [[c.value for c in r] for r in wb["Báo cáo tổng hợp"].iter_rows(min_row=5, max_col=7)]
+    assert {"Kiểm tra tệp nhận về", "Nhật ký nhận"} <= set(wb.sheetnames)
+    report = [[c.value for c in r] for r in wb["Kiểm tra tệp nhận về"].iter_rows(min_row=5, max_col=7)]
     reference_report = [[c.value for c in r] for r in
-                        openpyxl.load_workbook(reference)["Báo cáo tổng hợp"].iter_rows(min_row=5, max_col=7)]
+                        openpyxl.load_workbook(reference)["Kiểm tra tệp nhận về"].iter_rows(min_row=5, max_col=7)]
     assert report == reference_report
 
     make_reproducible(master, FIXED)

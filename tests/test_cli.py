@@ -203,3 +203,12 @@ def test_generate_reports_bad_unit_list_with_cells(capsys, tmp_path):
                        str(tmp_path / "o"))
     assert code == 2
     assert "bị trùng" in err and "khong_co" in err
+
+
+def test_summary_never_cuts_a_name_mid_word():
+    from thidua.output.summary import short_name
+    name = "Văn phòng Điều phối Chương trình mục tiêu quốc gia xây dựng nông thôn mới"
+    cut = short_name(name)
+    assert len(cut) <= 40 and cut.endswith("…")
+    assert name.startswith(cut[:-1]) and name[len(cut) - 1] == " "  # ends after a whole word
+    assert short_name("Xã Tam Xuân I") == "Xã Tam Xuân I"

@@ -100,7 +100,7 @@ def test_returned_templates_fill_the_master_and_score_like_the_data(tmp_path):
     by = lambda r: {u["code"]: u for u in r["units"]}  # noqa: E731
     assert by(from_master) == by(from_data)
     wb = openpyxl.load_workbook(master)
-    assert "Báo cáo tổng hợp" in wb.sheetnames and "Nhật ký nhận" in wb.sheetnames
+    assert "Kiểm tra tệp nhận về" in wb.sheetnames and "Nhật ký nhận" in wb.sheetnames
     log = [r for r in wb["Nhật ký nhận"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(log) == len(units) and all(r[6] == "đang dùng" and len(r[1]) == 64 for r in log)
 

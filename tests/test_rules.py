@@ -307,7 +307,7 @@ def test_per_item_single():
     formula = excel(rule, "B2")
     assert formula == "MIN((E2)*(0.5),2)"
     check_formula(formula, ["MIN"])
-    assert rule.describe() == "0,5 điểm cho mỗi so_tin, tối đa 2"
+    assert rule.describe() == "0,5 điểm cho mỗi so_tin, tối đa 2 điểm"
     assert rule.max_points() == 2
 
 
@@ -326,7 +326,8 @@ parts:
     formula = excel(rule, "B2")
     assert formula == "(MIN((E2)*(0.5),2))+(MIN((F2)*(0.5),3))"
     check_formula(formula, ["MIN"])
-    assert rule.describe() == "0,5 điểm cho mỗi so_tin, tối đa 2; 0,5 điểm cho mỗi so_bai, tối đa 3"
+    assert rule.describe() == ("0,5 điểm cho mỗi so_tin, tối đa 2 điểm; "
+                               "0,5 điểm cho mỗi so_bai, tối đa 3 điểm")
     assert rule.max_points() == 5
 
 

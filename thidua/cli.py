@@ -436,6 +436,7 @@ def cmd_generate(args) -> int:
 
 def cmd_consolidate(args) -> int:
     from thidua.consolidate.collect import consolidate, progress_bar
+    from thidua.workbook.contract import REPORT_SHEET
     from thidua.consolidate.reader import Limits
     from thidua.plan import load_plan
 
@@ -447,10 +448,10 @@ def cmd_consolidate(args) -> int:
                           progress=progress_bar(), period=args.period, force=args.force)
     _notices(outcome.notices)
     for issue in outcome.issues[:20]:
-        where = " · ".join(x for x in (issue.file, issue.unit, issue.sheet, issue.cell) if x)
+        where = ", ".join(x for x in (issue.file, issue.unit, issue.sheet, issue.cell) if x)
         print(f"  [{issue.severity}] {issue.code}: {where}: {issue.text()}")
     if len(outcome.issues) > 20:
-        print(f"  … và {len(outcome.issues) - 20} vấn đề khác: xem trang «Báo cáo tổng hợp» trong sổ.")
+        print(f"  … và {len(outcome.issues) - 20} vấn đề khác: xem trang «{REPORT_SHEET}» trong sổ.")
     print(outcome.summary())
     if outcome.changed:
         backup = f" (bản cũ lưu tại {outcome.backup})" if outcome.backup else ""

@@ -27,7 +27,7 @@ from thidua.fileio import atomic_write
 from thidua.output.results_xlsx import write_results
 from thidua.plan import builtin_ids, load_plan
 from thidua.data import load_data
-from thidua.workbook.contract import appraisal_name
+from thidua.workbook.contract import REPORT_SHEET, appraisal_name
 from thidua.units import read_unit_list, write_units_template
 from thidua.workbook.generate import generate_templates
 from thidua.workbook.master import write_master
@@ -148,7 +148,7 @@ def run_demo(out_dir: Path, quiet: bool = False) -> int:
     say("Xong. Trong mỗi thư mục: ke-hoach.xlsx (kế hoạch viết bằng Excel), "
         "danh-sach-don-vi.xlsx (mẫu danh sách đơn vị), mau-don-vi/ "
         "(mẫu gửi từng đơn vị), nhan-ve/ (tệp đơn vị gửi về, có lỗi thường gặp), so-tong-hop.xlsx "
-        "(sổ tổng hợp sau khi tổng hợp, có trang «Báo cáo tổng hợp»), bao-cao-tong-hop.csv, "
+        f"(sổ tổng hợp sau khi tổng hợp, có trang «{REPORT_SHEET}»), bao-cao-tong-hop.csv, "
         "ket-qua.xlsx (điểm, cách tính, khen thưởng), van-ban/ (Tờ trình, Quyết định, Báo cáo "
         "kết quả dạng .docx); add-in/ (add-in Excel).")
     return 0

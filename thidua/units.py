@@ -468,7 +468,7 @@ def read_unit_list(path: str | os.PathLike, plan: Plan) -> list[Unit]:
                 f"có hai cột cùng là «{UNIT_LIST_COLUMNS[code]}» ({code}): "
                 f"cột {ref(cols[code])} và cột {ref(index)}",
                 file=source, sheet=sheet, row=header_row, column=_clean(raw),
-                hint="xoá hoặc đổi tên một trong hai cột"))
+                hint="xóa hoặc đổi tên một trong hai cột"))
             continue
         cols[code] = index
         typed[code] = _clean(raw)

@@ -580,7 +580,8 @@ def tong_hop(book, *, master_path=None, folder=None, now=None, workers=None, **_
 
     report = [[value or None for value in report_row(issue)] for issue in outcome.issues]
     severity_col = [label for label, _ in COLUMNS].index("Mức độ") + 1
-    _replace_sheet(master, w, SHEET_REPORT, "BÁO CÁO TỔNG HỢP TỆP ĐƠN VỊ GỬI VỀ", outcome.summary(),
+    from thidua.workbook.contract import REPORT_TITLE
+    _replace_sheet(master, w, SHEET_REPORT, REPORT_TITLE, outcome.summary(),
                    [label for label, _ in COLUMNS], report, 4,
                    [(severity_col, FILL_BAD if issue.is_error else FILL_INPUT)
                     for issue in outcome.issues])

@@ -43,6 +43,7 @@ from thidua.codecs import CELL, ValueProblem, codec, shown
 from thidua.lock import write_lock
 from thidua.plan.model import Plan
 from thidua.text import fold, format_number, is_blank
+from thidua.workbook import contract
 from thidua.workbook.contract import PLAN_FILE, PLAN_FINGERPRINT, appraisal_name
 from thidua.workbook.master import CHANGED
 from thidua.workbook.master import KIND_MASTER, build_master_and_layout
@@ -57,7 +58,7 @@ ATTACHMENTS = {
     ".rtf": "văn bản", ".jpg": "ảnh", ".jpeg": "ảnh", ".png": "ảnh", ".gif": "ảnh", ".bmp": "ảnh",
     ".tif": "ảnh", ".tiff": "ảnh", ".heic": "ảnh", ".webp": "ảnh", ".zip": "tệp nén",
     ".rar": "tệp nén", ".7z": "tệp nén"}
-SHEET_REPORT = "Báo cáo tổng hợp"
+SHEET_REPORT = contract.REPORT_SHEET
 SHEET_LOG = "Nhật ký nhận"
 LOG_COLUMNS = ["Tệp", "SHA-256", "Đơn vị", "Thời điểm nhận", "Lưu lúc", "Phiên bản mẫu", "Sử dụng"]
 IN_USE = "đang dùng"
@@ -843,7 +844,7 @@ def _report_sheet(wb, issues: list[Problem]) -> None:
 
     from thidua.consolidate.report import COLUMNS, row
     ws = wb.create_sheet(SHEET_REPORT, 1)
-    ws["A1"] = "BÁO CÁO TỔNG HỢP TỆP ĐƠN VỊ GỬI VỀ"
+    ws["A1"] = contract.REPORT_TITLE
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = (f"{count(issues, ERROR)} lỗi, {count(issues, WARNING)} cảnh báo. Lọc theo cột "
                 "«Mã lỗi» hoặc «Mức độ» để xem từng loại.")

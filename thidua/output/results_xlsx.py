@@ -346,7 +346,7 @@ def _subtitle(result: ScoreResult) -> str:
         bits.append(f"thời gian thực hiện từ {_date(plan.period_from)} đến {_date(plan.period_to)}")
     if plan.is_checklist and result.year is not None:
         bits.append(f"năm đánh giá {result.year}")
-    return " · ".join(b for b in bits if b)
+    return ", ".join(b for b in bits if b)
 
 
 # ------------------------------------------------------------------ sheet: Kết quả
@@ -565,7 +565,7 @@ def _awards_sheet(ws: Worksheet, result: ScoreResult) -> None:
                 amount = sum(int(d["amount"]) for d in details)
                 subtotal += amount
                 add([f"Các giải giữ cho khối đồng hạng: {held}",
-                     "Hội đồng thi đua – khen thưởng quyết định đơn vị nhận từng giải", None, amount,
+                     "Hội đồng Thi đua - Khen thưởng quyết định đơn vị nhận từng giải", None, amount,
                      f"{len(what['units'])} đơn vị bằng nhau, {len(details)} giải"], FILL_TIE)
             else:
                 note_bits = []

@@ -9,6 +9,18 @@ from thidua.result import (AMOUNT, ELIGIBLE, PRIZE_LABEL, RANK, REASONS, STATUS_
 from thidua.text import format_money, format_number
 
 
+NAME_WIDTH = 40
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """A unit's name in a column ``width`` wide: whole, or cut after a word with «…»."""
+    name = " ".join(str(name).split())
+    if len(name) <= width:
+        return name
+    cut = name[:width - 1].rsplit(" ", 1)[0] if " " in name[:width - 1] else name[:width - 1]
+    return cut.rstrip(" ,;-–—") + "…"
+
+
 def print_summary(result: ScoreResult, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     plan = result.plan
@@ -30,10 +42,10 @@ def print_summary(result: ScoreResult, out: TextIO | None = None) -> None:
             prize = r[PRIZE_LABEL] or ""
             if r[AMOUNT]:
                 prize += f" ({format_money(r[AMOUNT])})"
-            w(f"  {int(r[RANK]):>4}  {r['ma_don_vi']:<10} {r['ten_don_vi'][:40]:<40} "
+            w(f"  {int(r[RANK]):>4}  {r['ma_don_vi']:<10} {short_name(r['ten_don_vi']):<40} "
               f"{format_number(r['tong_diem']):>15}  {prize}")
         for _, r in rows[~rows[ELIGIBLE]].iterrows():
-            w(f"  {'—':>4}  {r['ma_don_vi']:<10} {r['ten_don_vi'][:40]:<40} "
+            w(f"  {'—':>4}  {r['ma_don_vi']:<10} {short_name(r['ten_don_vi']):<40} "
               f"{format_number(r['tong_diem']):>15}  không đủ điều kiện: {'; '.join(r[REASONS])}")
     if plan.is_checklist and result.indicators is not None:
         ind = result.indicators
@@ -47,9 +59,12 @@ def print_summary(result: ScoreResult, out: TextIO | None = None) -> None:
                 w(f"  {code}: {items}")
     for v in result.vacant:
         w(f"Giải để trống — {plan.group(v['group']).label}: {v['label']} (không có đơn vị đạt điều kiện)")
+    names = dict(zip(frame["ma_don_vi"].astype(str), frame["ten_don_vi"]))
     for t in result.ties:
-        w(f"Đồng hạng — Hội đồng quyết định — {plan.group(t['group']).label}: "
-          f"đơn vị {', '.join(t['units'])} cùng giữ {', '.join(d['label'] for d in t['prize_details'])}")
+        tied = [names.get(str(code), str(code)) for code in t["units"]]
+        w(f"Đồng hạng, Hội đồng Thi đua - Khen thưởng quyết định ({plan.group(t['group']).label}): "
+          f"{' và '.join([', '.join(tied[:-1]), tied[-1]] if len(tied) > 1 else tied)} "
+          f"cùng giữ {', '.join(d['label'] for d in t['prize_details'])}")
     money = result.money_total()
     if money:
         w(f"Tổng tiền thưởng: {format_money(money)}")

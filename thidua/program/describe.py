@@ -48,10 +48,19 @@ def _plain(plan: Plan, node: ex.Node) -> str:
 
 
 def condition_words(plan: Plan, node: ex.Node) -> str:
-    """A condition as a sentence: «tỷ lệ hồ sơ giải quyết trực tuyến từ 65% trở lên»."""
+    """A condition as a sentence: «tỷ lệ hồ sơ giải quyết trực tuyến từ 65% trở lên»;
+    a checklist's count of criteria met: «đạt đủ 16/16 tiêu chí»."""
     if isinstance(node, ex.Logic):
         word = " và " if node.op == "and" else " hoặc "
         return word.join(condition_words(plan, item) for item in node.items)
+    if plan.is_checklist and isinstance(node, ex.Cmp) and isinstance(node.right, ex.Num) \
+            and isinstance(node.left, ex.Name) and node.left.code in (MET_CODE, TOTAL_CODE) \
+            and node.op in (">=", ">"):
+        n, of = node.right.value + (1 if node.op == ">" else 0), len(plan.indicators)
+        if float(n).is_integer():
+            if n >= of:
+                return f"đạt đủ {of}/{of} tiêu chí"
+            return f"đạt từ {format_number(n)}/{of} tiêu chí trở lên"
     if isinstance(node, ex.Cmp) and isinstance(node.right, ex.Num):
         left = _plain(plan, node.left)
         unit = _unit_of(plan, node.left)
@@ -84,17 +93,32 @@ def condition_text(plan: Plan, prize: Prize) -> str:
     return "điều kiện: " + condition_words(plan, prize.condition) if prize.condition else ""
 
 
-def rule_text(plan: Plan, rule) -> str:
-    """How a criterion (or a derived value) is scored, with labels."""
-    return rule.full_description(label_namer(plan))
+def rule_text(plan: Plan, rule, role: str = "score") -> str:
+    """How a criterion (or a derived value) is scored, with labels; a deduction says so
+    («trừ 1 điểm cho mỗi …»)."""
+    text = rule.full_description(label_namer(plan))
+    if role == "deduction":
+        return "trừ " + text if text[:1].isdigit() else "Điểm trừ: " + in_sentence(text)
+    return text
 
 
 def total_text(plan: Plan) -> str:
+    """How the total is made: «điểm tiêu chí 1 × «hệ số phát sinh hồ sơ» − điểm tiêu chí 2»,
+    or the sum of the criteria by their role."""
     if plan.is_checklist:
         return "số tiêu chí đạt"
     if plan.total is not None:
-        return ex.to_text(plan.total, label_namer(plan))
-    return "tổng điểm các tiêu chí + điểm thưởng − điểm trừ"
+        items = {item.code: item.id for item in plan.items}
+        labels = label_namer(plan)
+        return ex.to_text(plan.total, lambda code: f"điểm tiêu chí {items[code]}"
+                          if code in items else labels(code))
+    roles = {item.role for item in plan.items}
+    text = "tổng điểm các tiêu chí"
+    if "bonus" in roles:
+        text += " + điểm thưởng"
+    if "deduction" in roles:
+        text += " − điểm trừ"
+    return text
 
 
 def unit_hint(inp: Input) -> str:

@@ -97,7 +97,7 @@ class PerItemRule(Rule):
     def describe(self, name=None) -> str:
         return "; ".join(
             f"{format_number(p.points)} điểm cho mỗi {ex.to_text(p.of, name)}"
-            + (f", tối đa {format_number(p.cap)}" if p.cap is not None else "")
+            + (f", tối đa {format_number(p.cap)} điểm" if p.cap is not None else "")
             for p in self.parts)
 
 

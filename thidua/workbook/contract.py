@@ -47,6 +47,10 @@ TEMPLATE_GUIDE = "Hướng dẫn"
 TEMPLATE_INPUT = "Nhập liệu"
 TEMPLATE_LISTS = "Danh mục"
 
+# ---------------------------------------------------------------- master, after consolidation
+REPORT_SHEET = "Kiểm tra tệp nhận về"  # the problems found in the returned files
+REPORT_TITLE = "KIỂM TRA CÁC TỆP ĐƠN VỊ GỬI VỀ"
+
 # ---------------------------------------------------------------- defined names
 YEAR_NAME = "nam_ap_dung"  # the year targets apply to (template input sheet, master «Cấu hình»)
 LEVEL_NAME = "cap_don_vi"  # template: the unit's level code (on the metadata sheet)

@@ -944,7 +944,7 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
     met_col, app_col = layout.indicator_columns[MET_CODE], layout.indicator_columns[APPLICABLE_CODE]
     last_j = _col_index(app_col)
     _title(ws, [(f"ĐỐI CHIẾU CHỈ TIÊU — {plan.title}", _TITLE),
-                (_subtitle(plan) + (f" · năm áp dụng mục tiêu: xem «{SHEET_CONFIG}»"
+                (_subtitle(plan) + (f"; năm áp dụng mục tiêu ghi ở trang «{SHEET_CONFIG}»"
                                     if year is not None else ""), _BOLD)])
     # Row 3: criterion, row 4: part, row 5: Giá trị / Mục tiêu / Trạng thái.
     for j, (header, width) in enumerate([("STT", 5), ("Mã đơn vị", 12), ("Tên đơn vị", 30),
@@ -1451,7 +1451,7 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
     doc = _Doc(ws)
     doc.line(f"THANG ĐIỂM VÀ CÁCH TÍNH — {plan.title}", _TITLE)
     doc.line(_subtitle(plan), _BOLD)
-    doc.line(f"Mã kế hoạch: {plan.id} · phiên bản {plan.version}", _ITALIC)
+    doc.line(f"Mã kế hoạch: {plan.id}, phiên bản {plan.version}", _ITALIC)
     doc.row += 1
     section = iter(["I", "II", "III", "IV", "V", "VI", "VII", "VIII"])
     if plan.is_checklist:
@@ -1495,7 +1495,7 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
             label = f"{item.section}: {item.label}" if item.section else item.label
             rows.append([item.id, item.code, label,
                          item.max if item.max is not None else "", role,
-                         rule_text(plan, item.rule)])
+                         rule_text(plan, item.rule, item.role)])
         doc.table(["Mục", "Mã", "Nội dung", "Điểm tối đa", "Loại", "Cách tính"], rows)
         doc.line(f"{next(section)}. TỔNG ĐIỂM", _BOLD)
         doc.line(f"Tổng điểm = {total_text(plan)}")
@@ -1523,7 +1523,7 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
                       [[k, code, f"{plan.label_of(code)} (cao hơn xếp trước)", "", "", ""]
                        for k, code in enumerate(plan.tie_break, start=1)])
         else:
-            doc.line("Không có: các đơn vị bằng điểm do Hội đồng thi đua – khen thưởng quyết định.")
+            doc.line("Không có: các đơn vị bằng điểm do Hội đồng Thi đua - Khen thưởng quyết định.")
             doc.row += 1
     doc.line(f"{next(section)}. CƠ CẤU GIẢI THƯỞNG", _BOLD)
     if plan.prize_sets:
@@ -1551,7 +1551,7 @@ def _plan_sheet(ws: Worksheet, plan: Plan) -> None:
     rows = [[g.code, "", g.label, "", "Nhóm", ""] for g in plan.groups]
     rows += [[lv, "", LEVELS.get(lv, lv), "", "Cấp", ""] for lv in plan.levels]
     rows += [[inp.code, "", inp.label, inp.unit or ("%" if inp.type == "percent" else ""),
-              f"Số liệu nhập ({INPUT_TYPES[inp.type]})", inp.note] for inp in plan.inputs]
+              f"Số liệu nhập: {INPUT_TYPES[inp.type]}", inp.note] for inp in plan.inputs]
     rows += [[v.code, "", v.label, v.unit, "Giá trị trung gian", ""] for v in plan.values]
     rows += [[i.code, "", i.label, "điểm", f"Tiêu chí {i.id}", ""] for i in plan.items]
     for ind in plan.indicators:

@@ -534,7 +534,7 @@ def _write_points(wb, ws, plan: Plan, program: Program, printer: Printer, own: P
         _put(ws, f"B{row}", item.label + role + levels, wrap=True)
         _put(ws, f"C{row}", item.max, fmt=POINTS)
         put(cell, POINTS)
-        _explain_span(ws, row, cols, rule_text(plan, item.rule))
+        _explain_span(ws, row, cols, rule_text(plan, item.rule, item.role))
         row += 1
     _put(ws, f"A{row}", "")
     _put(ws, f"B{row}", "TỔNG ĐIỂM", bold=True)
@@ -714,7 +714,8 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
         (plan.title, _BOLD),
         (", ".join(x for x in (plan.issuer, plan.document) if x), None),
         ("", None),
-        ("Đơn vị: {{ten_don_vi}} (mã {{ma_don_vi}}), {{nhom_nhan}}, {{cap_nhan}}", _BOLD),
+        ("Đơn vị: {{ten_don_vi}} (mã {{ma_don_vi}}, {{cap_nhan}}); nhóm xếp hạng: {{nhom_nhan}}",
+         _BOLD),
         ("", None),
         ("1. Cách điền", _BOLD),
         (f"• Mở trang «{SHEET_INPUT}», nhập số liệu vào các ô nền vàng ở cột «Số liệu của đơn vị»; "
@@ -722,8 +723,10 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
         ("• Số nhập bình thường (1234 hoặc 1.234); tỷ lệ phần trăm nhập số từ 0 đến 100 "
          "(85 nghĩa là 85%). Ô có/không và ô lựa chọn: bấm vào ô rồi chọn trong danh sách thả xuống.",
          None),
-        ("• Ô để trống là «chưa có số liệu»: tiêu chí đó chưa được tính điểm và tổng điểm hiện "
-         "«Chưa đủ số liệu» cho tới khi nhập đủ. Số 0 thì nhập 0.", None),
+        (("• Ô để trống là «chưa có số liệu»: tiêu chí dùng số liệu đó hiện «chưa có số liệu» "
+          "và không được tính là đạt. Số 0 thì nhập 0.") if plan.is_checklist else
+         ("• Ô để trống là «chưa có số liệu»: tiêu chí đó chưa được tính điểm và tổng điểm hiện "
+          "«Chưa đủ số liệu» cho tới khi nhập đủ. Số 0 thì nhập 0."), None),
         ("• Cột «Kiểm tra» tự hiện cảnh báo khi số liệu chưa hợp lệ (chữ thay vì số, ngoài khoảng "
          "cho phép, hoặc các số liệu mâu thuẫn nhau, ví dụ phần lớn hơn tổng): sửa lại cho tới khi "
          "hết cảnh báo; số liệu còn cảnh báo sẽ không được tính.", None),
@@ -737,7 +740,9 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
                       "thẩm định chấm tổng điểm.", None))
     lines += [
         ("• Không đổi tên hay xóa trang tính, không chép đè ô công thức: tệp gửi về được nhận diện "
-         "và kiểm tra tự động. Kết quả tự chấm hiện ngay ở phần II để đơn vị tự kiểm tra.", None),
+         "và kiểm tra tự động. " + ("Kết quả đối chiếu từng tiêu chí" if plan.is_checklist
+                                    else "Kết quả tự chấm") +
+         " hiện ngay ở phần II để đơn vị tự kiểm tra.", None),
         ("", None),
         ("2. Thời hạn và nơi gửi", _BOLD),
     ]
@@ -755,8 +760,10 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
             lines.append((f"• Tiêu chí {ind.id}: {ind.label}", None))
     else:
         for item in plan.items:
-            top = f" (tối đa {format_number(item.max)} điểm)" if item.max else ""
-            lines.append((f"• {item.id}. {item.label}{top}: {rule_text(plan, item.rule)}.", None))
+            top = f" (tối đa {format_number(item.max)} điểm)" if item.max and \
+                "tối đa" not in item.label else ""
+            lines.append((f"• {item.id}. {item.label}{top}: "
+                          f"{rule_text(plan, item.rule, item.role)}.", None))
         lines.append((f"• Tổng điểm: {total_text(plan)}.", None))
     if plan.gates:
         lines += [("", None), ("4. Điều kiện xét khen thưởng", _BOLD)]
@@ -765,11 +772,7 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
     if plan.prize_sets:
         lines += [("", None), (f"{5 if plan.gates else 4}. Cơ cấu giải thưởng", _BOLD)]
         for ps in plan.prize_sets:
-            prizes = "; ".join(
-                f"{p.label}" + (f" {format_money(p.amount)}" if p.amount else "")
-                + (f" × {p.count}" if p.count and p.count > 1 else "")
-                + (f" ({condition_text(plan, p)})" if p.condition is not None else "")
-                for p in ps.prizes)
+            prizes = "; ".join(_prize_words(plan, p) for p in ps.prizes)
             lines.append((f"• {plan.group(ps.group).label}: {prizes}.", None))
     for r, (text, font) in enumerate(lines, start=1):
         cell = ws.cell(row=r, column=1, value=text)
@@ -784,6 +787,16 @@ def _write_guide(ws: Worksheet, plan: Plan) -> None:
     ws.column_dimensions["A"].width = GUIDE_WIDTH
     ws.protection.sheet = True
     print_setup(ws, last_col=1, last_row=len(lines), portrait=True, margins=(0.6, 0.75))
+
+
+def _prize_words(plan: Plan, prize) -> str:
+    """«Giải Nhất 7.000.000 đ (điều kiện: …)», «Giải Khuyến khích: 02 giải, mỗi giải 2.000.000 đ»."""
+    money = format_money(prize.amount) if prize.amount else ""
+    if prize.count and prize.count > 1:
+        text = f"{prize.label}: {prize.count:02d} giải" + (f", mỗi giải {money}" if money else "")
+    else:
+        text = prize.label + (f" {money}" if money else "")
+    return text + (f" ({condition_text(plan, prize)})" if prize.condition is not None else "")
 
 
 def structure_fingerprint(wb: Workbook, plan: Plan) -> str:
