@@ -19,6 +19,7 @@ from thidua.plan.model import (APPLICABLE_CODE, APPRAISAL_SUFFIX, MET_CODE, TOTA
 from thidua.program.compile import (CLASS_CODE, INCOMPLETE, Program, compile_plan,
                                     fill_placeholders, last_target_year, run, status_words)
 from thidua.program.evaluate import Scope
+from thidua.program.describe import condition_words
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
                            SELF_TOTAL, SHARE, ScoreResult)
 from thidua.rules.base import Context
@@ -56,7 +57,7 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
 
     scope = run(program, effective, levels, groups, year)
     env = scope.values
-    ctx = Context(scope, _units(plan))
+    ctx = Context(scope, _units(plan), words=lambda node: condition_words(plan, node))
     out = frame[["ma_don_vi", "ten_don_vi", "nhom", "cap"]].copy()
     for inp in plan.inputs:
         out[inp.code] = env[inp.code]

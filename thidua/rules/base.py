@@ -35,6 +35,8 @@ class Context:
 
     scope: Scope
     units: dict[str, str] = field(default_factory=dict)  # code -> unit label ("%", "hồ sơ")
+    #: a condition in words people read (labels, never codes); default: the expression
+    words: Callable[[ex.Node], str] | None = None
 
     @property
     def n(self) -> int:
@@ -50,6 +52,11 @@ class Context:
 
     def eval(self, node: ex.Node) -> np.ndarray:
         return self.scope(node)
+
+    def quoted(self, node: ex.Node) -> str:
+        """A condition in «…» (labels when ``words`` is given)."""
+        text = self.words(node) if self.words is not None else ex.to_text(node)
+        return text if text.startswith("«") and text.endswith("»") else f"«{text}»"
 
     def shown(self, node: ex.Node, values: np.ndarray, decimals: int = 2) -> list[str]:
         """Format values with the unit of ``node`` when it names an input."""
@@ -176,12 +183,12 @@ class Rule:
             return node, explain
         cond, otherwise = self.only_if, self.otherwise
         guarded = ex.If(cond, node, ex.Num(otherwise))
-        cond_text = ex.to_text(cond)
-        fallback = f"không thỏa «{cond_text}» → {self.suffix(otherwise)}"
 
         def explain_guarded(ctx: Context) -> list[str]:
             texts, c = explain(ctx), ctx.eval(cond)
-            return [f"«{cond_text}» chưa có số liệu" if np.isnan(c[i])
+            cond_text = ctx.quoted(cond)
+            fallback = f"không thỏa {cond_text} → {self.suffix(otherwise)}"
+            return [f"{cond_text} chưa có số liệu" if np.isnan(c[i])
                     else texts[i] if c[i] != 0 else fallback for i in range(ctx.n)]
 
         return guarded, explain_guarded
