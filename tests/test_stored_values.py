@@ -184,3 +184,40 @@ def test_stamped_templates_of_other_levels_store_their_own_values(tmp_path, pid)
         assert all(v is not None for cells in values.values() for v in cells.values())
         seen.setdefault((unit.level, unit.group), repr(values))
     assert len(set(seen.values())) > 1, "the variants should differ"
+
+
+def test_charts_carry_the_values_they_plot(tmp_path):
+    """A chart is drawn from its cache until Excel calculates: names as text, totals as numbers."""
+    import re
+    import zipfile
+
+    from thidua.demo import master_units, sample_path
+    from thidua.data import load_data
+    from thidua.workbook.master import SHEET_SUMMARY, read_layout, write_master
+
+    plan = load_plan("nui-thanh-dvc-2023")
+    table = load_data(plan, sample_path(plan.id)).table
+    path = write_master(plan, master_units(plan, table.frame), tmp_path / "so.xlsx", backup=False)
+    layout = read_layout(path)
+    stored = stored_values(path)[SHEET_SUMMARY]
+    with zipfile.ZipFile(path) as zf:
+        charts = [zf.read(n).decode() for n in sorted(zf.namelist()) if n.startswith("xl/charts/")]
+    assert len(charts) == len(plan.groups)
+    for xml, group in zip(charts, plan.groups):
+        first, last = layout.groups[group.code]
+        names = re.findall(r"<strCache>.*?</strCache>", xml)[0]
+        numbers = re.findall(r"<numCache>.*?</numCache>", xml)[0]
+        want_names = [u.name for u in load_units(plan)[first - layout.first_row:last - layout.first_row + 1]]
+        assert re.findall(r"<v>([^<]*)</v>", names) == want_names
+        got = [float(v) for v in re.findall(r"<v>([^<]*)</v>", numbers)]
+        total = layout.columns["tong_diem"]
+        assert got == [stored[f"{total}{r}"] for r in range(first, last + 1)]
+
+
+def load_units(plan):
+    """The master's units in its row order (group, then code)."""
+    from thidua.demo import sample_path
+    from thidua.units import read_unit_list
+
+    order = {g.code: i for i, g in enumerate(plan.groups)}
+    return sorted(read_unit_list(sample_path(plan.id), plan), key=lambda u: (order[u.group], u.code))

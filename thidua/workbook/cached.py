@@ -65,8 +65,12 @@ class Book(Workbook):
         super().save(buffer)
         return buffer.getvalue()
 
+    def cell_value(self, sheet: str, ref: str):
+        """The value a cell holds (not a formula's)."""
+        return self[sheet][ref].value if sheet in self.sheetnames else None
+
     def save(self, filename, **facts) -> None:  # noqa: D102 - openpyxl's, with values
-        data = bake(self.package(), self.formula_values(**facts))
+        data = bake(self.package(), self.formula_values(**facts), self.cell_value)
         if hasattr(filename, "write"):
             filename.write(data)
             return
@@ -140,8 +144,10 @@ def _bake_sheet(xml: str, cells: dict[str, Any]) -> str:
     return _CELL_RE.sub(put, xml)
 
 
-def bake(data: bytes, values: Values) -> bytes:
-    """The package ``data`` with ``values`` stored in its formula cells (others unchanged)."""
+def bake(data: bytes, values: Values, cell_value=None) -> bytes:
+    """The package ``data`` with ``values`` stored in its formula cells (others unchanged),
+    and its charts with the values of the cells they plot (``cell_value(sheet, ref)`` gives
+    a cell that is not a formula), as Excel keeps them to draw a chart before calculating."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         infos = src.infolist()
         files = {info.filename: src.read(info.filename) for info in infos}
@@ -151,6 +157,13 @@ def bake(data: bytes, values: Values) -> bytes:
         if not part or part not in files or not cells:
             continue
         files[part] = _bake_sheet(files[part].decode("utf-8"), cells).encode("utf-8")
+    if cell_value is not None:
+        def lookup(sheet: str, ref: str):
+            cells = values.get(sheet, {})
+            return cells[ref] if ref in cells else cell_value(sheet, ref)
+        for name in files:
+            if name.startswith("xl/charts/chart") and name.endswith(".xml"):
+                files[name] = _bake_chart(files[name].decode("utf-8"), lookup).encode("utf-8")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in infos:
@@ -159,6 +172,42 @@ def bake(data: bytes, values: Values) -> bytes:
             entry.external_attr = info.external_attr
             dst.writestr(entry, files[info.filename])
     return out.getvalue()
+
+
+_SERIES_RE = re.compile(r"<(cat|val)><numRef><f>([^<]*)</f>(?:<numCache>.*?</numCache>)?</numRef></\1>",
+                        re.S)
+
+
+def _range_values(formula: str, lookup) -> list:
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    sheet, _, ref = _unescape(formula).rpartition("!")
+    sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+    lo_col, lo_row, hi_col, hi_row = range_boundaries(ref.replace("$", ""))
+    return [lookup(sheet, f"{get_column_letter(c)}{r}")
+            for r in range(lo_row, hi_row + 1) for c in range(lo_col, hi_col + 1)]
+
+
+def _bake_chart(xml: str, lookup) -> str:
+    """Each series' categories and values with their cache (text categories as text)."""
+    def put(m: re.Match) -> str:
+        kind, formula = m.group(1), m.group(2)
+        try:
+            values = _range_values(formula, lookup)
+        except (ValueError, KeyError):
+            return m.group(0)
+        numbers = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+                   for v in values]
+        if kind == "cat" and any(isinstance(v, str) and v for v in values):
+            points = "".join(f'<pt idx="{i}"><v>{escape(str(v))}</v></pt>'
+                             for i, v in enumerate(values) if v not in (None, ""))
+            return (f"<cat><strRef><f>{formula}</f><strCache><ptCount val=\"{len(values)}\"/>"
+                    f"{points}</strCache></strRef></cat>")
+        points = "".join(f'<pt idx="{i}"><v>{_value_xml(v)[1]}</v></pt>'
+                         for i, v in enumerate(numbers) if v is not None)
+        return (f"<{kind}><numRef><f>{formula}</f><numCache><formatCode>General</formatCode>"
+                f"<ptCount val=\"{len(values)}\"/>{points}</numCache></numRef></{kind}>")
+    return _SERIES_RE.sub(put, xml)
 
 
 # ------------------------------------------------------------------ reading back
