@@ -44,7 +44,7 @@ from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, 
                            SELF_TOTAL, STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET,
                            TIE_LABEL, ScoreResult)
 from thidua.text import format_money, format_number, nfc
-from thidua.workbook.paper import print_setup, row_height, text_lines
+from thidua.workbook.paper import fit_rows, print_setup, row_height, text_lines
 
 # ------------------------------------------------------------------ names
 SHEET_RESULTS = "Kết quả"
@@ -246,8 +246,10 @@ def _write_table(ws: Worksheet, top: int, cols: list[Col], rows: list[list],
                 per_line = max(width * 1.05 - 1, 1)
                 lines = max(lines, sum(math.ceil(max(len(part), 1) / per_line)
                                        for part in value.split("\n")))
-        if lines > 1:
-            ws.row_dimensions[top + 1 + i].height = 15 * min(lines, 15)
+        font = row_fonts[i] if row_fonts else None
+        size = (font.sz if font is not None else None) or 11
+        if lines > 1 or size > 11:
+            ws.row_dimensions[top + 1 + i].height = row_height(min(lines, 15), size)
     return Table(top, top + len(rows), first_col + len(cols) - 1)
 
 
@@ -281,8 +283,11 @@ def _finish(ws: Worksheet, table: Table, freeze_col: int, last_row: int | None =
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=table.last_col)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.row_dimensions[r].height = row_height(text_lines(cell.value, width, size), size)
+    last = max(last_row or 0, table.last_row)
+    # merged and wrapped cells the table writer did not size (small sheets: every row)
+    fit_rows(ws, 1, last if last < 500 else table.first_row)
     title = ws.cell(row=1, column=1).value
-    print_setup(ws, last_col=table.last_col, last_row=max(last_row or 0, table.last_row),
+    print_setup(ws, last_col=table.last_col, last_row=last,
                 header_rows=(table.first_row, table.first_row), key_cols=freeze_col,
                 title=title if isinstance(title, str) else None)
     ws.print_options.horizontalCentered = True

@@ -68,7 +68,8 @@ from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_T
 from thidua.text import format_money, format_number, nfc
 from thidua.workbook import contract
 from thidua.workbook.cached import Book
-from thidua.workbook.paper import Pages, merge_bands, print_setup, row_height, text_lines
+from thidua.workbook.paper import (Pages, fit_rows, merge_bands, print_setup, row_height,
+                                  text_lines)
 
 __all__ = ["build_master", "build_master_and_layout", "write_master", "read_layout",
            "MasterLayout", "KIND_MASTER", "SHEET_SUMMARY", "SHEET_INDICATORS", "SHEET_TREND",
@@ -356,7 +357,7 @@ def _print_setup(ws: Worksheet, last_col: int, last_row: int,
                  header_rows: tuple[int, int] | None, freeze: str | None = None,
                  autofilter: str | None = None, key_cols: int = 0,
                  blocks: list[tuple[int, int]] | None = None,
-                 portrait: bool = False) -> Pages:
+                 portrait: bool = False, per_unit: bool = False) -> Pages:
     """Title rows merged over the printed columns and tall enough for their text; printed
     as ``paper.print_setup`` chooses (key columns repeated when split across pages)."""
     if freeze:
@@ -376,6 +377,8 @@ def _print_setup(ws: Worksheet, last_col: int, last_row: int,
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.row_dimensions[r].height = row_height(text_lines(cell.value, width, size), size)
+    # rows tall enough for wrapped text (a per-unit sheet's unit rows are sized as written)
+    fit_rows(ws, 1, header_rows[1] if per_unit and header_rows else last_row)
     title = ws.cell(row=1, column=1).value
     return print_setup(ws, last_col=last_col, last_row=max(last_row, 1),
                        header_rows=header_rows, key_cols=key_cols, blocks=blocks,
@@ -778,7 +781,7 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
         ws, len(shown), max(last_row, HEADER_ROW), (HEADER_ROW - 1, HEADER_ROW),
         freeze=f"D{FIRST_ROW}",
         autofilter=f"A{HEADER_ROW}:{get_column_letter(len(shown))}{max(last_row, HEADER_ROW)}",
-        key_cols=3, blocks=blocks)
+        key_cols=3, blocks=blocks, per_unit=True)
     merge_bands(ws, HEADER_ROW - 1, [c.band for c in shown], pages)
 
 
@@ -1041,7 +1044,7 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
     blocks.append((_col_index(met_col), _col_index(app_col)))
     _print_setup(ws, last_j, max(last_row, HEADER_ROW), (3, HEADER_ROW), freeze=f"D{FIRST_ROW}",
                  autofilter=f"A{HEADER_ROW}:{app_col}{max(last_row, HEADER_ROW)}", key_cols=3,
-                 blocks=blocks)
+                 blocks=blocks, per_unit=True)
 
 
 def _link_values(vals: _MasterValues, sheet: str, letter: str, source: str) -> None:
@@ -1134,7 +1137,7 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
     chart.width, chart.height = 24, 9
     ws.add_chart(chart, f"B{avg_row + 3}")
     _print_setup(ws, first_p + len(periods) - 1, avg_row + 22, (HEADER_ROW, HEADER_ROW),
-                 freeze=f"D{FIRST_ROW}", key_cols=3)
+                 freeze=f"D{FIRST_ROW}", key_cols=3, per_unit=True)
 
 
 def _is_number(value) -> bool:
@@ -1581,7 +1584,8 @@ def _group_label(plan: Plan, code: str) -> str:
 def _config_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout,
                   config: dict, year: int | None) -> None:
     _title(ws, [("CẤU HÌNH SỔ TỔNG HỢP", _TITLE), (plan.title, _BOLD),
-                ("Các ô ở cột «Giá trị» được các công cụ đọc theo tên; chỉ sửa ô nền vàng.",
+                ("Các công cụ đọc các ô ở cột «Giá trị» (theo tên ô trong cột ẩn C); chỉ sửa ô "
+                 "nền vàng.",
                  _ITALIC)])
     rows: list[tuple[str, str, Any, bool]] = [
         ("cau_hinh_ma_ke_hoach", "Mã kế hoạch", plan.id, False),
@@ -1614,6 +1618,7 @@ def _config_sheet(wb: Workbook, ws: Worksheet, plan: Plan, layout: MasterLayout,
             dv.showErrorMessage = True
             ws.add_data_validation(dv)
             dv.add(f"B{r}")
+    ws.column_dimensions["C"].hidden = True  # the names the tools read: not for people
     _print_setup(ws, 4, HEADER_ROW + len(rows), None)
 
 

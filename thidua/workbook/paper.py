@@ -21,8 +21,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["MIN_SCALE", "LINE", "Pages", "text_lines", "row_height", "column_pixels",
-           "page_width", "plan_pages", "print_setup", "merge_bands"]
+__all__ = ["MIN_SCALE", "LINE", "Pages", "text_lines", "row_height", "fit_rows",
+           "column_pixels", "page_width", "plan_pages", "print_setup", "merge_bands"]
 
 MIN_SCALE = 60  # percent: smaller print is not read
 LINE = 15.0  # points per line of 11-pt text
@@ -41,6 +41,34 @@ def row_height(lines: int, size: float = 11) -> float:
     (Ế, Ỗ) and below (Ậ), which a 14-pt title in a default row loses."""
     per = LINE if size <= 11 else math.ceil(size * 1.7)
     return per * max(lines, 1) + 3
+
+
+def fit_rows(ws: Worksheet, first: int, last: int) -> None:
+    """Rows ``first..last`` made tall enough for their wrapped text and large type (a
+    merged cell wraps over all its columns); a row already taller is left as it is."""
+    spans = {}
+    for rng in ws.merged_cells.ranges:
+        spans[(rng.min_row, rng.min_col)] = sum(
+            ws.column_dimensions[get_column_letter(c)].width or _DEFAULT_WIDTH
+            for c in range(rng.min_col, rng.max_col + 1))
+    for row in ws.iter_rows(min_row=first, max_row=last):
+        need = 0.0
+        for cell in row:
+            value = cell.value
+            if not isinstance(value, str) or not value or value.startswith("="):
+                continue
+            size = (cell.font.sz if cell.font is not None else None) or 11
+            lines = 1
+            if cell.alignment is not None and cell.alignment.wrap_text:
+                width = spans.get((cell.row, cell.column)) or \
+                    ws.column_dimensions[get_column_letter(cell.column)].width or _DEFAULT_WIDTH
+                lines = text_lines(value, width, size)
+            if size > 11 or lines > 1:
+                need = max(need, row_height(min(lines, 30), size))
+        if need:
+            dim = ws.row_dimensions[row[0].row]
+            if (dim.height or 0) < need:
+                dim.height = need
 
 
 def column_pixels(width: float | None) -> int:
