@@ -66,7 +66,7 @@ def test_a_file_whose_input_sheet_was_deleted_is_refused_and_earlier_figures_sta
     assert kept.unit.startswith(UNIT) and "«xa02.xlsx»" in kept.message and "giữ nguyên" in kept.message
     assert "thieu_gia_tri" not in found
     assert figures_of(master, plan, UNIT) == before
-    report = openpyxl.load_workbook(master)["Báo cáo tổng hợp"]
+    report = openpyxl.load_workbook(master)["Kiểm tra tệp nhận về"]
     codes = [row[4] for row in report.iter_rows(min_row=5, values_only=True)]
     assert "mau_bi_hong" in codes and "giu_so_lieu_cu" in codes
 
