@@ -60,9 +60,17 @@ class Book(Workbook):
         return out
 
     def package(self) -> bytes:
-        """The .xlsx bytes as openpyxl writes them (formulas without values)."""
+        """The .xlsx bytes as openpyxl writes them (formulas without values), not compressed:
+        :func:`bake` compresses once."""
+        import datetime as dt
+
+        from openpyxl.writer.excel import ExcelWriter
+
         buffer = io.BytesIO()
-        super().save(buffer)
+        if self.write_only and not self.worksheets:  # as openpyxl's own save
+            self.create_sheet()
+        self.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+        ExcelWriter(self, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
         return buffer.getvalue()
 
     def cell_value(self, sheet: str, ref: str):
@@ -84,9 +92,6 @@ _SHEET_RE = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', 
 _SHEET_RE2 = re.compile(r'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"', re.S)
 _REL_RE = re.compile(r'<Relationship\b([^>]*)/?>', re.S)
 _ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
-# a formula cell: <c r="D12" s="3"><f>…</f><v></v></c>  (or <v/>, or no <v>)
-_CELL_RE = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f>.*?</f>|<f/>)(?:<v>[^<]*</v>|<v/>)?</c>',
-                      re.S)
 
 
 def _unescape(text: str) -> str:
@@ -133,15 +138,28 @@ def _value_xml(value) -> tuple[str, str]:
 _TYPE_RE = re.compile(r'\s+t="[^"]*"')
 
 
+_FORMULA_START = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)><f>')
+
+
 def _bake_sheet(xml: str, cells: dict[str, Any]) -> str:
-    def put(m: re.Match) -> str:
+    """The sheet with each formula cell's value stored (``<f>…</f><v>value</v>``, typed)."""
+    out: list[str] = []
+    done = 0
+    for m in _FORMULA_START.finditer(xml):
         ref = m.group(1)
         if ref not in cells:
-            return m.group(0)
+            continue
+        end_f = xml.find("</f>", m.end())
+        end_c = xml.find("</c>", end_f)
+        if end_f < 0 or end_c < 0:
+            continue
         kind, text = _value_xml(cells[ref])
         attrs = _TYPE_RE.sub("", m.group(2))
-        return f'<c r="{ref}"{attrs}{kind}>{m.group(3)}<v>{text}</v></c>'
-    return _CELL_RE.sub(put, xml)
+        out.append(xml[done:m.start()])
+        out.append(f'<c r="{ref}"{attrs}{kind}><f>{xml[m.end():end_f]}</f><v>{text}</v></c>')
+        done = end_c + len("</c>")
+    out.append(xml[done:])
+    return "".join(out)
 
 
 def bake(data: bytes, values: Values, cell_value=None) -> bytes:
