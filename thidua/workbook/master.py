@@ -1136,7 +1136,10 @@ def _trend_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: MasterLa
                                    min_row=HEADER_ROW))
     chart.width, chart.height = 24, 9
     ws.add_chart(chart, f"B{avg_row + 3}")
-    _print_setup(ws, first_p + len(periods) - 1, avg_row + 22, (HEADER_ROW, HEADER_ROW),
+    ws.row_breaks.append(Break(id=avg_row + 1))  # the chart on a page of its own, never cut
+    # column headers repeated only over a table longer than a page (not above the chart)
+    repeat = (HEADER_ROW, HEADER_ROW) if len(units) > 25 else None
+    _print_setup(ws, first_p + len(periods) - 1, avg_row + 22, repeat,
                  freeze=f"D{FIRST_ROW}", key_cols=3, per_unit=True)
 
 
