@@ -266,3 +266,39 @@ def test_a_unit_typing_an_office_only_field_is_ignored_and_reported(tmp_path):
     f = score(plan, data.table, year=data.year).frame.set_index("ma_don_vi")
     assert f.at["A", "tong_diem"] == f.at["B", "tong_diem"] < 100  # scored by its criteria
     assert not f.at["A", "nhap_tay"]
+
+
+def test_the_template_validates_figures_a_check_reads(tmp_path):
+    """Excel's data validation warns as the unit types a figure that breaks a check: the
+    validation formula, evaluated by LibreOffice on typed figures, holds exactly when the
+    figure is a valid count and every check it takes part in holds (blank figures pass)."""
+    soffice_or_skip()
+    from thidua.workbook.generate import generate_templates
+
+    plan = load_plan(NUI)
+    (path,) = generate_templates(plan, [Unit("X00", "Xã A", "xa", "xa")], tmp_path / "mau",
+                                 workers=1)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET_INPUT]
+    cells = _layout(path)["input_cells"]
+    target = cells["truc_tuyen_dung_han"]
+    (dv,) = [dv for dv in ws.data_validations.dataValidation if target in str(dv.sqref)]
+    assert dv.type == "custom" and dv.errorStyle == "warning"
+    assert "lớn hơn số hồ sơ giải quyết trực tuyến" in dv.error
+    cases = [((2000, 1800, 1700, 0), True), ((2000, 1800, 1900, 0), False),
+             ((2000, None, 1900, 0), True), ((2000, 1800, 17.5, 0), False),
+             ((2000, 1800, -1, 0), False), ((2000, 1800, 1800, 0), True)]
+    out = tmp_path / "tinh"
+    files = []
+    for k, (figures, _) in enumerate(cases):
+        book = openpyxl.load_workbook(path)
+        sheet = book[SHEET_INPUT]
+        sheet.protection.sheet = False
+        for code, value in zip(("tong_giai_quyet", "truc_tuyen_giai_quyet", "truc_tuyen_dung_han",
+                                "tre_han"), figures):
+            sheet[cells[code]] = value
+        sheet["Z1"] = f"={dv.formula1}"
+        files.append(tmp_path / f"ca-{k}.xlsx")
+        book.save(files[-1])
+    for (figures, ok), done in zip(cases, recalc.recalculate(files, out)):
+        assert recalc.read_values(done)[SHEET_INPUT].get("Z1") is ok, figures

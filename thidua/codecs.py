@@ -501,6 +501,19 @@ class Codec:
                 why += ", không kèm dấu %"
         return "⚠ " + why
 
+    def excel_valid(self, ref: str) -> str:
+        """Excel condition, for data validation, that the number typed in ``ref`` is one
+        this input takes (type, range, whole number)."""
+        tests = [f"ISNUMBER({ref})"]
+        lo, hi = self.bounds
+        if lo is not None:
+            tests.append(f"{ref}>={excel_number(lo)}-1E-9")
+        if hi is not None:
+            tests.append(f"{ref}<={excel_number(hi)}+1E-9")
+        if self.inp.type == "count":
+            tests.append(f"ABS({ref}-ROUND({ref},0))<=1E-9")
+        return f"AND({','.join(tests)})"
+
     def excel_problem(self, ref: str, read_ref: str) -> str:
         """Excel expression: the note beside cell ``ref`` when its value cannot be scored
         (``read_ref`` holds :meth:`excel_read` of it), else ""."""

@@ -206,6 +206,7 @@ def build_template(plan: Plan, year: int | None = None) -> tuple[Workbook, Templ
                                      for code in layout.input_cells}, names)
     printer = Printer(placement)
     _write_checks(ws, plan, program, printer, layout, cols, vals)
+    _check_validations(ws, plan, program, layout)
     if plan.is_checklist:
         row = _write_checklist(wb, ws, plan, program, printer, placement, row + 1, layout, cols,
                                vals)
@@ -402,7 +403,8 @@ def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: Tem
         if key not in validations:
             validations[key] = _validation(inp, cdc)
             ws.add_data_validation(validations[key])
-        validations[key].add(own)
+        if not _checked(plan, inp):  # a figure a check reads gets its own validation (below)
+            validations[key].add(own)
         read_own = f"{cols.read_own}{row}"
         _put(ws, read_own, f"={cdc.excel_read(_abs(own), percent_aware=True)}", border=False)
         vals.add(read_own, lambda s, code=inp.code: s.own_read[code])
@@ -435,6 +437,50 @@ def _write_inputs(wb: Workbook, ws: Worksheet, plan: Plan, row: int, layout: Tem
                  font=Font(name=_FONT, italic=True, color="595959"))
         row += 1
     return row
+
+
+def _checked(plan: Plan, inp) -> bool:
+    """A figure one of the plan's consistency checks reads, typed as a number."""
+    return codec(inp).is_number and any(inp.code in check.inputs for check in plan.checks)
+
+
+class _TypedPlacement(_Placement):
+    """Inputs as typed in their cells (data validation sees the value being typed, not the
+    hidden reads computed from it)."""
+
+    def input_ref(self, code: str) -> str:
+        return self.reads[code]
+
+
+def _check_validations(ws: Worksheet, plan: Plan, program: Program,
+                       layout: TemplateLayout) -> None:
+    """Excel's own data validation for a figure a consistency check reads: the number as
+    its type wants it and every check it takes part in (a check with a blank figure holds).
+    A warning, not a stop: the unit may type the figures in any order."""
+    typed = {inp.code: _abs(layout.input_cells[inp.code]) for inp in plan.inputs
+             if codec(inp).is_number}
+    printer = Printer(_TypedPlacement(program, typed, {}))
+    checks = program.of_kind("check")
+    for inp in plan.inputs:
+        if not _checked(plan, inp) or inp.office_only:
+            continue
+        cdc = codec(inp)
+        mine = [cell for cell in checks if inp.code in cell.source.inputs
+                and all(code in typed for code in cell.source.inputs)]
+        rules = [cdc.excel_valid(typed[inp.code])]
+        rules += [f"NOT({printer.value(ex.falsy(cell.node))})" for cell in mine]
+        own = layout.input_cells[inp.code]
+        dv = DataValidation(type="custom", formula1=f"AND({','.join(rules)})", allow_blank=True)
+        dv.errorStyle = "warning"
+        dv.errorTitle = "Số liệu chưa hợp lệ"
+        dv.error = (cdc.validation()["error"] + " " + " ".join(
+            f"{cell.source.message}?" for cell in mine) + " Bấm «Có» để giữ số đã nhập và sửa "
+            "số liệu liên quan; cột «Kiểm tra» ghi rõ vấn đề.")[:255]
+        dv.promptTitle = "Nhập số liệu"
+        dv.prompt = inp.label[:250]
+        dv.showErrorMessage = dv.showInputMessage = True
+        ws.add_data_validation(dv)
+        dv.add(own)
 
 
 def _write_checks(ws: Worksheet, plan: Plan, program: Program, printer: Printer,
