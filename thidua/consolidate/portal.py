@@ -341,7 +341,7 @@ def read_stats_export(path: str | os.PathLike, plan: Plan, units: list[Unit]) ->
 def _read_grid(grids: list[_Grid], mapping: StatsMapping, plan: Plan, units: list[Unit],
                result: StatsImport, plan_file: str) -> None:
     """Read the rows of ``units`` from the first of ``grids`` that has the header."""
-    source, name = grids[0].source, grids[0].name
+    source = grids[0].source
     grid, head = None, None
     for g in grids:
         head = _find_header(g, mapping)

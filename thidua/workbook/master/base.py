@@ -1,0 +1,470 @@
+"""What every sheet of the master shares: names, styles, the layout, units, cell helpers."""
+from __future__ import annotations
+
+import copy
+import weakref
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from thidua.codecs import codec, group_code, level_code
+from thidua.errors import InputError, Problem
+from thidua.plan.model import (INPUT_TYPES, ROLES, Input, Item, Plan)
+from thidua.result import (STATUS_MET, STATUS_NOT_MET, STATUS_NO_DATA)
+from thidua.text import format_number, nfc
+from thidua.workbook import contract
+from thidua.workbook.paper import (Pages, fit_rows, print_setup, row_height, text_lines)
+
+
+SHEET_SUMMARY = "Tổng hợp"
+
+
+SHEET_INDICATORS = "Chỉ tiêu"
+
+
+SHEET_TREND = "Xu hướng"
+
+
+SHEET_TASKS = "Nhiệm vụ"
+
+
+SHEET_AWARDS = "Khen thưởng"
+
+
+SHEET_CHARTS = "Biểu đồ"
+
+
+SHEET_PLAN = "Thang điểm"
+
+
+SHEET_CONFIG = "Cấu hình"
+
+
+SHEET_LISTS = "Danh mục"
+
+
+SHEET_META = contract.META_SHEET
+
+
+KIND_MASTER = contract.KIND_MASTER
+
+
+PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
+
+#: In a unit's record: the inputs the unit re-sent different from what the office appraised.
+CHANGED = "~sua_sau_tham_dinh"
+
+
+FILL_CHANGED = "F8CBAD"
+
+
+YEAR_NAME = contract.YEAR_NAME
+
+
+GROUP_LIST = "ds_nhom"
+
+
+LEVEL_LIST = "ds_cap"
+
+
+TASK_STATUS_LIST = "ds_trang_thai_nhiem_vu"
+
+
+TASK_STATUSES = ["Chưa thực hiện", "Đang thực hiện", "Hoàn thành"]
+
+OVERDUE, LATE = "Quá hạn", "Hoàn thành trễ"
+
+#: Settings on «Cấu hình»: config key -> (defined name, label, default).
+CONFIG_NAMES: dict[str, tuple[str, str, Any]] = {
+    "thu_muc_nhan": ("cau_hinh_thu_muc_nhan", "Thư mục nhận về", "Nhận về"),
+    "thu_muc_mau": ("cau_hinh_thu_muc_mau", "Thư mục mẫu đơn vị", "Mẫu đơn vị"),
+    "tep_nhat_ky": ("cau_hinh_tep_nhat_ky", "Tệp nhật ký", "Nhật ký.txt"),
+}
+
+
+CONFIG_NOTES = {
+    "cau_hinh_ma_ke_hoach": "Kế hoạch thi đua của sổ này (không sửa)",
+    "cau_hinh_phien_ban": "Phiên bản kế hoạch (không sửa)",
+    YEAR_NAME: "Năm dùng để chọn mục tiêu của các tiêu chí",
+    "cau_hinh_thu_muc_nhan": "Thư mục cạnh sổ tổng hợp, nơi gom các tệp mẫu đơn vị gửi về",
+    "cau_hinh_thu_muc_mau": "Thư mục cạnh sổ tổng hợp, nơi lưu các tệp mẫu gửi cho đơn vị",
+    "cau_hinh_tep_nhat_ky": "Tệp ghi lại các lần tổng hợp, tính điểm",
+}
+
+
+HEADER_ROW = 5  # column headers; row 4 holds the band headers above them
+
+
+FIRST_ROW = 6  # first unit row on every per-unit sheet
+
+
+NUM = "#,##0.00"  # points: two decimals
+
+
+INT = "#,##0"  # counts
+
+
+FREE = "General"  # figures: decimals only when there are some, no separator after a whole number
+
+
+MONEY = "#,##0"
+
+
+DATE = "dd/mm/yyyy"
+
+
+FILL_HEADER = "D9E1F2"
+
+
+FILL_BAND = "BDD7EE"
+
+
+FILL_INPUT = "FFF2CC"
+
+
+FILL_TOTAL = "E2EFDA"
+
+
+FILL_TOOL = "F2F2F2"
+
+
+FILL_INELIGIBLE = "EDEDED"
+
+
+STATUS_FILLS = {STATUS_MET: "C6EFCE", STATUS_NOT_MET: "FFC7CE", STATUS_NO_DATA: "D9D9D9"}
+
+
+_THIN = Side(style="thin", color="A6A6A6")
+
+
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+FONT = "Calibri"  # the workbook's own font, named in every font (Excel needs the name)
+
+
+_BOLD = Font(name=FONT, bold=True)
+
+
+_TITLE = Font(name=FONT, bold=True, size=14)
+
+
+_ITALIC = Font(name=FONT, italic=True, color="595959")
+
+
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+_TOP = Alignment(vertical="top")
+
+
+_CENTER = Alignment(vertical="top", horizontal="center")
+
+
+_ITALIC_TOP = Alignment(vertical="top")
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill("solid", start_color=color, end_color=color)
+
+
+@dataclass
+class MasterLayout:
+    """Where everything is in a master workbook; stored as JSON in ``_thidua``.
+
+    ``columns``: column letter on ``sheet`` of each code or role — ``stt``,
+    ``ma_don_vi``, ``ten_don_vi``, ``nhom``, ``cap``, every input code, its
+    appraisal ``<code>_tham_dinh`` (self-scored plans), every value and item
+    code, ``tong_diem``, ``tong_diem_tu_cham``, ``du_dieu_kien``, ``ly_do``,
+    ``hang``, ``giai``, ``tien``, ``ghi_chu`` (points plans) or
+    ``so_tieu_chi_dat``, ``so_tieu_chi_ap_dung`` (checklist plans).
+    ``indicators``: on ``indicator_sheet``, per indicator or part code its
+    ``gia_tri`` / ``muc_tieu`` / ``trang_thai`` columns (a criterion with parts
+    has only ``trang_thai``). Units are on rows ``first_row``..``last_row`` of
+    every per-unit sheet, in the order of ``units`` (codes).
+    """
+
+    plan: str
+    version: int
+    kind: str
+    sheet: str = SHEET_SUMMARY
+    header_row: int = HEADER_ROW
+    first_row: int = FIRST_ROW
+    last_row: int = HEADER_ROW
+    columns: dict[str, str] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)  # first..last input column (codes)
+    units: list[str] = field(default_factory=list)
+    groups: dict[str, list[int]] = field(default_factory=dict)  # group -> [first, last] row
+    indicator_sheet: str = ""
+    indicators: dict[str, dict[str, str]] = field(default_factory=dict)
+    indicator_columns: dict[str, str] = field(default_factory=dict)
+    trend_sheet: str = ""
+    periods: list[str] = field(default_factory=list)
+    period_columns: dict[str, str] = field(default_factory=dict)
+    tasks_sheet: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # defined name -> reference
+    program_columns: dict[str, str] = field(default_factory=dict)  # checklist cell -> column
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "MasterLayout":
+        data = json.loads(text)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def row_of(self, unit_code: str) -> int:
+        return self.first_row + self.units.index(unit_code)
+
+
+def read_layout(source) -> MasterLayout:
+    """The layout stored in a master workbook (a ``Workbook`` or a path)."""
+    from openpyxl import load_workbook
+
+    wb = source if isinstance(source, Workbook) else load_workbook(source)
+    ws = wb[SHEET_META]
+    meta = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
+            for r in range(1, ws.max_row + 1)}
+    if meta.get("loai") != KIND_MASTER:
+        raise ValueError(f"not a master workbook (loai={meta.get('loai')!r})")
+    return MasterLayout.from_json(layout_json(meta))
+
+
+@dataclass
+class _Unit:
+    code: str
+    name: str
+    group: str
+    level: str
+    values: dict[str, Any]
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)  # NaN, pd.NA raise or compare unequal
+    except (TypeError, ValueError):
+        return True
+
+
+def _text(value) -> str:
+    return "" if _blank(value) else nfc(str(value).strip())
+
+
+def _units(plan: Plan, units: Iterable[dict]) -> list[_Unit]:
+    """Checked units sorted by group (plan order) then code."""
+    groups = {g.code: g for g in plan.groups}
+    out: list[_Unit] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(units, start=1):
+        code = _text(raw.get("ma_don_vi"))
+        level = _text(raw.get("cap"))
+        level = level_code(level) or level if level else ""
+        group = _text(raw.get("nhom"))
+        group = group_code(plan, group) or group if group else ""
+        if not group:
+            if plan.group_from_level and level in groups:
+                group = level
+            elif plan.one_pool:
+                group = plan.groups[0].code
+        if not code:
+            problems.append(Problem(f"đơn vị thứ {n} thiếu mã đơn vị", column="ma_don_vi"))
+            continue
+        if code in seen:
+            problems.append(Problem(f"mã đơn vị «{code}» xuất hiện hai lần", column="ma_don_vi"))
+            continue
+        seen.add(code)
+        if group not in groups:
+            problems.append(Problem(
+                f"đơn vị «{code}»: nhóm «{group}» không có trong kế hoạch "
+                f"(các nhóm: {', '.join(groups)})", column="nhom"))
+            continue
+        if not level:
+            level = groups[group].level or plan.levels[0]
+        out.append(_Unit(code, _text(raw.get("ten_don_vi")), group, level, dict(raw)))
+    if problems:
+        raise InputError(problems)
+    order = {g.code: i for i, g in enumerate(plan.groups)}
+    return sorted(out, key=lambda u: (order[u.group], u.code))
+
+
+def _input_value(inp: Input, raw):
+    """What a unit's figure looks like typed into its cell (None: leave blank)."""
+    if _blank(raw):
+        return None
+    return codec(inp).cell_value(raw)
+
+
+def _put(ws: Worksheet, row: int, col: int, value, *, fmt: str | None = None, bold=False,
+         fill: str | None = None, wrap=False, border=True, align=None):
+    """Write a cell: text NFC (never taken for a formula unless it is one)."""
+    if isinstance(value, str):
+        if not value.startswith("="):
+            value = nfc(value)
+        cell = ws.cell(row=row, column=col, value=value if value != "" else None)
+    else:
+        cell = ws.cell(row=row, column=col, value=value)
+    # Setting styles one by one makes openpyxl hash every style object; a master of
+    # thousands of units repeats a handful of looks, so each look is built once and
+    # its compiled style copied onto the next cells (same result, ~10× faster).
+    looks = _STYLE_CACHE.setdefault(ws.parent, {})  # style ids are per workbook
+    key = (fmt, bold, fill, wrap, border, id(align) if align is not None else None)
+    cached = looks.get(key)
+    if cached is not None:
+        cell._style = copy.copy(cached)
+        return cell
+    if fmt:
+        cell.number_format = fmt
+    if bold:
+        cell.font = _BOLD
+    if fill:
+        cell.fill = _fill(fill)
+    if border:
+        cell.border = _BORDER
+    cell.alignment = align or (_WRAP if wrap else _TOP)
+    looks[key] = copy.copy(cell._style)
+    return cell
+
+
+_STYLE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # workbook -> look -> style
+
+
+def _text_cell(ws: Worksheet, row: int, col: int, text: str, **kw):
+    """A literal string cell, even when it starts with «=»."""
+    cell = _put(ws, row, col, text, **kw)
+    if isinstance(text, str) and text.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def _name(wb: Workbook, name: str, sheet: str, ref: str) -> str:
+    text = f"{quote_sheetname(sheet)}!{ref}"
+    wb.defined_names[name] = DefinedName(name, attr_text=text)
+    return text
+
+
+def _lines(text: str, width: float) -> int:
+    return text_lines(text, width)
+
+
+def _title(ws: Worksheet, lines: list[tuple[str, Font]]) -> None:
+    """The title lines at the top of a sheet (merged and sized by :func:`_print_setup`)."""
+    for r, (text, font) in enumerate(lines, start=1):
+        if text:
+            cell = _put(ws, r, 1, text, border=False)
+            cell.font = font
+
+
+def _subtitle(plan: Plan) -> str:
+    bits = [plan.issuer, plan.document]
+    if plan.period_from and plan.period_to:
+        bits.append(f"thời gian thực hiện từ {plan.period_from:%d/%m/%Y} "
+                    f"đến {plan.period_to:%d/%m/%Y}")
+    return ", ".join(b for b in bits if b)
+
+
+def _print_setup(ws: Worksheet, last_col: int, last_row: int,
+                 header_rows: tuple[int, int] | None, freeze: str | None = None,
+                 autofilter: str | None = None, key_cols: int = 0,
+                 blocks: list[tuple[int, int]] | None = None,
+                 portrait: bool = False, per_unit: bool = False) -> Pages:
+    """Title rows merged over the printed columns and tall enough for their text; printed
+    as ``paper.print_setup`` chooses (key columns repeated when split across pages)."""
+    if freeze:
+        ws.freeze_panes = freeze
+    if autofilter:
+        ws.auto_filter.ref = autofilter
+    width = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43
+                for j in range(1, last_col + 1)
+                if not ws.column_dimensions[get_column_letter(j)].hidden)
+    top = header_rows[0] if header_rows else last_row + 1
+    for r in range(1, top):
+        cell = ws.cell(row=r, column=1)
+        if not isinstance(cell.value, str) or not cell.value or ws.cell(row=r, column=2).value:
+            continue
+        size = cell.font.sz or 11
+        if last_col > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[r].height = row_height(text_lines(cell.value, width, size), size)
+    # rows tall enough for wrapped text (a per-unit sheet's unit rows are sized as written)
+    fit_rows(ws, 1, header_rows[1] if per_unit and header_rows else last_row)
+    title = ws.cell(row=1, column=1).value
+    return print_setup(ws, last_col=last_col, last_row=max(last_row, 1),
+                       header_rows=header_rows, key_cols=key_cols, blocks=blocks,
+                       title=title if isinstance(title, str) else None, portrait=portrait)
+
+
+def _with_unit(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit else label
+
+
+def _input_header(inp: Input) -> str:
+    return _with_unit(inp.label, "%" if inp.type == "percent" else inp.unit)
+
+
+def _item_header(item: Item) -> str:
+    bits = []
+    if item.role != "score":
+        bits.append(ROLES[item.role])
+    if item.max is not None:
+        bits.append(f"tối đa {format_number(item.max)}")
+    suffix = f" ({', '.join(bits)})" if bits else ""
+    return f"{item.id}. {item.label}{suffix}"
+
+
+def _input_fmt(inp: Input) -> str | None:
+    return codec(inp).number_format
+
+
+def _validation(inp: Input) -> DataValidation:
+    cdc = codec(inp)
+    spec = cdc.validation()
+    error = spec.pop("error")
+    if spec["type"] == "list":  # a defined name, as Excel writes it (no «=»)
+        spec["formula1"] = (contract.YESNO_LIST if inp.type == "yesno"
+                            else contract.choice_list_name(inp.code))
+    dv = DataValidation(**spec)
+    dv.error = error
+    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.promptTitle = "Nhập số liệu"
+    dv.prompt = nfc(f"{inp.label} — {INPUT_TYPES[inp.type]}")[:250]
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    return dv
+
+
+def _list_validation(name: str, message: str) -> DataValidation:
+    dv = DataValidation(type="list", formula1=name, allow_blank=True)
+    dv.error = message
+    dv.errorTitle = "Giá trị không hợp lệ"
+    dv.showErrorMessage = True
+    return dv
+
+
+CELL_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
+
+
+def layout_json(meta: dict) -> str:
+    """The layout JSON from the metadata rows (continued over ``bo_cuc#2``… for big masters)."""
+    text, n = str(meta.get("bo_cuc") or ""), 2
+    while f"bo_cuc#{n}" in meta:
+        text += str(meta[f"bo_cuc#{n}"] or "")
+        n += 1
+    return text
