@@ -3,7 +3,8 @@
 
     python3 tasks.py demo    # create .venv, install thidua, run the sample job
     python3 tasks.py test    # create .venv, install thidua[test], run the tests
-    python3 tasks.py bench   # run every benchmark in bench/
+    python3 tasks.py bench   # run every benchmark in bench/, write bench/RESULTS.md
+                             # (python3 tasks.py bench score_units.py: only that one)
 
 The virtual environment lives in ``.venv`` next to this file and is
 re-installed only when ``pyproject.toml`` changes. ``test`` and ``demo`` also
@@ -95,6 +96,11 @@ def ensure_env() -> None:
     stamp.write_text(digest)
 
 
+#: The benchmarks ``bench`` runs (each writes bench/results/<name>.json), then bench/RESULTS.md.
+BENCHES = ("score_units.py", "tinh_diem_units.py", "generate_units.py", "consolidate_units.py",
+           "plan_workbook_100.py")
+
+
 def main(argv: list[str]) -> int:
     job = argv[0] if argv else "demo"
     rest = argv[1:]
@@ -106,10 +112,16 @@ def main(argv: list[str]) -> int:
     if job == "test":
         return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
     if job == "bench":
+        # the peers write workbooks with XlsxWriter (only the benchmarks need it)
+        subprocess.run([str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        "xlsxwriter>=3.1"], check=True)
         code = 0
-        for script in sorted((ROOT / "bench").glob("*.py")):
-            print(f"== {script.name}", flush=True)
-            code |= subprocess.call([str(PY), str(script)], cwd=ROOT)
+        for name in BENCHES:
+            if rest and name not in rest:
+                continue
+            print(f"== {name}", flush=True)
+            code |= subprocess.call([str(PY), str(ROOT / "bench" / name)], cwd=ROOT)
+        subprocess.call([str(PY), str(ROOT / "bench" / "report.py")], cwd=ROOT)
         return code
     print(f"Không rõ việc cần làm: {job!r}. Dùng: demo | test | bench", file=sys.stderr)
     return 2

@@ -73,17 +73,42 @@ def allocate(plan: Plan, codes: list[str], groups: np.ndarray, eligible: np.ndar
     for group in plan.groups:
         members = np.flatnonzero((groups == group.code) & eligible)
         order = rank_order(members, keys, code_array)
-        key_of = {u: tuple(k[u] for k in keys) for u in order}
-        for pos, u in enumerate(order):
-            if pos and _same(key_of[u], key_of[order[pos - 1]]):
-                out.rank[u] = out.rank[order[pos - 1]]
-            else:
-                out.rank[u] = pos + 1
+        out.rank[order] = _ranks(np.asarray(order, dtype=int), keys)
         prize_set = plan.prize_set(group.code)
         if prize_set is None:
             continue
+        key_of = _Keys(keys)
         _give_prizes(group.code, prize_set.sequence(), order, key_of, codes, ok, out)
     return out
+
+
+class _Keys(dict):
+    """A unit's keys (total, then tie-breaks) as a tuple, looked up when first needed."""
+
+    def __init__(self, keys: list[np.ndarray]):
+        super().__init__()
+        self.keys = keys
+
+    def __missing__(self, u: int) -> tuple:
+        value = self[u] = tuple(k[u] for k in self.keys)
+        return value
+
+
+def _ranks(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """Rank of each unit of ``order`` (best first): 1 + its position, or the rank of the
+    unit before it when every key is the same (both blank, or within the tolerance)."""
+    if len(order) == 0:
+        return np.zeros(0)
+    same = np.ones(len(order) - 1, dtype=bool)
+    for k in keys:
+        a, b = k[order[:-1]], k[order[1:]]
+        blank_a, blank_b = np.isnan(a), np.isnan(b)
+        with np.errstate(invalid="ignore"):
+            apart = np.abs(a - b) > EPS
+        same &= (blank_a & blank_b) | (~blank_a & ~blank_b & ~apart)
+    start = np.concatenate(([True], ~same))
+    first = np.where(start, np.arange(len(order)), 0)
+    return (np.maximum.accumulate(first) + 1).astype(float)
 
 
 def _give_prizes(group: str, sequence: list[Prize], order: list[int], key_of: dict,

@@ -375,27 +375,30 @@ def cmd_plan(args) -> int:
 def cmd_score(args) -> int:
     from thidua.data import load_data
     from thidua.engine import score
+    from thidua.gcpause import gc_paused
     from thidua.plan import load_plan
 
     plan = load_plan(args.plan)
     if args.out:
         from thidua.fileio import check_writable
         check_writable(args.out, what="sổ kết quả")  # before the work, not after it
-    data = load_data(plan, args.data, year=args.year)
-    for note in data.notes:
-        print(f"Lưu ý: {note}", file=sys.stderr)
-    result = score(plan, data.table, year=data.year)
+    with gc_paused():
+        data = load_data(plan, args.data, year=args.year)
+        for note in data.notes:
+            print(f"Lưu ý: {note}", file=sys.stderr)
+        result = score(plan, data.table, year=data.year)
     if args.out:
         from thidua.output.results_xlsx import write_results
         path = write_results(result, args.out)
         if not args.json:
             print(f"Đã ghi sổ kết quả: {path}")
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        from thidua.output.summary import print_summary
-        print_summary(result)
+    with gc_paused():
+        if args.json:
+            from thidua.output.jsonout import write_json
+            write_json(result.to_json(), sys.stdout)
+        else:
+            from thidua.output.summary import print_summary
+            print_summary(result)
     return 0
 
 

@@ -57,6 +57,8 @@ _EXCEL_ERRORS = {"#div/0!", "#n/a", "#name?", "#null!", "#num!", "#ref!", "#valu
                  "#spill!", "#calc!", "#getting_data"}
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 EPS = 1e-9
+#: Whole numbers as typed plainly: ``1234`` or with dots between thousands (``1.234``).
+_PLAIN_WHOLE = re.compile(r"[0-9]{1,15}|[0-9]{1,3}(?:\.[0-9]{3}){1,4}")
 
 
 class ValueProblem(ValueError):
@@ -273,6 +275,42 @@ class Codec:
         value = self._number(raw, seen, mode, percent_format)
         self.check(value, seen)
         return value
+
+    def read_many(self, raws: dict, *, mode: str = TABLE, appraisal: bool = False,
+                  percent: set | None = None) -> tuple[dict, dict]:
+        """:meth:`read` of many cells at once: ``raws`` maps a key to a non-blank raw
+        value (``percent``: the keys of numbers formatted as percent). Returns
+        ``(numbers, problems)``, each by key; NaN where the cell has a problem.
+
+        Whole numbers typed plainly (``1234``, ``1.234``) in a table are read in
+        bulk (what :meth:`read` gives them); every other cell, and every bulk
+        number out of range, goes through :meth:`read` itself.
+        """
+        numbers: dict = {}
+        problems: dict = {}
+        rest = raws
+        if mode == TABLE and self.is_number:
+            rest = {}
+            lo, hi = self.bounds
+            lo = -math.inf if lo is None else lo - EPS
+            hi = math.inf if hi is None else hi + EPS
+            match = _PLAIN_WHOLE.fullmatch
+            for key, raw in raws.items():
+                if type(raw) is str and match(raw):
+                    value = float(raw.replace(".", ""))
+                    if lo <= value <= hi:
+                        numbers[key] = value
+                        continue
+                rest[key] = raw
+        percent = percent or set()
+        for key, raw in rest.items():
+            try:
+                numbers[key] = self.read(raw, mode=mode, appraisal=appraisal,
+                                         percent_format=key in percent)
+            except ValueProblem as problem:
+                numbers[key] = math.nan
+                problems[key] = problem
+        return numbers, problems
 
     def _number(self, raw, seen: str, mode: str, percent_format: bool) -> float:
         t = self.inp.type
@@ -540,14 +578,25 @@ def _folded(text) -> str:
     return re.sub(r"\s+", " ", key).strip(" :.")
 
 
+def _level_keys() -> dict[str, str]:
+    """Folded spelling → level code (the code, its label and the words of the level)."""
+    global _LEVEL_KEYS
+    if _LEVEL_KEYS is None:
+        from thidua.plan.model import LEVELS
+        keys: dict[str, str] = {}
+        for code, label in LEVELS.items():
+            for word in (code, label, *LEVEL_WORDS[code]):
+                keys.setdefault(_folded(word), code)
+        _LEVEL_KEYS = keys
+    return _LEVEL_KEYS
+
+
+_LEVEL_KEYS: dict[str, str] | None = None
+
+
 def level_code(raw) -> str | None:
     """``Huyện``, ``cấp huyện``, ``Thị trấn``, ``Phường``, ``xa`` → the level code; None if unknown."""
-    from thidua.plan.model import LEVELS
-    key = _folded(raw)
-    for code, label in LEVELS.items():
-        if key in {_folded(code), _folded(label), *(_folded(w) for w in LEVEL_WORDS[code])}:
-            return code
-    return None
+    return _level_keys().get(_folded(raw))
 
 
 def level_label(code: str) -> str:
@@ -555,16 +604,22 @@ def level_label(code: str) -> str:
     return LEVELS.get(code, code)
 
 
+def _group_keys(plan) -> dict[str, str]:
+    """Folded code or label → group code (codes win over labels), kept on the plan."""
+    keys = getattr(plan, "_group_keys", None)
+    if keys is None:
+        keys = {}
+        for g in plan.groups:
+            keys.setdefault(_folded(g.code), g.code)
+        for g in plan.groups:
+            keys.setdefault(_folded(g.label), g.code)
+        plan._group_keys = keys
+    return keys
+
+
 def group_code(plan, raw) -> str | None:
     """A group typed as its code or its label (any case, accents optional); None if unknown."""
-    key = _folded(raw)
-    for g in plan.groups:
-        if key == _folded(g.code):
-            return g.code
-    for g in plan.groups:
-        if key == _folded(g.label):
-            return g.code
-    return None
+    return _group_keys(plan).get(_folded(raw))
 
 
 def group_label(plan, code: str) -> str:

@@ -46,9 +46,8 @@ def load_data(plan: Plan, path: str | Path, *, year: int | None = None,
     through as «no data»: a unit that has not sent its figures is listed as not
     eligible instead of stopping everyone else.
     """
-    from thidua.consolidate.master_io import is_master, read_master
-
-    if is_master(path):
+    if _maybe_master(path):  # a CSV is read without loading the workbook machinery
+        from thidua.consolidate.master_io import read_master
         table = read_units(path, plan, allow_missing=True if allow_missing is None else allow_missing,
                            mode=CELL, percent_formats=False)
         master_year = read_master(path, plan).year if plan.is_checklist else None
@@ -61,13 +60,21 @@ def load_data(plan: Plan, path: str | Path, *, year: int | None = None,
     return data
 
 
+def _maybe_master(path: str | Path) -> bool:
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        return False  # what is_master says of any other file, without importing it
+    from thidua.consolidate.master_io import is_master
+
+    return is_master(path)
+
+
 def from_sheet(plan: Plan, rows: list[list], *, source: str, sheet: str, year: int | None = None,
                master_year: int | None = None, allow_missing: bool = True) -> ScoreData:
     """The figures of an open master's summary sheet (rows of cell values, from row 1)."""
     head = _find_header(rows, plan)
     if head is None:
         raise InputError(Problem(f"trang «{sheet}» trống", sheet=sheet, code="bang_sai"))
-    table = parse_rows(list(rows[head]), [list(r) for r in rows[head + 1:]], plan, source=source,
+    table = parse_rows(list(rows[head]), rows[head + 1:], plan, source=source,
                        sheet=sheet, first_row=head + 2, allow_missing=allow_missing, mode=CELL)
     data = ScoreData(table, kind=MASTER)
     data.year = _year(plan, table, year, master_year, data.notes)
@@ -81,11 +88,11 @@ def _year(plan: Plan, table: UnitTable, year: int | None, master_year: int | Non
     if not plan.is_checklist:
         return year
     if year is not None:
-        column = column_years(table.frame)
+        column = column_years(table.data)
         if column and column != [year]:
             notes.append(f"Chấm theo năm {year} (tham số --year), khác năm ghi ở cột «nam» của "
                          f"bảng số liệu ({', '.join(map(str, column))}).")
         return year
     if master_year is not None:
         return master_year
-    return _year_of(plan, table.frame)
+    return _year_of(plan, table.data)

@@ -10,14 +10,13 @@ or writes output.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from thidua import awards
 from thidua.errors import InputError, Problem
 from thidua.plan.model import (APPLICABLE_CODE, APPRAISAL_SUFFIX, MET_CODE, TOTAL_CODE, Plan,
                                Prize)
 from thidua.program.compile import (CLASS_CODE, INCOMPLETE, Program, compile_plan,
-                                    fill_placeholders, last_target_year, run, status_words)
+                                    fill_placeholders_many, last_target_year, run, status_words)
 from thidua.program.evaluate import Scope
 from thidua.program.describe import condition_words
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, MANUAL, PRIZE, PRIZE_LABEL, RANK, REASONS,
@@ -35,30 +34,28 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
     plan's input codes as numbers (yes/no as 1/0, a choice as its position,
     NaN for no data); for self-scored plans optionally ``<code>_tham_dinh``.
     """
-    frame = getattr(data, "frame", data).reset_index(drop=True)
-    _check_columns(plan, frame)
-    n = len(frame)
-    codes = [str(c) for c in frame["ma_don_vi"]]
-    groups = frame["nhom"].astype(str).to_numpy(dtype=object)
-    levels = frame["cap"].astype(str).to_numpy(dtype=object)
+    table, base = _columns(plan, data)
+    n = len(table["ma_don_vi"])
+    codes = _strings(table["ma_don_vi"])
+    groups, levels = _texts(table["nhom"]), _texts(table["cap"])
     if plan.is_checklist:
-        year = _check_year(plan, year if year is not None else _year_of(plan, frame))
+        year = _check_year(plan, year if year is not None else _year_of(plan, table))
     program = compile_plan(plan)
 
-    own = {inp.code: _floats(frame, inp.code, n) for inp in plan.inputs}
+    own = {inp.code: _floats(table, inp.code, n) for inp in plan.inputs}
     for inp in plan.inputs:  # a blank figure the plan gives a default reads as it (codecs)
         if inp.default is not None:
             own[inp.code] = np.where(np.isnan(own[inp.code]), float(inp.default), own[inp.code])
     effective = dict(own)
     if plan.self_scored:
         for inp in plan.inputs:
-            appraised = _floats(frame, inp.code + APPRAISAL_SUFFIX, n)
+            appraised = _floats(table, inp.code + APPRAISAL_SUFFIX, n)
             effective[inp.code] = np.where(np.isnan(appraised), own[inp.code], appraised)
 
     scope = run(program, effective, levels, groups, year)
     env = scope.values
     ctx = Context(scope, _units(plan), words=lambda node: condition_words(plan, node))
-    out = frame[["ma_don_vi", "ten_don_vi", "nhom", "cap"]].copy()
+    out: dict[str, object] = {c: table[c] for c in ("ma_don_vi", "ten_don_vi", "nhom", "cap")}
     for inp in plan.inputs:
         out[inp.code] = env[inp.code]
     for value in plan.values:
@@ -77,8 +74,8 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
         for ind in plan.indicators:
             out[ind.code] = status_words(env[f"{ind.code}:trang_thai"])
             explanations[ind.code] = notes[ind.code]
-        explanations[TOTAL_CODE] = [f"Đạt {int(m)}/{int(a)} tiêu chí áp dụng"
-                                    for m, a in zip(env[MET_CODE], env[APPLICABLE_CODE])]
+        explanations[TOTAL_CODE] = [f"Đạt {int(m)}/{int(a)} tiêu chí áp dụng" for m, a in
+                                    zip(env[MET_CODE].tolist(), env[APPLICABLE_CODE].tolist())]
     else:
         explanations[TOTAL_CODE] = program.cell(TOTAL_CODE).explain(ctx)
     if plan.self_scored:
@@ -109,30 +106,62 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
 
     alloc = awards.allocate(plan, codes, groups, eligible, keys, qualifies)
     out[ELIGIBLE] = eligible
-    out[REASONS] = pd.Series(reasons, dtype=object)
+    out[REASONS] = reasons
     out[RANK] = alloc.rank
-    out[PRIZE] = pd.Series(alloc.prize, dtype=object)
-    out[PRIZE_LABEL] = pd.Series(alloc.prize_label, dtype=object)
+    out[PRIZE] = alloc.prize
+    out[PRIZE_LABEL] = alloc.prize_label
     out[AMOUNT] = alloc.amount
-    return ScoreResult(plan=plan, frame=out, explanations=pd.DataFrame(explanations),
-                       year=year, indicators=indicators, vacant=alloc.vacant, ties=alloc.ties)
+    return ScoreResult(plan, out, explanations, year=year, indicator_columns=indicators,
+                       vacant=alloc.vacant, ties=alloc.ties, base=base)
+
+
+def _columns(plan: Plan, data) -> tuple[dict[str, np.ndarray], object]:
+    """The columns to score, and the unit columns of a DataFrame as given (else None)."""
+    columns = getattr(data, "data", None)
+    if columns is not None:  # a UnitTable: already checked and converted
+        _check_units(plan, columns["ma_don_vi"], columns["nhom"])
+        return columns, None
+    frame = data.reset_index(drop=True)
+    missing = [c for c in ("ma_don_vi", "ten_don_vi", "nhom", "cap") if c not in frame.columns]
+    if missing:
+        raise InputError([Problem(f"bảng số liệu thiếu cột «{c}»", code="thieu_cot")
+                          for c in missing])
+    _check_units(plan, frame["ma_don_vi"].tolist(), frame["nhom"].tolist())
+    table = {code: frame[code].to_numpy() for code in frame.columns}
+    return table, frame[["ma_don_vi", "ten_don_vi", "nhom", "cap"]].copy()
+
+
+def _strings(values) -> list[str]:
+    """``str`` of each value."""
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    return items if set(map(type, items)) <= {str} else [str(v) for v in items]
+
+
+def _texts(values) -> np.ndarray:
+    """Text of each value, as an object array."""
+    if (isinstance(values, np.ndarray) and values.dtype == object
+            and set(map(type, values.tolist())) <= {str}):
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = [str(v) for v in values]
+    return out
 
 
 def failed_checks(plan: Plan, table, year: int | None = None) -> list[Problem]:
     """The figures of a table that cannot be true: one problem per unit and check, at the
     cell of each figure the check reads (``so_lieu_mau_thuan``)."""
-    frame = table.frame.reset_index(drop=True)
-    if not plan.checks or not len(frame):
+    data = table.data
+    n = len(data["ma_don_vi"])
+    if not plan.checks or not n:
         return []
     program = compile_plan(plan)
-    n = len(frame)
-    inputs = {inp.code: _floats(frame, inp.code, n) for inp in plan.inputs}
+    codes = _strings(data["ma_don_vi"])
+    inputs = {inp.code: _floats(data, inp.code, n) for inp in plan.inputs}
     if plan.self_scored:
         for inp in plan.inputs:
-            appraised = _floats(frame, inp.code + APPRAISAL_SUFFIX, n)
+            appraised = _floats(data, inp.code + APPRAISAL_SUFFIX, n)
             inputs[inp.code] = np.where(np.isnan(appraised), inputs[inp.code], appraised)
-    scope = run(program, inputs, frame["cap"].astype(str).to_numpy(dtype=object),
-                frame["nhom"].astype(str).to_numpy(dtype=object), year)
+    scope = run(program, inputs, _texts(data["cap"]), _texts(data["nhom"]), year)
     out: list[Problem] = []
     for cell in program.of_kind("check"):
         cond = scope.values[cell.code]
@@ -143,10 +172,10 @@ def failed_checks(plan: Plan, table, year: int | None = None) -> list[Problem]:
                 letter = table.columns.get(code, "")
                 row = table.rows[i] if table.rows else None
                 out.append(Problem(
-                    f"đơn vị {frame['ma_don_vi'][i]}: {cell.source.message} ({figures})",
+                    f"đơn vị {data['ma_don_vi'][i]}: {cell.source.message} ({figures})",
                     code="so_lieu_mau_thuan", file=table.source, sheet=table.sheet,
                     cell=f"{letter}{row}" if table.sheet and letter and row else "",
-                    row=row, column=code, unit=str(frame["ma_don_vi"][i]),
+                    row=row, column=code, unit=codes[i],
                     hint="kiểm tra lại các số liệu này với đơn vị; đơn vị không được xếp hạng, "
                          "xét khen thưởng cho tới khi sửa"))
     return out
@@ -167,9 +196,11 @@ def _reasons(plan: Plan, program: Program, scope: Scope) -> list[list[str]]:
         reasons[i].append(f"{INCOMPLETE} để tính tổng điểm")
     for cell in program.of_kind("gate"):
         cond = env[cell.code]
-        for i in np.flatnonzero(np.isnan(cond) | (cond == 0)):
-            text = fill_placeholders(cell.source.reason, env, i)
-            reasons[i].append(text + (" (chưa có số liệu)" if np.isnan(cond[i]) else ""))
+        blank = np.isnan(cond)
+        failing = np.flatnonzero(blank | (cond == 0))
+        texts = fill_placeholders_many(cell.source.reason, env, failing)
+        for i, text, unknown in zip(failing.tolist(), texts, blank[failing].tolist()):
+            reasons[i].append(text + (" (chưa có số liệu)" if unknown else ""))
     for cell in program.of_kind("check"):
         cond = env[cell.code]
         for i in np.flatnonzero(~np.isnan(cond) & (cond == 0)):
@@ -178,7 +209,7 @@ def _reasons(plan: Plan, program: Program, scope: Scope) -> list[list[str]]:
 
 
 def _indicator_rows(plan: Plan, program: Program, scope: Scope,
-                    unit_codes: list[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+                    unit_codes: list[str]) -> tuple[dict[str, list], dict[str, list[str]]]:
     """Per unit × indicator (× part): value, target, gap, status and a note; and the
     explanation of each indicator per unit."""
     env, n = scope.values, scope.n
@@ -227,7 +258,7 @@ def _indicator_rows(plan: Plan, program: Program, scope: Scope,
             texts = part_notes[0]
             status = part_status[0]
         explanations[ind.code] = [f"{ind.id}: {texts[i]} → {status[i]}" for i in range(n)]
-    return pd.DataFrame(columns), explanations
+    return columns, explanations
 
 
 def _waived(part, scope: Scope) -> np.ndarray:
@@ -266,22 +297,36 @@ def _notes(part, value: np.ndarray, target: np.ndarray, codes: np.ndarray,
     return out
 
 
-def _floats(frame: pd.DataFrame, code: str, n: int) -> np.ndarray:
-    if code not in frame.columns:
+def _floats(table: dict, code: str, n: int) -> np.ndarray:
+    if code not in table:
         return np.full(n, np.nan)
-    return pd.to_numeric(frame[code], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    values = table[code]
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values.astype(float, copy=False)
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(values), errors="raise").to_numpy(dtype=float, na_value=np.nan)
 
 
-def column_years(frame: pd.DataFrame) -> list[int]:
-    """The years a table's ``nam`` column names."""
-    if "nam" not in frame.columns:
+def column_years(table) -> list[int]:
+    """The years a table's ``nam`` column names (a dict of columns or a DataFrame)."""
+    if "nam" not in table:
         return []
-    return sorted(int(y) for y in pd.to_numeric(frame["nam"], errors="coerce").dropna().unique())
+    values = np.asarray(table["nam"], dtype=object)
+    found = set()
+    for y in values.tolist():
+        try:
+            number = float(y)
+        except (TypeError, ValueError):
+            continue
+        if number == number:
+            found.add(int(number))
+    return sorted(found)
 
 
-def _year_of(plan: Plan, frame: pd.DataFrame) -> int | None:
+def _year_of(plan: Plan, table) -> int | None:
     """The year of the data (its ``nam`` column), else the plan's last year."""
-    years = column_years(frame)
+    years = column_years(table)
     if len(years) > 1:
         raise InputError(Problem(
             f"bảng số liệu có nhiều năm ({', '.join(map(str, years))}) trong cột «nam»",
@@ -302,20 +347,24 @@ def _check_year(plan: Plan, year: int | None) -> int | None:
     return year
 
 
-def _check_columns(plan: Plan, frame: pd.DataFrame) -> None:
-    problems = [Problem(f"bảng số liệu thiếu cột «{c}»", code="thieu_cot") for c in
-                ("ma_don_vi", "ten_don_vi", "nhom", "cap") if c not in frame.columns]
-    if problems:
-        raise InputError(problems)
+def _check_units(plan: Plan, codes, groups) -> None:
+    """Every unit in a group of the plan, and no unit code twice."""
     known = {g.code for g in plan.groups}
-    for i, g in enumerate(frame["nhom"]):
-        if str(g) not in known:
-            problems.append(Problem(f"nhóm «{g}» không có trong kế hoạch (các nhóm: "
-                                    f"{', '.join(sorted(known))})", row=i + 2, column="nhom",
-                                    code="bang_sai"))
-    if frame["ma_don_vi"].astype(str).duplicated().any():
-        dup = frame["ma_don_vi"][frame["ma_don_vi"].astype(str).duplicated()].iloc[0]
-        problems.append(Problem(f"mã đơn vị «{dup}» xuất hiện hai lần", column="ma_don_vi",
-                                code="bang_sai"))
+    texts = _strings(groups)
+    problems = []
+    if not set(texts) <= known:
+        problems = [Problem(f"nhóm «{g}» không có trong kế hoạch (các nhóm: "
+                            f"{', '.join(sorted(known))})", row=i + 2, column="nhom",
+                            code="bang_sai")
+                    for i, g in enumerate(groups) if str(g) not in known]
+    texts = _strings(codes)
+    if len(set(texts)) < len(texts):
+        seen: set[str] = set()
+        for c in texts:
+            if c in seen:
+                problems.append(Problem(f"mã đơn vị «{c}» xuất hiện hai lần", column="ma_don_vi",
+                                        code="bang_sai"))
+                break
+            seen.add(c)
     if problems:
         raise InputError(problems)

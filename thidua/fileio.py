@@ -145,6 +145,71 @@ def _remove(path: Path) -> None:
         pass  # best effort: a later run's sweep removes it
 
 
+def atomic_write_many(files: list[tuple[str | os.PathLike, bytes]]) -> list[Path]:
+    """Write many files, each atomically, with one flush to disk for the whole batch.
+
+    Every file is first written to its temp name beside it; the batch is then made
+    durable at once (one ``syncfs`` of the file system on Linux, ``sync`` elsewhere
+    on POSIX; on Windows each temp file is flushed), and only then is each temp
+    file renamed over its target, each directory flushed once. A crash leaves every
+    file either as it was or complete; an error removes the temp files not yet
+    renamed and is re-raised. Returns the paths.
+    """
+    written: list[tuple[Path, Path]] = []
+    pending: set[Path] = set()  # temp files not yet renamed
+    try:
+        for target, data in files:
+            path = Path(target)
+            tmp = _temp_path(path)
+            with open(tmp, "xb") as fh:
+                pending.add(tmp)
+                fh.write(data)
+            written.append((tmp, path))
+        _sync_files([tmp for tmp, _ in written])
+        for tmp, path in written:
+            _keep_mode(path, tmp)
+            os.replace(tmp, path)
+            pending.discard(tmp)
+    except BaseException:
+        for tmp in pending:
+            _remove(tmp)
+        raise
+    for directory in {path.parent for _, path in written}:
+        _fsync_dir(directory)
+    return [path for _, path in written]
+
+
+def _sync_files(paths: list[Path]) -> None:
+    """Make the content of ``paths`` durable: one ``syncfs`` per file system holding them
+    (Linux), else one ``sync`` (other POSIX systems), else each file flushed (Windows)."""
+    if not paths:
+        return
+    if os.name == "nt" or not hasattr(os, "sync"):
+        for path in paths:
+            _fsync_file(path)
+        return
+    one_per_device = {os.stat(path).st_dev: path for path in paths}
+    if not all(_syncfs(path) for path in one_per_device.values()):
+        os.sync()
+
+
+def _syncfs(path: Path) -> bool:
+    """Linux ``syncfs``: flush the one file system holding ``path``; False where unavailable."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return syncfs(fd) == 0
+    finally:
+        os.close(fd)
+
+
 def backup_name(path: Path, when: dt.datetime, n: int = 0) -> Path:
     """``ket-qua.xlsx`` → ``ket-qua.bak-20240131-154500.xlsx`` (``-1``, ``-2``… when taken)."""
     stamp = when.strftime("%Y%m%d-%H%M%S")
@@ -535,8 +600,7 @@ class Outputs:
         pairs = self.pending()
         made: list[Path] = []
         try:
-            for tmp, _target, _keep in pairs:
-                _fsync_file(tmp)
+            _sync_files([tmp for tmp, _target, _keep in pairs])  # one flush for them all
             for _tmp, target, keep in pairs:
                 if keep:
                     copy = backup(target, self.now)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
-import pandas as pd
+import numpy as np
 
-from thidua.plan.model import Plan
+from thidua.plan.model import TOTAL_CODE as TOTAL, Plan
 
 # Column names of ScoreResult.frame besides the plan's own codes.
 UNIT_COLUMNS = ["ma_don_vi", "ten_don_vi", "nhom", "cap"]
@@ -26,31 +27,74 @@ STATUS_NOT_MET = "không đạt"
 STATUS_NO_DATA = "chưa có số liệu"
 STATUS_NA = "không áp dụng"
 TIE_LABEL = "đồng hạng — Hội đồng quyết định"
+#: Columns held as Python lists (object columns of the frame).
+LIST_COLUMNS = (REASONS, PRIZE, PRIZE_LABEL)
 
 
-@dataclass
 class ScoreResult:
     """Every unit's points, total, eligibility, rank and prize, with reasons.
 
-    ``frame``: one row per unit in input order; columns ``UNIT_COLUMNS``, the
-    plan's input codes (values used for scoring, NaN = no data), derived value
-    codes, item codes (points), ``tong_diem`` and the columns named above.
-    ``explanations``: same index, one text column per value/item code and
-    ``tong_diem``. ``indicators`` (checklist plans): one row per unit ×
-    indicator (× part) with value, target, gap and status.
+    ``columns``: one array (or list) per column, one element per unit in input
+    order: ``UNIT_COLUMNS``, the plan's input codes (values used for scoring,
+    NaN = no data), derived value codes, item codes (points), ``tong_diem``
+    and the columns named above. ``explanation_columns``: one text list per
+    value/item code and ``tong_diem``. ``frame``, ``explanations`` and
+    ``indicators`` are the same as pandas DataFrames, built on first use
+    (printing a summary or JSON needs no pandas). ``indicators`` (checklist
+    plans): one row per unit × indicator (× part) with value, target, gap and
+    status.
     """
 
-    plan: Plan
-    frame: pd.DataFrame
-    explanations: pd.DataFrame
-    year: int | None = None
-    indicators: pd.DataFrame | None = None
-    vacant: list[dict] = field(default_factory=list)  # {"group", "prize"}
-    ties: list[dict] = field(default_factory=list)  # {"group", "prizes", "units"}
+    def __init__(self, plan: Plan, columns: dict[str, Any], explanation_columns: dict[str, list],
+                 year: int | None = None, indicator_columns: dict[str, list] | None = None,
+                 vacant: list[dict] | None = None, ties: list[dict] | None = None,
+                 base=None):
+        self.plan = plan
+        self.columns = columns
+        self.explanation_columns = explanation_columns
+        self.year = year
+        self.indicator_columns = indicator_columns
+        self.vacant: list[dict] = vacant if vacant is not None else []  # {"group", "prize"…}
+        self.ties: list[dict] = ties if ties is not None else []  # {"group", "prizes", "units"…}
+        self._base = base  # the unit columns of a scored DataFrame, kept as they were
+
+    def __len__(self) -> int:
+        return len(self.columns["ma_don_vi"])
+
+    @cached_property
+    def frame(self):
+        """The results as a ``pandas.DataFrame`` (RangeIndex, columns in ``columns`` order)."""
+        import pandas as pd
+
+        if self._base is not None:
+            out = self._base.copy()
+        else:
+            out = pd.DataFrame({c: pd.Series(self.columns[c], dtype=object) for c in UNIT_COLUMNS})
+        for code, values in self.columns.items():
+            if code in UNIT_COLUMNS:
+                continue
+            out[code] = pd.Series(values, dtype=object) if code in LIST_COLUMNS else values
+        return out
+
+    @cached_property
+    def explanations(self):
+        """The explanations as a ``pandas.DataFrame`` (same index as ``frame``)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.explanation_columns)
+
+    @cached_property
+    def indicators(self):
+        """Checklist plans: the indicator rows as a ``pandas.DataFrame``; else None."""
+        if self.indicator_columns is None:
+            return None
+        import pandas as pd
+
+        return pd.DataFrame(self.indicator_columns)
 
     def money_total(self) -> int:
         """Money spent: awarded prizes plus the prizes held by tie blocks."""
-        total = int(self.frame[AMOUNT].sum())
+        total = int(np.sum(self.columns[AMOUNT]))
         for tie in self.ties:
             total += sum(p["amount"] for p in tie.get("prize_details", []))
         return total
@@ -62,28 +106,34 @@ class ScoreResult:
         also give ``year`` and per unit ``met``, ``applicable`` and ``indicators``: one entry per
         criterion with ``code``, ``label``, ``value``, ``target``, ``status`` and, for a
         criterion with parts, ``parts`` (each with the same keys)."""
-        by_unit = self._indicators_json() if self.indicators is not None else {}
+        c = self.columns
+        by_unit = self._indicators_json() if self.indicator_columns is not None else {}
+        classes = _plain(c[CLASS]) if CLASS in c else None
+        checklist = self.plan.is_checklist
+        met = _plain(c["so_tieu_chi_dat"]) if checklist else None
+        applicable = _plain(c["so_tieu_chi_ap_dung"]) if checklist else None
         units = []
-        for row in self.frame.to_dict("records"):
-            total = row["tong_diem"]
-            rank = row[RANK]
+        for i, (code, name, group, total, eligible, reasons, rank, prize, amount) in enumerate(zip(
+                _plain(c["ma_don_vi"]), _plain(c["ten_don_vi"]), _plain(c["nhom"]),
+                _plain(c[TOTAL]), _plain(c[ELIGIBLE]), c[REASONS], _plain(c[RANK]),
+                c[PRIZE], _plain(c[AMOUNT]))):
             unit = {
-                "code": row["ma_don_vi"],
-                "name": row["ten_don_vi"],
-                "group": row["nhom"],
+                "code": code,
+                "name": name,
+                "group": group,
                 "total": _number(total),
-                "eligible": bool(row[ELIGIBLE]),
-                "reasons": list(row[REASONS]),
+                "eligible": bool(eligible),
+                "reasons": list(reasons),
                 "rank": None if _number(rank) is None else int(rank),
-                "prize": row[PRIZE] if row[PRIZE] else None,
-                "amount": int(row[AMOUNT]),
+                "prize": prize if prize else None,
+                "amount": int(amount),
             }
-            if CLASS in row:
-                unit["class"] = row[CLASS] or None
-            if self.plan.is_checklist:
-                unit["met"] = int(row["so_tieu_chi_dat"])
-                unit["applicable"] = int(row["so_tieu_chi_ap_dung"])
-                unit["indicators"] = by_unit.get(row["ma_don_vi"], [])
+            if classes is not None:
+                unit["class"] = classes[i] or None
+            if checklist:
+                unit["met"] = int(met[i])
+                unit["applicable"] = int(applicable[i])
+                unit["indicators"] = by_unit.get(code, [])
             units.append(unit)
         out = {
             "plan": self.plan.id,
@@ -100,12 +150,13 @@ class ScoreResult:
         """Per unit, the checklist criteria as the JSON carries them."""
         out: dict[str, list[dict]] = {}
         current: dict[str, dict] = {}
-        for r in self.indicators.to_dict("records"):
-            entry = {"code": r["ma"] if not r["phan"] else f"{r['ma']}.{r['phan']}",
-                     "label": r["noi_dung"], "value": _number(r["gia_tri"]),
-                     "target": _number(r["muc_tieu"]), "status": r["trang_thai"]}
-            unit = r["ma_don_vi"]
-            if not r["phan"]:
+        ind = self.indicator_columns
+        for unit, code, part, label, value, target, status in zip(
+                ind["ma_don_vi"], ind["ma"], ind["phan"], ind["noi_dung"], _plain(ind["gia_tri"]),
+                _plain(ind["muc_tieu"]), ind["trang_thai"]):
+            entry = {"code": code if not part else f"{code}.{part}", "label": label,
+                     "value": _number(value), "target": _number(target), "status": status}
+            if not part:
                 out.setdefault(unit, []).append(entry)
                 current[unit] = entry
             else:
@@ -117,3 +168,8 @@ def _number(value) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
+
+
+def _plain(values) -> list:
+    """Python scalars of an array or a list."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)

@@ -19,11 +19,13 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter, methodcaller, not_
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from thidua.codecs import TABLE, ValueProblem, codec, group_code, level_code, shown
 from thidua.errors import InputError, Problem
@@ -50,19 +52,40 @@ _HEADER_SEARCH_ROWS = 30
 
 @dataclass
 class UnitTable:
-    """The units of a table, checked and converted for one plan."""
+    """The units of a table, checked and converted for one plan.
 
-    frame: pd.DataFrame  # one row per unit, in file order, default RangeIndex
+    ``data``: one array per column, one element per unit in file order — the
+    unit columns as text (object arrays), ``nam`` (int64) when the table gives
+    years, each input code (float64: yes/no as 1/0, a choice as its position,
+    NaN for no data) and, for self-scored plans, ``<code>_tham_dinh``.
+    ``frame`` is the same as a DataFrame (built on first use: scoring a CSV
+    never needs pandas).
+    """
+
+    data: dict[str, np.ndarray]
     source: str  # file name as given
-    rows: list[int] = field(default_factory=list)  # row number the user sees, per frame row
+    rows: list[int] = field(default_factory=list)  # row number the user sees, per unit
     sheet: str = ""  # xlsx sheet read ("" for csv)
     columns: dict[str, str] = field(default_factory=dict)  # code -> column letter / header
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.data["ma_don_vi"])
+
+    @cached_property
+    def frame(self):
+        """The table as a ``pandas.DataFrame`` (default RangeIndex, columns as ``data``)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {code: pd.Series(self.data[code], dtype=object) for code in UNIT_COLUMNS},
+            index=pd.RangeIndex(len(self)))
+        for code, values in self.data.items():
+            if code not in UNIT_COLUMNS:
+                frame[code] = values
+        return frame
 
     def where(self, index: int, code: str | None = None) -> str:
-        """Where frame row ``index`` (and column ``code``) is, in Vietnamese."""
+        """Where unit ``index`` (and column ``code``) is, in Vietnamese."""
         row = self.rows[index]
         col = self.columns.get(code) if code else None
         if col and self.sheet:
@@ -187,18 +210,22 @@ def parse_rows(
     CSV, ``CELL`` for the cells of a generated workbook, read exactly as its formulas
     read them.
 
+    The table is read column by column: each distinct value of a column is read
+    once (by its input's codec, or the group/level words) and the answer spread
+    to every row holding it. Problems are listed in the order a row-by-row read
+    finds them: by row, then by column (code, name, group and level, year, each
+    input and its appraisal).
+
     Raises :class:`InputError` with every problem found.
     """
     percent_cells = percent_cells or set()
     codecs = {inp.code: codec(inp) for inp in plan.inputs}
     xlsx = bool(sheet)
-    problems: list[Problem] = []
+    found: list[tuple[int, int, Problem]] = []  # (row position or -1, slot, problem)
     header_row = first_row - 1
 
     def col_ref(col: _Col) -> str:
-        from openpyxl.utils import get_column_letter
-
-        return get_column_letter(col.index + 1) if xlsx else col.header
+        return column_letter(col.index + 1) if xlsx else col.header
 
     def at(col: _Col | None, rownum: int, message: str, hint: str = "",
            code: str = "bang_sai") -> Problem:
@@ -226,10 +253,10 @@ def parse_rows(
                 both = f"cột {col_ref(other)} và cột {col_ref(col)}"
             else:
                 both = f"cột thứ {other.index + 1} và cột thứ {col.index + 1}"
-            problems.append(Problem(
+            found.append((-1, 0, Problem(
                 f"có hai cột cùng là «{_label(plan, code)}» ({code}): {both}",
                 file=source, sheet=sheet, row=header_row, column=col.header,
-                hint="xóa hoặc đổi tên một trong hai cột"))
+                hint="xóa hoặc đổi tên một trong hai cột")))
             continue
         cols[code] = col
 
@@ -243,10 +270,10 @@ def parse_rows(
             file=source, sheet=sheet, row=header_row if header_row >= 1 else None,
             hint="dòng đầu tiên của bảng phải là tiêu đề cột, gồm: " + ", ".join(expected))])
 
-    def missing_column(code: str, label: str, why: str = "") -> None:
-        problems.append(whole(
+    def missing_column(code: str, label: str, why: str = "", position: int = -1) -> None:
+        found.append((position, 2, whole(
             f"thiếu cột «{label}» ({code}){why}",
-            f"thêm cột có tiêu đề «{code}» hoặc «{label}» vào dòng tiêu đề"))
+            f"thêm cột có tiêu đề «{code}» hoặc «{label}» vào dòng tiêu đề")))
 
     for code in ("ma_don_vi", "ten_don_vi"):
         if code not in cols:
@@ -263,117 +290,264 @@ def parse_rows(
         if inp.required and inp.default is None and not own and not appraisal:
             missing_column(inp.code, inp.label)
 
-    # ---- which rows hold data
+    # ---- the columns, and which rows hold data
     known = sorted(cols.values(), key=lambda c: c.index)
+    raw = _columns(rows, [c.index for c in known])  # column index -> values, every row
+    empty = np.arange(len(rows))  # rows blank in every column seen so far
+    for c in known:
+        if not len(empty):
+            break
+        cells = raw[c.index]
+        if len(empty) == len(rows):
+            empty = empty[_blank_mask(cells)]
+        else:
+            empty = empty[_blank_mask([cells[i] for i in empty.tolist()])]
+    every = not len(empty)
+    kept = np.arange(len(rows)) if every else np.setdiff1d(np.arange(len(rows)), empty)
+    n = len(kept)
+    cache: dict[int, tuple] = {}
 
-    def cell(raw_row: list, col: _Col | None):
-        if col is None or col.index >= len(raw_row):
-            return None
-        return raw_row[col.index]
+    def values_of(col: _Col | None) -> list:
+        """The column's cells on the kept rows (None where the column is missing)."""
+        if col is None:
+            return (None,) * n
+        values = raw[col.index]
+        return values if every else [values[i] for i in kept.tolist()]
 
-    kept: list[int] = [
-        i for i, raw_row in enumerate(rows)
-        if not all(is_blank(cell(raw_row, c)) for c in known)
-    ]
+    def blanks_of(col: _Col | None) -> np.ndarray:
+        if col is None:
+            return np.ones(n, dtype=bool)
+        if col.index not in cache:
+            cache[col.index] = _blank_mask(values_of(col))
+        return cache[col.index]
 
-    def rownum_of(i: int) -> int:
-        return row_numbers[i] if row_numbers is not None else first_row + i
+    if row_numbers is not None:
+        user_rows = [row_numbers[i] for i in kept.tolist()]
+    else:
+        user_rows = (kept + first_row).tolist()
 
-    if not kept and not problems:
-        problems.append(whole(
+    if not n and not found:
+        found.append((-1, 0, whole(
             "bảng không có đơn vị nào (không có dòng số liệu dưới dòng tiêu đề)",
-            "mỗi đơn vị nhập trên một dòng, dưới dòng tiêu đề"))
+            "mỗi đơn vị nhập trên một dòng, dưới dòng tiêu đề")))
 
-    # checkbox-style yes/no columns: only x marks, so blank means "không"
-    checkbox: set[str] = set()
-    for inp in plan.inputs:
-        col = cols.get(inp.code)
-        if inp.type != "yesno" or col is None:
-            continue
-        values = [cell(rows[i], col) for i in kept]
-        filled = [v for v in values if not is_blank(v)]
-        if filled and all(_is_check_mark(v) for v in filled):
-            checkbox.add(inp.code)
+    # ---- code and name
+    col = cols.get("ma_don_vi")
+    codes = _texts(values_of(col)) if col else [""] * n
+    if col:
+        if "" in codes:
+            for pos in [p for p, code in enumerate(codes) if not code]:
+                found.append((pos, 0, at(col, user_rows[pos], "thiếu mã đơn vị",
+                                         "nhập mã đơn vị (mỗi đơn vị một mã riêng)")))
+        joined = "".join(codes)
+        if joined.isascii() and joined.isalnum():  # letters and digits: the key is the lower case
+            code_keys = [c.lower() for c in codes if c]
+        else:
+            code_keys = [_key(c) for c in codes if c]
+        if len(set(code_keys)) < len(code_keys):
+            first_seen: dict[str, str] = {}
+            typed = [(pos, code) for pos, code in enumerate(codes) if code]
+            for (pos, code), key in zip(typed, code_keys):
+                rownum = user_rows[pos]
+                here = f"ô {col_ref(col)}{rownum}" if xlsx else f"dòng {rownum}"
+                if key in first_seen:
+                    found.append((pos, 0, at(
+                        col, rownum,
+                        f"mã đơn vị «{code}» bị trùng: đã có ở {first_seen[key]} và {here}",
+                        "mỗi đơn vị chỉ nhập một dòng, với mã riêng")))
+                else:
+                    first_seen[key] = here
 
-    manual = plan.manual_total if plan.manual_total in {i.code for i in plan.inputs} else None
-    group_codes = [g.code for g in plan.groups]
-    level_labels = ", ".join(LEVELS.get(lv, lv) for lv in plan.levels)
-    use_year = "nam" in cols and "nam" not in {i.code for i in plan.inputs}
+    col = cols.get("ten_don_vi")
+    names = _texts(values_of(col)) if col else [""] * n
+    if col and "" in names:
+        for pos in [p for p, name in enumerate(names) if not name]:
+            found.append((pos, 1, at(col, user_rows[pos], "thiếu tên đơn vị", "nhập tên đơn vị")))
 
-    data: dict[str, list] = {"ma_don_vi": [], "ten_don_vi": [], "nhom": [], "cap": []}
-    years: list[int] = []
-    values: dict[str, list[float]] = {inp.code: [] for inp in plan.inputs}
-    appraisals: dict[str, list[float]] = (
-        {inp.code + APPRAISAL_SUFFIX: [] for inp in plan.inputs} if plan.self_scored else {})
-    user_rows: list[int] = []
-    first_seen: dict[str, tuple[int, str]] = {}
+    # ---- group and level: decided once per distinct (group, level) pair of cells
+    decide = _GroupLevel(plan, cols)
+    group_values, level_values = values_of(cols.get("nhom")), values_of(cols.get("cap"))
+    pairs = list(zip(_keys(group_values), _keys(level_values)))
+    decided = {pair: decide(*raw) for pair, raw in dict(zip(pairs, zip(group_values,
+                                                                         level_values))).items()}
+    answers = list(map(decided.__getitem__, pairs))
+    groups = list(map(itemgetter(0), answers))
+    levels = list(map(itemgetter(1), answers))
     missing_level_reported = False
+    if any(notes for _, _, notes in decided.values()):
+        for pos, (group, _level, notes) in enumerate(answers):
+            for note in notes:
+                if note is _MISSING_LEVEL:
+                    if not missing_level_reported:
+                        missing_level_reported = True
+                        missing_column("cap", "Cấp", f": nhóm «{group or None}» không có cấp "
+                                       "mặc định, cần ghi cấp của từng đơn vị", position=pos)
+                    continue
+                where, message, hint = note
+                found.append((pos, 2, at(cols.get(where) if where != "cap|nhom"
+                                         else (cols.get("cap") or cols.get("nhom")),
+                                         user_rows[pos], message, hint)))
 
-    for i in kept:
-        raw_row = rows[i]
-        rownum = rownum_of(i)
-        user_rows.append(rownum)
+    # ---- year
+    use_year = "nam" in cols and "nam" not in {i.code for i in plan.inputs}
+    years: list[int] = []
+    if use_year:
+        col = cols["nam"]
+        year_of: dict = {}
+        for pos, value in enumerate(values_of(col)):
+            key = _vkey(value)
+            answer = year_of.get(key)
+            if answer is None:
+                answer = year_of[key] = _year_cell(plan, value)
+            years.append(answer[0])
+            if answer[1] is not None:
+                found.append((pos, 3, at(col, user_rows[pos], *answer[1])))
 
-        # -- code and name
-        col = cols.get("ma_don_vi")
-        code = _text(cell(raw_row, col)) if col else ""
-        if col and not code:
-            problems.append(at(col, rownum, "thiếu mã đơn vị",
-                               "nhập mã đơn vị (mỗi đơn vị một mã riêng)"))
-        elif code:
-            key = _key(code)
-            here = f"ô {col_ref(col)}{rownum}" if xlsx else f"dòng {rownum}"
-            if key in first_seen:
-                _first_row, first_where = first_seen[key]
-                problems.append(at(col, rownum,
-                                   f"mã đơn vị «{code}» bị trùng: đã có ở {first_where} và {here}",
-                                   "mỗi đơn vị chỉ nhập một dòng, với mã riêng"))
-            else:
-                first_seen[key] = (rownum, here)
-        data["ma_don_vi"].append(code)
+    # ---- inputs
+    manual = plan.manual_total if plan.manual_total in {i.code for i in plan.inputs} else None
+    exempt = np.zeros(n, dtype=bool)
+    if manual is not None:
+        exempt = ~blanks_of(cols.get(manual))
+        if plan.self_scored:
+            exempt |= ~blanks_of(cols.get(manual + APPRAISAL_SUFFIX))
+    percent_by_col: dict[int, set[int]] = {}
+    for r, c in percent_cells:
+        percent_by_col.setdefault(c, set()).add(r)
 
-        col = cols.get("ten_don_vi")
-        name = _text(cell(raw_row, col)) if col else ""
-        if col and not name:
-            problems.append(at(col, rownum, "thiếu tên đơn vị", "nhập tên đơn vị"))
-        data["ten_don_vi"].append(name)
+    def read_column(inp, col: _Col, slot: int, appraisal: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """The codec's reading of every cell (NaN where blank or unreadable), and where the
+        column is blank (then filled with the input's default). A yes/no column of check marks only (x, ✓) reads a mark as
+        «có» and a blank as «không»."""
+        values = values_of(col)
+        percent = percent_by_col.get(col.index)
+        pct_keys: set = set()
+        if percent:
+            pct = {pos for pos, i in enumerate(kept.tolist()) if i in percent}
+            keys = [("%", _vkey(v)) if pos in pct and _is_number(v) else _vkey(v)
+                    for pos, v in enumerate(values)]
+            pct_keys = {k for k in keys if type(k) is tuple and k[0] == "%"}
+        else:
+            keys = _keys(values)
+        filled = dict(zip(keys, values))
+        blank_keys = [k for k, v in filled.items() if is_blank(v)]
+        for k in blank_keys:
+            del filled[k]
+        if (inp.type == "yesno" and not appraisal and filled
+                and all(_is_check_mark(v) for v in filled.values())):
+            number, bad = dict.fromkeys(filled, 1.0), {}
+            number.update(dict.fromkeys(blank_keys, 0.0))
+            out = np.fromiter(map(number.__getitem__, keys), dtype=np.float64, count=n)
+            return out, np.zeros(n, dtype=bool)  # every cell has its answer
+        number, bad = codecs[inp.code].read_many(filled, mode=mode, appraisal=appraisal,
+                                                 percent=pct_keys)
+        number.update(dict.fromkeys(blank_keys, math.nan))
+        out = np.fromiter(map(number.__getitem__, keys), dtype=np.float64, count=n)
+        blank = np.isnan(out)  # a cell that reads is never NaN
+        if bad:
+            for pos, key in enumerate(keys):
+                problem = bad.get(key)
+                if problem is not None:
+                    blank[pos] = False
+                    found.append((pos, slot, at(col, user_rows[pos], problem.message,
+                                                problem.hint, problem.code)))
+        return out, blank
 
-        # -- group and level
+    values: dict[str, np.ndarray] = {}
+    appraisals: dict[str, np.ndarray] = {}
+    for k, inp in enumerate(plan.inputs):
+        col = cols.get(inp.code)
+        acol = cols.get(inp.code + APPRAISAL_SUFFIX) if plan.self_scored else None
+        if acol is not None:
+            appraised, appraisal_blank = read_column(inp, acol, 5 + 2 * k, appraisal=True)
+        else:
+            appraised, appraisal_blank = np.full(n, math.nan), np.ones(n, dtype=bool)
+        if plan.self_scored:
+            appraisals[inp.code + APPRAISAL_SUFFIX] = appraised
+        if col is None:
+            values[inp.code] = np.full(n, math.nan if inp.default is None else float(inp.default))
+            continue
+        out, blank = read_column(inp, col, 4 + 2 * k)
+        if inp.default is not None:
+            out[blank] = float(inp.default)
+        elif inp.required and not allow_missing:
+            gone = blank & ~exempt & appraisal_blank
+            for pos in np.flatnonzero(gone).tolist():
+                found.append((pos, 4 + 2 * k, at(
+                    col, user_rows[pos], f"thiếu giá trị bắt buộc «{inp.label}»",
+                    f"nhập {INPUT_TYPES.get(inp.type, 'giá trị')}"
+                    + (f" ({inp.unit})" if inp.unit else ""), "thieu_gia_tri")))
+        values[inp.code] = out
+
+    if found:
+        found.sort(key=lambda item: (item[0], item[1]))
+        raise InputError([problem for _, _, problem in found])
+
+    data: dict[str, np.ndarray] = {
+        "ma_don_vi": _objects(codes), "ten_don_vi": _objects(names),
+        "nhom": _objects(groups), "cap": _objects(levels)}
+    if use_year:
+        data["nam"] = np.asarray(years, dtype=np.int64)
+    data.update(values)
+    data.update(appraisals)
+    columns = {code: col_ref(col) for code, col in sorted(cols.items(), key=lambda kv: kv[1].index)}
+    if not use_year:
+        columns.pop("nam", None)
+    return UnitTable(data=data, source=source, rows=user_rows, sheet=sheet, columns=columns)
+
+
+#: A row's group/level note asking for the missing «Cấp» column (reported once).
+_MISSING_LEVEL = object()
+
+
+class _GroupLevel:
+    """A row's group and level from its two cells, with the problems they raise.
+
+    Returns ``(group code or "", level code or "", notes)``; a note is
+    ``(column code, message, hint)`` («cap|nhom»: the level column, else the
+    group's) or :data:`_MISSING_LEVEL`.
+    """
+
+    def __init__(self, plan: Plan, cols: dict[str, _Col]):
+        self.plan = plan
+        self.cols = cols
+        self.group_codes = [g.code for g in plan.groups]
+        self.level_labels = ", ".join(LEVELS.get(lv, lv) for lv in plan.levels)
+
+    def __call__(self, graw, lraw) -> tuple[str, str, list]:
+        plan, cols = self.plan, self.cols
+        group_codes, level_labels = self.group_codes, self.level_labels
+        notes: list = []
         group: str | None = None
         group_failed = False
         from_level = False
-        col = cols.get("nhom")
-        raw = cell(raw_row, col)
-        if col is not None and not is_blank(raw):
-            group = group_code(plan, shown(raw))
+        has_group = "nhom" in cols
+        if has_group and not is_blank(graw):
+            group = group_code(plan, shown(graw))
             if group is None:
                 group_failed = True
-                problems.append(at(col, rownum,
-                                   f"không có nhóm «{shown(raw)}» trong kế hoạch",
-                                   "dùng một trong các mã nhóm: " + ", ".join(group_codes)))
+                notes.append(("nhom", f"không có nhóm «{shown(graw)}» trong kế hoạch",
+                              "dùng một trong các mã nhóm: " + ", ".join(group_codes)))
         elif plan.one_pool:
             group = group_codes[0]
         elif plan.group_from_level:
             from_level = True
         else:
             group_failed = True
-            if col is not None:
-                problems.append(at(col, rownum, "thiếu nhóm",
-                                   "nhập mã nhóm: " + ", ".join(group_codes)))
+            if has_group:
+                notes.append(("nhom", "thiếu nhóm", "nhập mã nhóm: " + ", ".join(group_codes)))
 
         level: str | None = None
-        col = cols.get("cap")
-        raw = cell(raw_row, col)
-        if col is not None and not is_blank(raw):
-            level = _level_code(shown(raw))
+        has_level = "cap" in cols
+        if has_level and not is_blank(lraw):
+            level = level_code(shown(lraw))
             if level is None:
-                problems.append(at(col, rownum, f"không hiểu cấp «{shown(raw)}»",
-                                   f"nhập một trong: {level_labels}"))
+                notes.append(("cap", f"không hiểu cấp «{shown(lraw)}»",
+                              f"nhập một trong: {level_labels}"))
                 group_failed = group_failed or from_level
             elif level not in plan.levels:
-                problems.append(at(col, rownum,
-                                   f"cấp «{shown(raw)}» không áp dụng trong kế hoạch này",
-                                   f"kế hoạch chỉ dành cho: {level_labels}"))
+                notes.append(("cap", f"cấp «{shown(lraw)}» không áp dụng trong kế hoạch này",
+                              f"kế hoạch chỉ dành cho: {level_labels}"))
                 level = None
                 group_failed = group_failed or from_level
         else:
@@ -383,112 +557,113 @@ def parse_rows(
                 level = plan.levels[0]
             elif group_failed:
                 pass  # the group is already reported
-            elif col is not None:
-                problems.append(at(col, rownum, "thiếu cấp",
-                                   f"nhập cấp của đơn vị: {level_labels}"))
+            elif has_level:
+                notes.append(("cap", "thiếu cấp", f"nhập cấp của đơn vị: {level_labels}"))
                 group_failed = from_level
             elif from_level:
                 group_failed = True
-                if "nhom" in cols:  # else the missing column is already reported
-                    problems.append(at(cols["nhom"], rownum, "thiếu nhóm",
-                                       "nhập mã nhóm: " + ", ".join(group_codes)
-                                       + " (hoặc thêm cột «Cấp»)"))
-            elif not missing_level_reported:
-                missing_level_reported = True
-                missing_column("cap", "Cấp", f": nhóm «{group}» không có cấp mặc định, "
-                               "cần ghi cấp của từng đơn vị")
+                if has_group:  # else the missing column is already reported
+                    notes.append(("nhom", "thiếu nhóm", "nhập mã nhóm: " + ", ".join(group_codes)
+                                  + " (hoặc thêm cột «Cấp»)"))
+            else:
+                notes.append(_MISSING_LEVEL)
         if from_level and not group_failed and level is not None:
             if level in group_codes:
                 group = level
             else:
-                problems.append(at(cols.get("cap") or cols.get("nhom"), rownum,
-                                   f"kế hoạch không có nhóm cho {LEVELS.get(level, level).lower()}",
-                                   "nhập cột nhóm, dùng một trong các mã: "
-                                   + ", ".join(group_codes)))
-        data["nhom"].append(group or "")
-        data["cap"].append(level or "")
+                notes.append(("cap|nhom",
+                              f"kế hoạch không có nhóm cho {LEVELS.get(level, level).lower()}",
+                              "nhập cột nhóm, dùng một trong các mã: " + ", ".join(group_codes)))
+        return group or "", level or "", notes
 
-        # -- year
-        if use_year:
-            col = cols["nam"]
-            raw = cell(raw_row, col)
-            year = None
-            if is_blank(raw):
-                year = plan.last_year()
-                if year is None:
-                    problems.append(at(col, rownum, "thiếu năm", "nhập năm, ví dụ 2024"))
-            else:
-                try:
-                    number = parse_number(raw)
-                except ValueError:
-                    number = float("nan")
-                if number.is_integer() and 1900 <= number <= 2200:
-                    year = int(number)
-                else:
-                    problems.append(at(col, rownum, f"năm «{shown(raw)}» không hợp lệ",
-                                       "nhập năm bằng 4 chữ số, ví dụ 2024"))
-            years.append(year if year is not None else 0)
 
-        # -- inputs
-        exempt = False
-        if manual is not None:
-            exempt = not is_blank(cell(raw_row, cols.get(manual))) or (
-                plan.self_scored
-                and not is_blank(cell(raw_row, cols.get(manual + APPRAISAL_SUFFIX))))
-        for inp in plan.inputs:
-            col = cols.get(inp.code)
-            acol = cols.get(inp.code + APPRAISAL_SUFFIX) if plan.self_scored else None
-            raw = cell(raw_row, col)
-            araw = cell(raw_row, acol)
-            value = math.nan
-            if col is not None and not is_blank(raw) and inp.code in checkbox:
-                value = 1.0  # a column of check marks (x, ✓): a mark is «có», blank «không»
-            elif col is not None and not is_blank(raw):
-                try:
-                    value = codecs[inp.code].read(raw, mode=mode,
-                                                  percent_format=(i, col.index) in percent_cells)
-                except ValueProblem as bad:
-                    problems.append(at(col, rownum, bad.message, bad.hint, bad.code))
-            elif col is not None and inp.code in checkbox:
-                value = 0.0
-            elif inp.default is not None:
-                value = float(inp.default)
-            elif (inp.required and col is not None and not exempt and not allow_missing
-                  and (acol is None or is_blank(araw))):
-                problems.append(at(col, rownum, f"thiếu giá trị bắt buộc «{inp.label}»",
-                                   f"nhập {INPUT_TYPES.get(inp.type, 'giá trị')}"
-                                   + (f" ({inp.unit})" if inp.unit else ""), "thieu_gia_tri"))
-            values[inp.code].append(value)
-            if plan.self_scored:
-                avalue = math.nan
-                if acol is not None and not is_blank(araw):
-                    try:
-                        avalue = codecs[inp.code].read(
-                            araw, mode=mode, percent_format=(i, acol.index) in percent_cells,
-                            appraisal=True)
-                    except ValueProblem as bad:
-                        problems.append(at(acol, rownum, bad.message, bad.hint, bad.code))
-                appraisals[inp.code + APPRAISAL_SUFFIX].append(avalue)
+def _year_cell(plan: Plan, value) -> tuple[int, tuple[str, str] | None]:
+    """(year or 0, problem (message, hint) or None) of a «nam» cell."""
+    if is_blank(value):
+        year = plan.last_year()
+        if year is None:
+            return 0, ("thiếu năm", "nhập năm, ví dụ 2024")
+        return year, None
+    try:
+        number = parse_number(value)
+    except ValueError:
+        number = float("nan")
+    if number.is_integer() and 1900 <= number <= 2200:
+        return int(number), None
+    return 0, (f"năm «{shown(value)}» không hợp lệ", "nhập năm bằng 4 chữ số, ví dụ 2024")
 
-    if problems:
-        raise InputError(problems)
 
-    n = len(user_rows)
-    frame = pd.DataFrame(
-        {code: pd.Series(data[code], dtype=object) for code in ("ma_don_vi", "ten_don_vi", "nhom", "cap")},
-        index=pd.RangeIndex(n),
-    )
-    if use_year:
-        frame["nam"] = np.asarray(years, dtype=np.int64)
-    for code, vals in values.items():
-        frame[code] = np.asarray(vals, dtype=np.float64)
-    for code, vals in appraisals.items():
-        frame[code] = np.asarray(vals, dtype=np.float64)
+def _columns(rows: list[list], indices: list[int]) -> dict[int, list]:
+    """The cells of each column ``indices`` over every row (None past a short row's end)."""
+    if isinstance(rows, _Columnar):
+        return rows.columns(indices)
+    if not indices or not rows:
+        return {i: [] for i in indices}
+    width = max(indices) + 1
+    if min(map(len, rows)) < width:
+        rows = [r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in rows]
+    return {i: list(map(itemgetter(i), rows)) for i in indices}
 
-    columns = {code: col_ref(col) for code, col in sorted(cols.items(), key=lambda kv: kv[1].index)}
-    if not use_year:
-        columns.pop("nam", None)
-    return UnitTable(frame=frame, source=source, rows=user_rows, sheet=sheet, columns=columns)
+
+def _blank_mask(values) -> np.ndarray:
+    """True where a cell is blank (each distinct value checked once; text by ``str.strip``,
+    which removes exactly the spaces :func:`thidua.text.is_blank` ignores)."""
+    if _all_text(values):
+        return np.fromiter(map(not_, map(str.strip, values)), dtype=bool, count=len(values))
+    blank = {v for v in set(values) if is_blank(v)}
+    if not blank:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter(map(blank.__contains__, values), dtype=bool, count=len(values))
+
+
+def _vkey(value):
+    """A dictionary key telling apart what reads differently (1, 1.0, True; 0.0, -0.0)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float and value == 0.0:
+        return (kind, value, math.copysign(1.0, value))
+    return (kind, value)
+
+
+def _keys(values) -> list:
+    """:func:`_vkey` of each value (text cells are their own keys)."""
+    return values if _all_text(values) else list(map(_vkey, values))
+
+
+class _TextColumn(list):
+    """A column known to hold only text (read from a csv file)."""
+
+
+def _all_text(values) -> bool:
+    """Every cell is text (a type check, not a loop in Python)."""
+    return type(values) is _TextColumn or set(map(type, values)) <= {str}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _texts(values) -> list[str]:
+    """Text cells as :func:`_text` gives them (text already NFC only stripped)."""
+    if _all_text(values) and unicodedata.is_normalized("NFC", "\n".join(values)):
+        return list(map(str.strip, values))  # pieces of an NFC text joined by «\n» are NFC
+    return [v.strip() if type(v) is str and v.isascii() else _text(v) for v in values]
+
+
+def _objects(items: list) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters of the 1-based column ``index`` (1 → A, 27 → AA)."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 # ------------------------------------------------------------------ files
@@ -535,7 +710,13 @@ def read_units(path, plan: Plan, *, allow_missing: bool = False, mode: str = TAB
     source, name, ext, p = check_table_path(
         path, "lưu bảng số liệu dạng .xlsx (Excel Workbook) hoặc .csv (CSV UTF-8)")
     if ext == ".csv":
-        records, numbers = _read_csv(p, source, name)
+        text = _csv_text(p, source, name)
+        fast = _csv_columns(text, plan)
+        if fast is not None:  # no quoted field, every line the same width: read by columns
+            head, header, body = fast
+            return parse_rows(header, body, plan, source=source, first_row=head + 2,
+                              allow_missing=allow_missing, mode=mode)
+        records, numbers = _read_csv(p, source, name, text)
         sheet = ""
         percent: set[tuple[int, int]] = set()
     else:
@@ -553,15 +734,15 @@ def read_units(path, plan: Plan, *, allow_missing: bool = False, mode: str = TAB
     body_numbers = numbers[head + 1:]
     body_percent = {(r - head - 1, c) for r, c in percent if r > head} if percent_formats else set()
     return parse_rows(
-        list(records[head]), [list(r) for r in body], plan,
+        list(records[head]), body, plan,
         source=source, sheet=sheet, first_row=numbers[head] + 1,
         percent_cells=body_percent, row_numbers=body_numbers, allow_missing=allow_missing,
         mode=mode,
     )
 
 
-def _read_csv(p: Path, source: str, name: str) -> tuple[list[list[str]], list[int]]:
-    """All records of a csv file as strings, with the line each record starts on."""
+def _csv_text(p: Path, source: str, name: str) -> str:
+    """The text of a csv file (UTF-8, UTF-16 or the Vietnamese Windows code page), NFC."""
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -583,13 +764,61 @@ def _read_csv(p: Path, source: str, name: str) -> tuple[list[list[str]], list[in
         raise _cannot_open(
             source, name, "không đọc được bảng mã chữ của tệp (không phải UTF-8)",
             "trong Excel chọn Lưu thành → «CSV UTF-8 (Comma delimited) (*.csv)»")
-    text = nfc(text)
+    return nfc(text)
+
+
+class _Columnar:
+    """Rows of equal width held as one flat list of cells, read column by column."""
+
+    def __init__(self, cells: list[str], width: int):
+        self.cells, self.width = cells, width
+
+    def __len__(self) -> int:
+        return len(self.cells) // self.width
+
+    def columns(self, indices: list[int]) -> dict[int, list]:
+        return {i: _TextColumn(self.cells[i::self.width]) if i < self.width
+                else [None] * len(self) for i in indices}
+
+
+def _csv_columns(text: str, plan: Plan) -> tuple[int, list[str], _Columnar] | None:
+    """(header index, header, body by columns) of a csv text that has no quoted field and
+    the same number of fields on every line below its header — what ``csv`` reads from
+    it, without a list per row; None for any other text (read by ``csv``)."""
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline ending the last line
+    delimiter = _delimiter(text)
+    head = _find_header((line.split(delimiter) if line else [] for line in lines), plan)
+    if head is None or head + 1 >= len(lines):
+        return None
+    body = lines[head + 1:]
+    commas = body[0].count(delimiter)
+    if (commas < 1 or set(map(methodcaller("count", delimiter), body)) != {commas}
+            or max(map(len, lines)) > csv.field_size_limit()):
+        return None
+    return head, lines[head].split(delimiter), _Columnar(
+        delimiter.join(body).split(delimiter), commas + 1)
+
+
+def _read_csv(p: Path, source: str, name: str, text: str | None = None
+              ) -> tuple[list[list[str]], list[int]]:
+    """All records of a csv file as strings, with the line each record starts on."""
+    if text is None:
+        text = _csv_text(p, source, name)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    last = 0
     try:
+        if '"' not in text:  # no quoted field: one record per line
+            records = list(reader)
+            return records, list(range(1, len(records) + 1))
+        records = []
+        numbers: list[int] = []
+        last = 0
         for record in reader:
             records.append(record)
             numbers.append(last + 1)
@@ -602,7 +831,10 @@ def _read_csv(p: Path, source: str, name: str) -> tuple[list[list[str]], list[in
 
 def _delimiter(text: str) -> str:
     """``,`` or ``;`` (or tab): whichever splits the header line into most fields."""
-    for line in text.splitlines():
+    lines = text[:65536].splitlines()
+    if len(text) > 65536 and not any(line.strip() for line in lines[:-1]):
+        lines = text.splitlines()  # no whole non-blank line in the first 64 KB
+    for line in lines:
         if line.strip():
             best, best_count = ",", 0
             for candidate in (",", ";", "\t"):

@@ -27,6 +27,8 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import numpy as np
+
 from thidua.addin.workbook import (Master, Writer, cell_position, master_year, open_master,
                                    read_table, runs)
 from thidua.errors import InputError, Problem, ThiduaError
@@ -67,27 +69,20 @@ def _rank_value(rank):
     return None if rank is None or (isinstance(rank, float) and math.isnan(rank)) else int(rank)
 
 
-def _tool_columns(result: ScoreResult) -> tuple[list[dict[str, object]], list[str]]:
-    """Per unit (result order): its tool-column values, and the fill of its tool cells."""
-    frame = result.frame
-    reasons, ranks = frame[REASONS].tolist(), frame[RANK].tolist()
-    labels, prizes = frame[PRIZE_LABEL].tolist(), frame[PRIZE].tolist()
-    amounts, eligible = frame[AMOUNT].tolist(), frame[ELIGIBLE].tolist()
-    values, fills = [], []
-    for i in range(len(frame)):
-        values.append({REASONS: "; ".join(reasons[i]) if reasons[i] else None,
-                       RANK: _rank_value(ranks[i]),
-                       PRIZE: labels[i] if labels[i] else None,
-                       AMOUNT: int(amounts[i])})
-        if not eligible[i]:
-            fills.append(FILL_BAD)
-        elif labels[i] == TIE_LABEL:
-            fills.append(FILL_MISSING)
-        elif prizes[i]:
-            fills.append(FILL_PRIZE)
-        else:
-            fills.append(FILL_TOOL)
-    return values, fills
+def _tool_columns(result: ScoreResult) -> tuple[list[list], list[str]]:
+    """Per unit (result order): its tool-column values (in ``TOOL_KEYS`` order), and the
+    fill of its tool cells."""
+    c = result.columns
+    reasons = ["; ".join(r) if r else None for r in c[REASONS]]
+    ranks = [None if r != r else int(r) for r in np.asarray(c[RANK], dtype=float).tolist()]
+    labels = [label if label else None for label in c[PRIZE_LABEL]]
+    amounts = np.asarray(c[AMOUNT]).astype(int).tolist()
+    values = [list(v) for v in zip(reasons, ranks, labels, amounts)]
+    fills = np.full(len(reasons), FILL_TOOL, dtype=object)
+    fills[np.asarray([bool(p) for p in c[PRIZE]], dtype=bool)] = FILL_PRIZE
+    fills[np.asarray([label == TIE_LABEL for label in c[PRIZE_LABEL]], dtype=bool)] = FILL_MISSING
+    fills[~np.asarray(c[ELIGIBLE], dtype=bool)] = FILL_BAD
+    return values, fills.tolist()
 
 
 def _column_runs(columns: list[int]) -> list[tuple[int, int]]:
@@ -101,23 +96,30 @@ def _column_runs(columns: list[int]) -> list[tuple[int, int]]:
 
 
 def _write_summary_sheet(master: Master, table, result: ScoreResult, w: Writer) -> None:
-    """Reasons, ranks, prizes and amounts into «Tổng hợp», in as few writes as possible."""
+    """Reasons, ranks, prizes and amounts into «Tổng hợp», in as few writes as possible:
+    one block of values per run of tool columns; its fill painted once with the most
+    common colour, then the runs of rows of every other colour."""
     keys = [k for k in TOOL_KEYS if master.col(k)]
     if not keys or not table.rows:
         return
-    index_of = {row: i for i, row in enumerate(table.rows)}
     first, last = min(table.rows), max(table.rows)
-    col_key = {master.col(k): k for k in keys}
     unit_values, unit_fills = _tool_columns(result)
-    fills = [unit_fills[index_of[r]] if r in index_of else FILL_TOOL for r in range(first, last + 1)]
+    at = {k: TOOL_KEYS.index(k) for k in TOOL_KEYS}
+    col_key = {master.col(k): k for k in keys}
+    blank = [None] * len(TOOL_KEYS)
+    by_row = [blank] * (last - first + 1)
+    fills = [FILL_TOOL] * (last - first + 1)
+    for r, values, fill in zip(table.rows, unit_values, unit_fills):
+        by_row[r - first] = values
+        fills[r - first] = fill
+    base = max(set(fills), key=fills.count)
     for c1, c2 in _column_runs(list(col_key)):
-        block = []
-        for r in range(first, last + 1):
-            values = unit_values[index_of[r]] if r in index_of else {}
-            block.append([values.get(col_key[c]) for c in range(c1, c2 + 1)])
-        w.values(master.sheet, first, c1, block)
+        picks = [at[col_key[c]] for c in range(c1, c2 + 1)]
+        w.values(master.sheet, first, c1, [[row[k] for k in picks] for row in by_row])
+        w.color(master.sheet, first, c1, last, c2, base)
         for a, b, fill in runs(fills):
-            w.color(master.sheet, first + a, c1, first + b, c2, fill)
+            if fill != base:
+                w.color(master.sheet, first + a, c1, first + b, c2, fill)
 
 
 def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]:
@@ -126,30 +128,37 @@ def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]
 
     out = []
     total_col, eligible_col = master.col("tong_diem"), master.col(ELIGIBLE)
-    frame = result.frame
-    totals = frame["tong_diem"].tolist() if "tong_diem" in frame else []
-    eligible = frame[ELIGIBLE].tolist()
+    c = result.columns
+    totals = np.asarray(c["tong_diem"], dtype=float).tolist() if "tong_diem" in c else []
+    eligible = np.asarray(c[ELIGIBLE], dtype=bool).tolist()
+    rows = master.view.values(master.sheet)
+
+    def cell(r: int, col: int):
+        row = rows[r - 1] if 1 <= r <= len(rows) else ()
+        return row[col - 1] if 1 <= col <= len(row) else None
+
     for i, r in enumerate(table.rows):
         if total_col and totals:
-            shown = master.view.cell(master.sheet, r, total_col)
+            shown = cell(r, total_col)
             engine = totals[i]
             if isinstance(shown, (int, float)) and not isinstance(shown, bool) \
                     and not math.isnan(engine) and abs(float(shown) - engine) > 1e-6:
                 out.append(f"ô {master.layout.columns['tong_diem']}{r}: sổ ghi {format_number(shown)}, "
                            f"tính được {format_number(engine)}")
         if eligible_col:
-            shown = master.view.cell(master.sheet, r, eligible_col)
-            if shown in (YES, NO) and (shown == YES) != bool(eligible[i]):
+            shown = cell(r, eligible_col)
+            if shown in (YES, NO) and (shown == YES) != eligible[i]:
                 expected = YES if eligible[i] else NO
                 out.append(f"ô {master.layout.columns[ELIGIBLE]}{r}: sổ ghi «{shown}», "
                            f"tính được «{expected}»")
     return out
 
 
-def _unit_names(frame, codes) -> str:
+def _unit_names(result: ScoreResult, codes) -> str:
     """Units by name, as people know them: «Xã Tam Hải và Xã Tam Giang» (not XA11, XA12)."""
-    names = dict(zip(frame["ma_don_vi"].astype(str), frame["ten_don_vi"].astype(str)))
-    shown = [names.get(str(c), str(c)) for c in codes]
+    c = result.columns
+    names = dict(zip(map(str, c["ma_don_vi"]), map(str, c["ten_don_vi"])))
+    shown = [names.get(str(code), str(code)) for code in codes]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " và " + shown[-1]
 
 
@@ -162,15 +171,16 @@ def _group_label(plan, code: str) -> str:
 
 def result_summary(master: Master, result: ScoreResult) -> list[str]:
     """Units scored, eligible, prizes given, vacancies, ties, money — one line each."""
-    plan, frame = master.plan, result.frame
-    n = len(frame)
+    plan, c = master.plan, result.columns
+    n = len(result)
     lines = []
     if plan.is_checklist:
-        met = frame["so_tieu_chi_dat"]
+        met = np.asarray(c["so_tieu_chi_dat"], dtype=float)
+        mean = float(np.nanmean(met)) if n and not np.isnan(met).all() else math.nan
         lines.append(f"Đã đối chiếu {n} đơn vị với mục tiêu năm {result.year}: số tiêu chí đạt "
-                     f"trung bình {format_number(float(met.mean()) if n else 0)} / "
+                     f"trung bình {format_number(mean if n else 0)} / "
                      f"{len(plan.indicators)}.")
-    eligible = int(frame[ELIGIBLE].sum())
+    eligible = int(np.sum(c[ELIGIBLE]))
     if not plan.is_checklist:
         line = f"Đã chấm điểm {n} đơn vị: {eligible} đủ điều kiện"
         if n - eligible:
@@ -180,7 +190,7 @@ def result_summary(master: Master, result: ScoreResult) -> list[str]:
     elif n - eligible:
         lines.append(f"{n - eligible} đơn vị không đủ điều kiện xét khen thưởng (tô đỏ).")
     if plan.prize_sets:
-        given = int(frame[PRIZE].notna().sum())
+        given = sum(p is not None for p in c[PRIZE])
         money = result.money_total()
         lines.append(f"{given} đơn vị được khen thưởng (tô xanh)"
                      + (f"; tổng tiền thưởng {format_money(money)}." if money else "."))
@@ -188,7 +198,7 @@ def result_summary(master: Master, result: ScoreResult) -> list[str]:
             lines.append(f"Giải để trống — {_group_label(plan, v['group'])}: {v['label']}.")
         for t in result.ties:
             lines.append(f"Đồng hạng, {COUNCIL} quyết định — {_group_label(plan, t['group'])}: "
-                         f"{_unit_names(frame, t['units'])} cùng giữ "
+                         f"{_unit_names(result, t['units'])} cùng giữ "
                          f"{', '.join(d['label'] for d in t['prize_details'])} (tô vàng).")
         if not result.vacant and not result.ties:
             lines.append("Không có giải để trống, không có đồng hạng.")
@@ -203,13 +213,16 @@ def _clip(lines: list[str], limit: int = 14) -> list[str]:
 
 def tinh_diem(book, *, master_path=None, now=None, **_) -> None:
     """«Tính điểm»: score the open master in place (see the module docstring)."""
+    from thidua.gcpause import gc_paused
+
     master = open_master(book, master_path)
-    table, result = _score(master, _source(book))
-    w = Writer(book)
-    _write_summary_sheet(master, table, result, w)
-    _write_awards(master, result, w)
-    lines = result_summary(master, result)
-    mismatches = _formula_mismatches(master, table, result)
+    with gc_paused():
+        table, result = _score(master, _source(book))
+        w = Writer(book)
+        _write_summary_sheet(master, table, result, w)
+        _write_awards(master, result, w)
+        lines = result_summary(master, result)
+        mismatches = _formula_mismatches(master, table, result)
     if mismatches:
         lines.append(f"Chú ý: {len(mismatches)} ô công thức trong sổ khác kết quả tính (ví dụ "
                      f"{'; '.join(mismatches[:3])}). Kiểm tra công thức có bị sửa không, và bật "
@@ -237,10 +250,14 @@ def award_rows(plan, result: ScoreResult) -> list[tuple[list, str | None]]:
     (one row per block) and its vacancies; then the group's subtotal. Last, the
     money total — equal to ``result.money_total()``.
     """
-    frame = result.frame
+    c = result.columns
     score_key = "so_tieu_chi_dat" if plan.is_checklist else "tong_diem"
-    names = dict(zip(frame["ma_don_vi"], frame["ten_don_vi"]))
-    scores = dict(zip(frame["ma_don_vi"], frame[score_key]))
+    codes, unit_names = list(c["ma_don_vi"]), list(c["ten_don_vi"])
+    score_of = np.asarray(c[score_key], dtype=float).tolist()
+    names = dict(zip(codes, unit_names))
+    scores = dict(zip(codes, score_of))
+    groups, prizes = np.asarray(c["nhom"], dtype=object), list(c[PRIZE])
+    ranks, amounts = np.asarray(c[RANK], dtype=float), np.asarray(c[AMOUNT]).astype(int)
     rows: list[tuple[list, str | None]] = []
     if not plan.prize_sets:
         rows.append((["Kế hoạch không quy định cơ cấu giải thưởng", None, None, None, None], None))
@@ -254,19 +271,18 @@ def award_rows(plan, result: ScoreResult) -> list[tuple[list, str | None]]:
         if prize_set is None:
             rows.append((["Kế hoạch không có cơ cấu giải cho nhóm này", None, None, None, None], None))
             continue
-        members = frame[frame["nhom"] == group.code]
+        members = np.flatnonzero(groups == group.code).tolist()
         ties = [t for t in result.ties if t["group"] == group.code]
         vacant = [v for v in result.vacant if v["group"] == group.code]
         subtotal = 0
         shown_ties: set[int] = set()
         for prize in prize_set.prizes:
-            winners = members[members[PRIZE] == prize.code]
-            winners = winners.assign(_rank=winners[RANK]).sort_values(["_rank", "ma_don_vi"])
-            for row in winners.itertuples(index=False):
-                r = row._asdict()
-                amount = int(r[AMOUNT])
+            winners = sorted((i for i in members if prizes[i] == prize.code),
+                             key=lambda i: (ranks[i], codes[i]))
+            for i in winners:
+                amount = int(amounts[i])
                 subtotal += amount
-                rows.append(([prize.label, r["ten_don_vi"], _score_value(r[score_key]), amount, None],
+                rows.append(([prize.label, unit_names[i], _score_value(score_of[i]), amount, None],
                               None))
             for k, tie in enumerate(ties):
                 if k in shown_ties or tie["prizes"][0] != prize.code:
@@ -334,7 +350,7 @@ def xet_khen_thuong(book, *, master_path=None, now=None, **_) -> None:
     if not plan.prize_sets:
         lines.append("Kế hoạch không quy định cơ cấu giải thưởng.")
     else:
-        given = int(result.frame[PRIZE].notna().sum())
+        given = sum(p is not None for p in result.columns[PRIZE])
         money = result.money_total()
         lines.append(f"Danh sách khen thưởng đã ghi vào trang «{SHEET_AWARDS}»: {given} đơn vị "
                      f"được khen thưởng" + (f", tổng số tiền {format_money(money)}." if money else "."))
@@ -342,7 +358,7 @@ def xet_khen_thuong(book, *, master_path=None, now=None, **_) -> None:
             lines.append(f"Giải để trống — {_group_label(plan, v['group'])}: {v['label']}.")
         for t in result.ties:
             lines.append(f"Đồng hạng — {_group_label(plan, t['group'])}: "
-                         f"{_unit_names(result.frame, t['units'])} cùng giữ "
+                         f"{_unit_names(result, t['units'])} cùng giữ "
                          f"{', '.join(d['label'] for d in t['prize_details'])}: {COUNCIL} quyết định.")
     lines += master.notes
     w.alert("\n".join(_clip(lines)), "Xét khen thưởng")

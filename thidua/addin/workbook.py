@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def _clean(value):
     return value
 
 
+def _clean_rows(rows) -> list[list]:
+    """:func:`_clean` of every cell (the usual types handled inline)."""
+    nfc_ = unicodedata.normalize
+    return [[(nfc_("NFC", v) if v else None) if type(v) is str
+             else (None if v != v else v) if type(v) is float
+             else v if v is None or type(v) is int or type(v) is bool
+             else _clean(v) for v in row] for row in rows]
+
+
 class BookView:
     """Values of an ``xlwings.Book``'s sheets, each read once (from A1)."""
 
@@ -66,7 +76,7 @@ class BookView:
             ws = self.book.sheets[sheet]
             last = ws.used_range.last_cell
             data = ws.range((1, 1), (last.row, last.column)).options(ndim=2).value or [[]]
-            self._values[sheet] = [[_clean(v) for v in row] for row in data]
+            self._values[sheet] = _clean_rows(data)
         return self._values[sheet]
 
     def cell(self, sheet: str, row: int, col: int):
@@ -288,6 +298,7 @@ class Writer:
     def __init__(self, book):
         self.book = book
         self.ops: list[tuple] = []
+        self._sheets: dict[str, object] = {}
 
     def values(self, sheet: str, row: int, col: int, rows: list[list]) -> None:
         if rows and rows[0]:
@@ -333,7 +344,12 @@ class Writer:
                 book.app.screen_updating = True
 
     def _range(self, sheet: str, r1: int, c1: int, r2: int, c2: int):
-        return self.book.sheets[sheet].range((r1, c1), (r2, c2))
+        """The block by its address: one call to Excel (corner cells would be three), on a
+        sheet looked up once."""
+        ws = self._sheets.get(sheet)
+        if ws is None:
+            ws = self._sheets[sheet] = self.book.sheets[sheet]
+        return ws.range(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
 
     def _apply(self, op: tuple) -> None:
         from thidua.addin import _alert
@@ -352,6 +368,7 @@ class Writer:
             self.book.sheets[op[1]].clear()
         elif kind == "add_sheet":
             self.book.sheets.add(name=op[1], after=self.book.sheets[op[2]])
+            self._sheets.clear()
         elif kind == "print_area":
             _, sheet, r1, c1, r2, c2 = op
             quoted = "'" + sheet.replace("'", "''") + "'"

@@ -1,12 +1,20 @@
-"""A plain-text summary of a result, for the terminal."""
+"""A plain-text summary of a result, for the terminal.
+
+Built column-wise from the result's arrays (each figure formatted once per
+distinct value) and written in one go: printing 100,000 units takes no
+longer than formatting them.
+"""
 from __future__ import annotations
 
+import re
 import sys
 from typing import TextIO
 
+import numpy as np
+
 from thidua.result import (AMOUNT, ELIGIBLE, PRIZE_LABEL, RANK, REASONS, STATUS_NOT_MET,
                            STATUS_NO_DATA, ScoreResult)
-from thidua.text import format_money, format_number
+from thidua.text import format_money, format_numbers
 
 
 NAME_WIDTH = 40
@@ -21,50 +29,82 @@ def short_name(name: str, width: int = NAME_WIDTH) -> str:
     return cut.rstrip(" ,;-–—") + "…"
 
 
+_UNTIDY = re.compile(r"[^\S ]|  |\x00 | \x00|^ | $")
+
+
+def short_names(names: list[str]) -> list[str]:
+    """:func:`short_name` of each name (names already tidy and short are kept as they are)."""
+    if set(map(type, names)) <= {str} and not _UNTIDY.search("\x00".join(names)):
+        return [n if len(n) <= NAME_WIDTH else short_name(n) for n in names]
+    return [short_name(n) for n in names]
+
+
+def summary_lines(result: ScoreResult) -> list[str]:
+    """The lines :func:`print_summary` prints."""
+    plan = result.plan
+    c = result.columns
+    lines = [plan.title]
+    if result.year is not None and plan.is_checklist:
+        lines.append(f"Năm áp dụng chỉ tiêu: {result.year}")
+    groups = np.asarray(c["nhom"], dtype=object)
+    eligible = np.asarray(c[ELIGIBLE], dtype=bool)
+    codes = np.asarray(c["ma_don_vi"], dtype=object)
+    rank = np.asarray(c[RANK], dtype=float)
+    amount = np.asarray(c[AMOUNT])
+    code_list, names = codes.tolist(), short_names(list(c["ten_don_vi"]))
+    totals = format_numbers(c["tong_diem"])
+    prizes = [label or "" for label in c[PRIZE_LABEL]]
+    for i in np.flatnonzero(amount).tolist():
+        prizes[i] += f" ({format_money(amount[i])})"
+    reasons = c[REASONS]
+    score_word = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
+    for group in plan.groups:
+        members = np.flatnonzero(groups == group.code)
+        if not len(members):
+            continue
+        lines.append("")
+        lines.append(f"== {group.label} ({len(members)} đơn vị)")
+        lines.append(f"  {'Hạng':>4}  {'Mã':<10} {'Tên đơn vị':<40} {score_word:>15}  Giải")
+        ranked = members[eligible[members]]
+        if set(map(type, codes[ranked].tolist())) <= {str}:
+            ranked = ranked[np.lexsort((codes[ranked].astype(str), rank[ranked]))]
+        else:  # codes as given in a DataFrame (numbers…): compared as they are
+            ranked = np.array(sorted(ranked.tolist(), key=lambda i: (rank[i], codes[i])), dtype=int)
+        ranked = ranked.tolist()
+        lines += [f"  {r:>4}  {code_list[i]:<10} {names[i]:<40} {totals[i]:>15}  {prizes[i]}"
+                  for i, r in zip(ranked, rank[ranked].astype(int).tolist())]
+        lines += [f"     —  {code_list[i]:<10} {names[i]:<40} {totals[i]:>15}  "
+                  f"không đủ điều kiện: {'; '.join(reasons[i])}"
+                  for i in members[~eligible[members]].tolist()]
+    if plan.is_checklist and result.indicator_columns is not None:
+        ind = result.indicator_columns
+        lines.append("")
+        lines.append("Tiêu chí chưa đạt / chưa có số liệu:")
+        bad: dict[str, list[str]] = {}
+        for code, part, crit, status in zip(ind["ma_don_vi"], ind["phan"], ind["tieu_chi"],
+                                            ind["trang_thai"]):
+            if part != "":
+                continue
+            items = bad.setdefault(code, [])
+            if status in (STATUS_NOT_MET, STATUS_NO_DATA):
+                items.append(f"{crit} ({status})")
+        lines.extend(f"  {code}: {', '.join(items)}" for code, items in bad.items() if items)
+    for v in result.vacant:
+        lines.append(f"Giải để trống — {plan.group(v['group']).label}: {v['label']} "
+                     "(không có đơn vị đạt điều kiện)")
+    by_code = dict(zip(map(str, c["ma_don_vi"]), c["ten_don_vi"]))
+    for t in result.ties:
+        tied = [by_code.get(str(code), str(code)) for code in t["units"]]
+        lines.append(f"Đồng hạng, Hội đồng Thi đua - Khen thưởng quyết định "
+                     f"({plan.group(t['group']).label}): "
+                     f"{' và '.join([', '.join(tied[:-1]), tied[-1]] if len(tied) > 1 else tied)} "
+                     f"cùng giữ {', '.join(d['label'] for d in t['prize_details'])}")
+    money_total = result.money_total()
+    if money_total:
+        lines.append(f"Tổng tiền thưởng: {format_money(money_total)}")
+    return lines
+
+
 def print_summary(result: ScoreResult, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    plan = result.plan
-    frame = result.frame
-    w = lambda text="": print(text, file=out)  # noqa: E731
-    w(plan.title)
-    if result.year is not None and plan.is_checklist:
-        w(f"Năm áp dụng chỉ tiêu: {result.year}")
-    for group in plan.groups:
-        rows = frame[frame["nhom"] == group.code]
-        if rows.empty:
-            continue
-        w()
-        w(f"== {group.label} ({len(rows)} đơn vị)")
-        ranked = rows[rows[ELIGIBLE]].sort_values([RANK, "ma_don_vi"])
-        score_word = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
-        w(f"  {'Hạng':>4}  {'Mã':<10} {'Tên đơn vị':<40} {score_word:>15}  Giải")
-        for _, r in ranked.iterrows():
-            prize = r[PRIZE_LABEL] or ""
-            if r[AMOUNT]:
-                prize += f" ({format_money(r[AMOUNT])})"
-            w(f"  {int(r[RANK]):>4}  {r['ma_don_vi']:<10} {short_name(r['ten_don_vi']):<40} "
-              f"{format_number(r['tong_diem']):>15}  {prize}")
-        for _, r in rows[~rows[ELIGIBLE]].iterrows():
-            w(f"  {'—':>4}  {r['ma_don_vi']:<10} {short_name(r['ten_don_vi']):<40} "
-              f"{format_number(r['tong_diem']):>15}  không đủ điều kiện: {'; '.join(r[REASONS])}")
-    if plan.is_checklist and result.indicators is not None:
-        ind = result.indicators
-        top = ind[ind["phan"] == ""]
-        w()
-        w("Tiêu chí chưa đạt / chưa có số liệu:")
-        for code, rows in top.groupby("ma_don_vi", sort=False):
-            bad = rows[rows["trang_thai"].isin([STATUS_NOT_MET, STATUS_NO_DATA])]
-            if not bad.empty:
-                items = ", ".join(f"{r.tieu_chi} ({r.trang_thai})" for r in bad.itertuples())
-                w(f"  {code}: {items}")
-    for v in result.vacant:
-        w(f"Giải để trống — {plan.group(v['group']).label}: {v['label']} (không có đơn vị đạt điều kiện)")
-    names = dict(zip(frame["ma_don_vi"].astype(str), frame["ten_don_vi"]))
-    for t in result.ties:
-        tied = [names.get(str(code), str(code)) for code in t["units"]]
-        w(f"Đồng hạng, Hội đồng Thi đua - Khen thưởng quyết định ({plan.group(t['group']).label}): "
-          f"{' và '.join([', '.join(tied[:-1]), tied[-1]] if len(tied) > 1 else tied)} "
-          f"cùng giữ {', '.join(d['label'] for d in t['prize_details'])}")
-    money = result.money_total()
-    if money:
-        w(f"Tổng tiền thưởng: {format_money(money)}")
+    out.write("\n".join(summary_lines(result)) + "\n")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from thidua.plan.model import (APPLICABLE_CODE, LEVELS, MET_CODE, TOTAL_CODE, In
                                Target)
 from thidua.program.evaluate import Scope
 from thidua.result import STATUS_MET, STATUS_NA, STATUS_NO_DATA, STATUS_NOT_MET
-from thidua.rules.base import Context, Explainer
+from thidua.rules.base import Context, Explainer, choose
 from thidua.rules.expression import substituted
 from thidua.text import format_number, format_numbers
 
@@ -279,7 +280,8 @@ def _checklist_cells(plan: Plan) -> list[Cell]:
 
 # ------------------------------------------------------------------ explanations
 def _prefixed(prefix: str, explain: Explainer) -> Explainer:
-    return lambda ctx: [f"{prefix}: {t}" for t in explain(ctx)]
+    head = f"{prefix}: "
+    return lambda ctx: list(map(head.__add__, explain(ctx)))
 
 
 def _unless(explain: Explainer, cond: ex.Node, text: str | None, *, when: bool,
@@ -289,36 +291,35 @@ def _unless(explain: Explainer, cond: ex.Node, text: str | None, *, when: bool,
         hit = ctx.eval(cond) != 0
         if not when:
             hit = ~hit
-        base = explain(ctx)
-        return [(text if text_of is None else text_of(ctx, i)) if hit[i] else base[i]
-                for i in range(ctx.n)]
+        texts = list(explain(ctx))
+        for i in np.flatnonzero(hit).tolist():
+            texts[i] = text if text_of is None else text_of(ctx, i)
+        return texts
     return out
 
 
 def _total_expression_text(node: ex.Node) -> Explainer:
     def explain(ctx: Context) -> list[str]:
         values = ctx.eval(node)
-        filled, results = substituted(node, ctx.env), format_numbers(values)
-        return [f"{filled[i]} = {results[i]}" for i in range(ctx.n)]
+        filled, results = substituted(node, ctx.env, ctx.numbers), ctx.numbers(values)
+        return [f"{a} = {b}" for a, b in zip(filled, results)]
     return explain
 
 
 def _sum_text(plan: Plan) -> Explainer:
     """"10 + 8 + … − 0,5 = 97,5" per unit; zero bonuses and deductions left out."""
     def explain(ctx: Context) -> list[str]:
-        columns = [(item, format_numbers(ctx.env[item.code]), ctx.env[item.code])
-                   for item in plan.items]
+        texts = [""] * ctx.n
+        for item in plan.items:
+            values = ctx.env[item.code]
+            sign = "−" if item.role == "deduction" else "+"
+            shown = [f" {sign} {t}" for t in ctx.numbers(values)]
+            if item.role != "score":
+                shown = choose(values == 0, "", shown)
+            texts = list(map(str.__add__, texts, shown))
         total = ctx.eval(plan_total_sum(plan))
-        results = format_numbers(total)
-        out = []
-        for i in range(ctx.n):
-            parts = []
-            for item, texts, values in columns:
-                if item.role != "score" and values[i] == 0:
-                    continue
-                parts.append(f"{'−' if item.role == 'deduction' else '+'} {texts[i]}")
-            out.append(f"{' '.join(parts).lstrip('+ ').strip()} = {results[i]}")
-        return out
+        results = ctx.numbers(total)
+        return [f"{t.lstrip('+ ').strip()} = {r}" for t, r in zip(texts, results)]
     return explain
 
 
@@ -328,14 +329,15 @@ def plan_total_sum(plan: Plan) -> ex.Node:
 
 def _missing_text(plan: Plan, required, explain: Explainer) -> Explainer:
     def out(ctx: Context) -> list[str]:
-        base = explain(ctx)
+        texts = list(explain(ctx))
         blank = {inp.code: np.isnan(ctx.env[inp.code]) for inp in required}
-        texts = []
-        for i in range(ctx.n):
+        some = np.zeros(ctx.n, dtype=bool)
+        for mask in blank.values():
+            some |= mask
+        for i in np.flatnonzero(some).tolist():
             gone = [inp.label for inp in required if blank[inp.code][i]]
-            texts.append(f"{INCOMPLETE}: thiếu " + "; ".join(f"«{g}»" for g in gone[:5])
-                         + (f" và {len(gone) - 5} số liệu khác" if len(gone) > 5 else "")
-                         if gone else base[i])
+            texts[i] = (f"{INCOMPLETE}: thiếu " + "; ".join(f"«{g}»" for g in gone[:5])
+                        + (f" và {len(gone) - 5} số liệu khác" if len(gone) > 5 else ""))
         return texts
     return out
 
@@ -356,6 +358,27 @@ def fill_placeholders(template: str, values: dict[str, np.ndarray], i: int) -> s
     return re.sub(r"\{([a-z][a-z0-9_]*)\}",
                   lambda m: format_number(values[m.group(1)][i]) if m.group(1) in values
                   else m.group(0), template)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def fill_placeholders_many(template: str, values: dict[str, np.ndarray],
+                           units: np.ndarray) -> list[str]:
+    """:func:`fill_placeholders` for each unit of ``units`` (each value formatted once)."""
+    pieces = _PLACEHOLDER.split(template)  # text, code, text, code, …, text
+    if len(pieces) == 1:
+        return [template] * len(units)
+    columns = []
+    for k in range(1, len(pieces), 2):
+        code = pieces[k]
+        columns.append(format_numbers(values[code][units]) if code in values
+                       else ["{" + code + "}"] * len(units))
+    texts = pieces[0::2]
+    parts = [repeat(texts[0], len(units))]
+    for column, text in zip(columns, texts[1:]):
+        parts += [column, repeat(text, len(units))]
+    return list(map("".join, zip(*parts)))
 
 
 def status_words(codes: np.ndarray) -> np.ndarray:

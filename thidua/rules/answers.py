@@ -1,9 +1,10 @@
 """Rules over answers: yes/no, and one choice out of a list."""
 from __future__ import annotations
 
+import numpy as np
 
 from thidua import expr as ex
-from thidua.rules.base import Context, Rule, Spec, per_unit_text
+from thidua.rules.base import Context, Rule, Spec, choose, known_texts
 from thidua.text import format_number
 
 
@@ -31,7 +32,7 @@ class YesNoRule(Rule):
 
         def explain(ctx: Context) -> list[str]:
             answer = ctx.eval(self.of)
-            return per_unit_text(answer, lambda i: yes if answer[i] != 0 else no)
+            return known_texts(answer, choose(answer != 0, yes, no))
 
         return node, explain
 
@@ -86,8 +87,11 @@ class ChoiceRule(Rule):
         texts = [f"{label} → {self.suffix(p)}" for (_, label), p in zip(self.options, table)]
 
         def explain(ctx: Context) -> list[str]:
-            chosen = ctx.eval(index)
-            return per_unit_text(ctx.eval(node), lambda i: texts[int(chosen[i])])
+            chosen, points = ctx.eval(index), ctx.eval(node)
+            known = ~np.isnan(points)
+            picked = np.empty(ctx.n, dtype=object)
+            picked[known] = np.array(texts + [""], dtype=object)[chosen[known].astype(int)]
+            return known_texts(points, picked.tolist())
 
         return node, explain
 

@@ -15,7 +15,7 @@ import numpy as np
 from thidua import expr as ex
 from thidua.plan.model import LEVELS
 from thidua.program.evaluate import EPS, round_half_away
-from thidua.rules.base import Context, Rule, Spec, per_unit_text
+from thidua.rules.base import Context, Rule, Spec, known_texts
 from thidua.text import format_number, format_numbers
 
 
@@ -152,27 +152,46 @@ class BandsRule(Rule):
     def _explain(self, ctx: Context, node: ex.Node, index: dict[str, ex.Node]) -> list[str]:
         x, points = ctx.eval(self.of), ctx.eval(node)
         tables = self.tables()
-        level_of = [lv if lv in tables else "" for lv in ctx.levels]
-        where = {lv: ctx.eval(idx) for lv, idx in index.items()}
-        shown, results = ctx.shown(self.of, x), self.suffixes(points)
-        labels = {lv: [b.label() for b in bands] for lv, bands in tables.items()}
-        rounded = round_half_away(x, 2)
+        levels = np.asarray(ctx.levels, dtype=object)
+        others = ~np.isin(levels, [lv for lv in tables if lv])
+        out = np.empty(ctx.n, dtype=object)
+        for level, bands in tables.items():
+            here = np.flatnonzero(others if not level else levels == level)
+            if not len(here):
+                continue
+            # units with the same value read the same: explain each distinct value once
+            _, first, inverse = np.unique(x[here], return_index=True, return_inverse=True)
+            units = here[first]
+            texts = self._texts(ctx, bands, x[units], ctx.eval(index[level])[units],
+                                points[units])
+            out[here] = np.asarray(texts, dtype=object)[inverse.ravel()]
+        return known_texts(x, out.tolist())
 
-        def make(i: int) -> str:
-            level = level_of[i]
-            k = where[level][i]
-            if np.isnan(k):
-                return f"{shown[i]} nằm ngoài các bậc của thang điểm"
-            band = tables[level][int(k)]
-            seen = shown[i]
-            # Where rounding for display would carry a value across its band's edge
-            # (99,996 shown as 100 in [95, 100)), show every digit instead.
-            if (band.hi is not None and rounded[i] >= band.hi - EPS) or \
-                    (band.lo is not None and rounded[i] < band.lo - EPS):
-                seen = ctx.shown(self.of, x[i:i + 1], decimals=9)[0]
-            return f"{seen} → bậc {labels[level][int(k)]} → {results[i]}"
-
-        return per_unit_text(x, make)
+    def _texts(self, ctx: Context, bands: list[Band], x: np.ndarray, k: np.ndarray,
+               points: np.ndarray) -> list[str]:
+        """The explanation of values ``x`` falling in bands ``k`` (NaN: outside) for ``points``."""
+        shown = ctx.shown(self.of, x)
+        out = [f"{t} nằm ngoài các bậc của thang điểm" for t in shown]
+        inside = np.flatnonzero(~np.isnan(k))
+        if not len(inside):
+            return out
+        pos = k[inside].astype(int)
+        lo = np.array([-np.inf if b.lo is None else b.lo for b in bands])[pos]
+        hi = np.array([np.inf if b.hi is None else b.hi for b in bands])[pos]
+        rounded = round_half_away(x[inside], 2)
+        # Where rounding for display would carry a value across its band's edge
+        # (99,996 shown as 100 in [95, 100)), show every digit instead.
+        edge = (rounded >= hi - EPS) | (rounded < lo - EPS)
+        seen = [shown[i] for i in inside.tolist()]
+        if edge.any():
+            full = ctx.shown(self.of, x[inside[edge]], decimals=9)
+            for j, text in zip(np.flatnonzero(edge).tolist(), full):
+                seen[j] = text
+        labels = [b.label() for b in bands]
+        results = self.suffixes(points[inside])
+        for i, a, p, c in zip(inside.tolist(), seen, pos.tolist(), results):
+            out[i] = f"{a} → bậc {labels[p]} → {c}"
+        return out
 
     def describe(self, name=None) -> str:
         def table(bands):

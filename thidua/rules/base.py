@@ -31,12 +31,18 @@ Explainer = Callable[["Context"], list[str]]
 
 @dataclass
 class Context:
-    """What an explanation reads: the evaluated program and the units of each code."""
+    """What an explanation reads: the evaluated program and the units of each code.
+
+    Explanations are built column-wise: each array of values is formatted once
+    (:meth:`numbers`, remembered for the other explanations that show it) and
+    the texts of every unit are assembled from those columns.
+    """
 
     scope: Scope
     units: dict[str, str] = field(default_factory=dict)  # code -> unit label ("%", "hồ sơ")
     #: a condition in words people read (labels, never codes); default: the expression
     words: Callable[[ex.Node], str] | None = None
+    formatted: dict[tuple[int, int], tuple[np.ndarray, list[str]]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -58,13 +64,28 @@ class Context:
         text = self.words(node) if self.words is not None else ex.to_text(node)
         return text if text.startswith("«") and text.endswith("»") else f"«{text}»"
 
+    def numbers(self, values: np.ndarray, decimals: int = 2) -> list[str]:
+        """``format_numbers(values, decimals)``, computed once per array."""
+        key = (id(values), decimals)
+        hit = self.formatted.get(key)
+        if hit is not None and hit[0] is values:
+            return hit[1]
+        texts = format_numbers(values, decimals)
+        self.formatted[key] = (values, texts)  # the array is kept alive: its id stays unique
+        return texts
+
     def shown(self, node: ex.Node, values: np.ndarray, decimals: int = 2) -> list[str]:
         """Format values with the unit of ``node`` when it names an input."""
-        texts = format_numbers(values, decimals)
+        texts = self.numbers(values, decimals)
         unit = self.units.get(node.code, "") if isinstance(node, ex.Name) else ""
-        if unit:
-            return [f"{t} {unit}" for t in texts]
-        return texts
+        if not unit:
+            return texts
+        key = (id(texts), unit)
+        hit = self.formatted.get(key)
+        if hit is None or hit[0] is not texts:
+            suffix = " " + unit
+            hit = self.formatted[key] = (texts, [t + suffix for t in texts])
+        return hit[1]
 
 
 class Spec:
@@ -188,8 +209,11 @@ class Rule:
             texts, c = explain(ctx), ctx.eval(cond)
             cond_text = ctx.quoted(cond)
             fallback = f"không thỏa {cond_text} → {self.suffix(otherwise)}"
-            return [f"{cond_text} chưa có số liệu" if np.isnan(c[i])
-                    else texts[i] if c[i] != 0 else fallback for i in range(ctx.n)]
+            out = np.empty(ctx.n, dtype=object)
+            out[:] = texts
+            out[c == 0] = fallback
+            out[np.isnan(c)] = f"{cond_text} chưa có số liệu"
+            return out.tolist()
 
         return guarded, explain_guarded
 
@@ -207,3 +231,27 @@ NO_DATA = "chưa có số liệu"
 def per_unit_text(values: np.ndarray, make: Callable[[int], str]) -> list[str]:
     """Explanation per unit, with the shared wording for missing data."""
     return [NO_DATA if np.isnan(values[i]) else make(i) for i in range(len(values))]
+
+
+def known_texts(values: np.ndarray, texts) -> list[str]:
+    """``texts``, with the shared wording for missing data where ``values`` is blank."""
+    blank = np.isnan(values)
+    if not blank.any():
+        return list(texts)
+    out = np.empty(len(values), dtype=object)
+    out[:] = texts
+    out[blank] = NO_DATA
+    return out.tolist()
+
+
+def choose(mask: np.ndarray, yes, no) -> list:
+    """Per unit, ``yes`` where ``mask`` else ``no`` (each a text or a list of texts)."""
+    out = np.empty(len(mask), dtype=object)
+    out[:] = no
+    if isinstance(yes, str):
+        out[mask] = yes
+    else:
+        picked = np.empty(len(mask), dtype=object)
+        picked[:] = yes
+        out[mask] = picked[mask]
+    return out.tolist()

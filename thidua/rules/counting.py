@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 
 from thidua import expr as ex
 from thidua.program.evaluate import EPS
-from thidua.rules.base import Context, Rule, Spec, per_unit_text
-from thidua.text import format_number, format_numbers
+from thidua.rules.base import Context, Rule, Spec, choose, known_texts
+from thidua.text import format_number
 
 
 @dataclass
@@ -74,25 +75,25 @@ class PerItemRule(Rule):
 
     def _explain(self, ctx: Context, node: ex.Node) -> list[str]:
         total = ctx.eval(node)
-        counts = [ctx.eval(p.of) for p in self.parts]
-        shown = [ctx.shown(p.of, c) for p, c in zip(self.parts, counts)]
-        raws = [c * p.points for p, c in zip(self.parts, counts)]
-        raw_texts = [format_numbers(r) for r in raws]
         results = self.suffixes(total)
-        per = [format_number(p.points) for p in self.parts]
-        caps = [format_number(p.cap) if p.cap is not None else "" for p in self.parts]
-
-        def make(i: int) -> str:
-            pieces = []
-            for k, p in enumerate(self.parts):
-                piece = f"{shown[k][i]} × {per[k]} = {raw_texts[k][i]}"
-                if p.cap is not None:
-                    piece += (f" → tối đa {caps[k]}" if raws[k][i] > p.cap + EPS
-                              else f" (tối đa {caps[k]})")
-                pieces.append(piece)
-            return "; ".join(pieces) + f" → {results[i]}"
-
-        return per_unit_text(total, make)
+        pieces = None
+        for p in self.parts:
+            count = ctx.eval(p.of)
+            raw = count if p.points == 1 else count * p.points  # x × 1 is x
+            shown, raw_texts = ctx.shown(p.of, count), ctx.numbers(raw)
+            per = format_number(p.points)
+            if p.cap is None:
+                texts = [f"{a} × {per} = {b}" for a, b in zip(shown, raw_texts)]
+            else:
+                cap = format_number(p.cap)
+                with np.errstate(invalid="ignore"):
+                    over = raw > p.cap + EPS
+                notes = choose(over, f" → tối đa {cap}", f" (tối đa {cap})")
+                texts = [f"{a} × {per} = {b}{c}" for a, b, c in zip(shown, raw_texts, notes)]
+            pieces = texts if pieces is None else [f"{a}; {b}" for a, b in zip(pieces, texts)]
+        if pieces is None:
+            pieces = [""] * ctx.n
+        return known_texts(total, [f"{a} → {b}" for a, b in zip(pieces, results)])
 
     def describe(self, name=None) -> str:
         return "; ".join(
@@ -128,16 +129,18 @@ class PerOccurrenceRule(Rule):
     def _explain(self, ctx: Context, node: ex.Node, raw_node: ex.Node) -> list[str]:
         count, raw, values = ctx.eval(self.of), ctx.eval(raw_node), ctx.eval(node)
         head = f"{format_number(self.start)} − {format_number(self.points)} × "
-        shown, raw_texts = ctx.shown(self.of, count), format_numbers(raw)
-        floor = format_number(self.floor) if self.floor is not None else ""
-
-        def make(i: int) -> str:
-            text = f"{head}{shown[i]} = {raw_texts[i]}"
-            if self.floor is not None and raw[i] < self.floor:
-                return text + f" → {self.suffix(values[i])} (không thấp hơn {floor})"
-            return f"{text} {self.result_word}".rstrip()
-
-        return per_unit_text(values, make)
+        shown, raw_texts = ctx.shown(self.of, count), ctx.numbers(raw)
+        texts = [f"{head}{a} = {b}" for a, b in zip(shown, raw_texts)]
+        plain = [f"{t} {self.result_word}".rstrip() for t in texts]
+        if self.floor is not None:
+            floor = format_number(self.floor)
+            with np.errstate(invalid="ignore"):
+                low = raw < self.floor
+            if low.any():
+                floored = [f"{t} → {r} (không thấp hơn {floor})"
+                           for t, r in zip(texts, self.suffixes(values))]
+                plain = choose(low, floored, plain)
+        return known_texts(values, plain)
 
     def describe(self, name=None) -> str:
         floor = (f", không thấp hơn {format_number(self.floor)}" if self.floor is not None

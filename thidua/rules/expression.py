@@ -1,26 +1,31 @@
 """Arithmetic rules: a free expression, and a ratio (scale × num / den)."""
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from thidua import expr as ex
-from thidua.rules.base import Context, Rule, Spec, per_unit_text
+from thidua.rules.base import Context, Rule, Spec, known_texts
 from thidua.text import format_number, format_numbers
 
 
-def substituted(node: ex.Node, env: dict[str, np.ndarray]) -> list[str]:
-    """Per unit, the expression with each name replaced by the unit's value."""
+def substituted(node: ex.Node, env: dict[str, np.ndarray], numbers=None) -> list[str]:
+    """Per unit, the expression with each name replaced by the unit's value.
+
+    ``numbers(values)`` formats a column (default ``format_numbers``; an
+    explanation passes its context's, which formats each array once).
+    """
     names = sorted(node.names())
     slot = {code: f"\x00{k}\x00" for k, code in enumerate(names)}
     template = ex.to_text(node, lambda code: slot[code])
     pieces = template.split("\x00")  # text, slot index, text, slot index, …
-    columns = [format_numbers(env[code]) for code in names]
+    numbers = numbers or format_numbers
+    columns = [numbers(env[code]) for code in names]
     n = len(next(iter(env.values()))) if env else 0
-    out = []
-    for i in range(n):
-        out.append("".join(piece if k % 2 == 0 else columns[int(piece)][i]
-                           for k, piece in enumerate(pieces)))
-    return out
+    parts = [repeat(piece, n) if k % 2 == 0 else columns[int(piece)]
+             for k, piece in enumerate(pieces)]
+    return list(map("".join, zip(*parts)))
 
 
 class ExpressionRule(Rule):
@@ -45,16 +50,18 @@ class ExpressionRule(Rule):
 
         def explain(ctx: Context) -> list[str]:
             values = ctx.eval(node)
-            results = format_numbers(values)
+            results = ctx.numbers(values)
             if not names:
-                return results
-            filled = substituted(node, ctx.env)
-            missing = {c: np.isnan(ctx.env[c]) for c in names}
-            out = []
-            for i in range(ctx.n):
-                gone = sorted(c for c in names if missing[c][i])
-                out.append(f"chưa có số liệu ({', '.join(gone)})" if np.isnan(values[i]) and gone
-                           else f"{filled[i]} = {results[i]}")
+                return list(results)
+            filled = substituted(node, ctx.env, ctx.numbers)
+            out = [f"{a} = {b}" for a, b in zip(filled, results)]
+            blank = np.isnan(values)
+            if blank.any():
+                missing = {c: np.isnan(ctx.env[c]) for c in names}
+                for i in np.flatnonzero(blank).tolist():
+                    gone = sorted(c for c in names if missing[c][i])
+                    if gone:
+                        out[i] = f"chưa có số liệu ({', '.join(gone)})"
             return out
 
         return node, explain
@@ -90,14 +97,11 @@ class RatioRule(Rule):
 
         def explain(ctx: Context) -> list[str]:
             values, num, den = ctx.eval(node), ctx.eval(self.num), ctx.eval(self.den)
-            fnum, fden, fval = format_numbers(num), format_numbers(den), format_numbers(values)
-
-            def make(i: int) -> str:
-                if den[i] == 0:
-                    return f"{fnum[i]} / 0 → 0{unit} (không phát sinh)"
-                return f"{fnum[i]} / {fden[i]}{scale} = {fval[i]}{unit}"
-
-            return per_unit_text(values, make)
+            fnum, fden, fval = ctx.numbers(num), ctx.numbers(den), ctx.numbers(values)
+            texts = [f"{a} / {b}{scale} = {c}{unit}" for a, b, c in zip(fnum, fden, fval)]
+            for i in np.flatnonzero(den == 0).tolist():
+                texts[i] = f"{fnum[i]} / 0 → 0{unit} (không phát sinh)"
+            return known_texts(values, texts)
 
         return node, explain
 

@@ -38,6 +38,8 @@ def stamp_values(plan: Plan, unit, when: dt.datetime) -> dict[str, str]:
 
 
 _PREPARED: dict[tuple[str, str], PreparedTemplate] = {}
+#: Files written and flushed to disk together.
+BATCH = 500
 
 
 def _init_worker(prepared: dict[tuple[str, str], PreparedTemplate]) -> None:
@@ -46,7 +48,23 @@ def _init_worker(prepared: dict[tuple[str, str], PreparedTemplate]) -> None:
 
 
 def _write_batch(jobs: list[tuple[str, dict[str, str]]]) -> list[str]:
-    return [str(_PREPARED[_variant(values)].write(Path(path), values)) for path, values in jobs]
+    """Write each job's template (in a batch: one flush to disk for all of them)."""
+    return [str(p) for p in _write(jobs, atomic=True)]
+
+
+def _write_plain(jobs: list[tuple[str, dict[str, str]]]) -> list[str]:
+    """Write each job's template into a private staging folder (``fileio.Outputs``)."""
+    return [str(p) for p in _write(jobs, atomic=False)]
+
+
+def _write(jobs: list[tuple[str, dict[str, str]]], *, atomic: bool) -> list[Path]:
+    files = [(Path(path), _PREPARED[_variant(values)].render(values)) for path, values in jobs]
+    if atomic:
+        return fileio.atomic_write_many(files)
+    for path, data in files:
+        with open(path, "xb") as fh:
+            fh.write(data)
+    return [path for path, _ in files]
 
 
 def _variant(values: dict[str, str]) -> tuple[str, str]:
@@ -71,13 +89,18 @@ def prepare(wb, variants, when: dt.datetime) -> dict[tuple[str, str], PreparedTe
 
 def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
                        now: dt.datetime | None = None, year: int | None = None,
-                       workers: int | None = None, backup: bool = True) -> list[Path]:
+                       workers: int | None = None, backup: bool = True,
+                       atomic: bool = True) -> list[Path]:
     """Write one template per unit into ``out_dir``; returns the paths in unit order.
 
-    The template is built once and stamped per unit; with many units the
-    stamping runs on every core (``workers``; default: all cores for ≥ 200 units).
-    A file already at a template's path (perhaps filled in) is first copied to a
-    dated backup unless ``backup`` is False.
+    The template is built once and stamped per unit (``thidua.workbook.stamp``);
+    the files are written in batches of ``BATCH``, each file atomically (temp file,
+    then rename) and each batch flushed to disk once — or, with ``atomic`` False,
+    straight into ``out_dir``, a private staging folder whose files ``fileio.Outputs``
+    flushes and puts in place. With many units the batches run on every core
+    (``workers``; default: all cores for ≥ 2,000 units). A file already at a
+    template's path (perhaps filled in) is first copied to a dated backup unless
+    ``backup`` is False.
     """
     now = now or dt.datetime.now().replace(microsecond=0)
     out = Path(out_dir)
@@ -90,13 +113,14 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
             if os.path.exists(path):
                 fileio.backup(path)
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(jobs) >= 200 else 1
-    if workers <= 1:
-        return [prepared[_variant(v)].write(Path(p), v) for p, v in jobs]
-    size = max(1, len(jobs) // (workers * 4))
-    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        workers = (os.cpu_count() or 1) if len(jobs) >= 2000 else 1
+    batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+    write = _write_batch if atomic else _write_plain
+    if workers <= 1 or len(batches) <= 1:
+        _init_worker(prepared)
+        return [Path(p) for batch in batches for p in write(batch)]
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(prepared,)) as pool:
-        done = [p for batch in pool.map(_write_batch, batches) for p in batch]
+        done = [p for batch in pool.map(write, batches) for p in batch]
     return [Path(p) for p in done]
 
 
@@ -133,7 +157,7 @@ def write_campaign(plan: Plan, units: list, *, out_dir: str | os.PathLike | None
             fileio.check_writable(master, what="sổ tổng hợp")
         if out_dir is not None:
             generate_templates(plan, units, outputs.folder(out_dir), now=now, year=year,
-                               workers=workers, backup=False)
+                               workers=workers, backup=False, atomic=False)
         if master is not None:
             records = [{"ma_don_vi": u.code, "ten_don_vi": u.name, "nhom": u.group, "cap": u.level}
                        for u in units]

@@ -4,7 +4,11 @@ The template is saved once; every part of its .xlsx (a zip) that holds no
 placeholder is compressed once. A unit's copy only differs in the parts
 holding placeholders (``{{ten_don_vi}}`` … — the sheets with the unit's name
 and the metadata), so a copy is written by concatenating the pre-compressed
-parts with a few freshly compressed ones — no workbook is built per unit.
+parts — no workbook is built per unit. Even those parts are not compressed
+again: the text between placeholders is compressed once, each piece ending on
+a byte boundary (a full flush, which also forgets what came before), so a
+unit's part is the pre-compressed pieces with its own values between them as
+stored (uncompressed) deflate blocks — one valid deflate stream.
 """
 from __future__ import annotations
 
@@ -31,10 +35,55 @@ class _Part:
     data: bytes  # raw deflate stream
 
 
+_PLACEHOLDER = re.compile(r"\{\{[a-z_]+\}\}")
+
+
+@dataclass
+class _Pieces:
+    """A part's text cut at its placeholders: each piece of text compressed once."""
+
+    name: bytes
+    texts: list[bytes]  # text before the first placeholder, between them, after the last
+    packed: list[bytes]  # each text compressed, ending on a byte boundary, not final
+    keys: list[str]  # the placeholders, in order
+
+    @classmethod
+    def of(cls, name: str, text: str) -> "_Pieces":
+        keys = _PLACEHOLDER.findall(text)
+        texts = [t.encode("utf-8") for t in _PLACEHOLDER.split(text)]
+        packed = []
+        for t in texts:
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+            packed.append(compressor.compress(t) + compressor.flush(zlib.Z_FULL_FLUSH))
+        return cls(name.encode("utf-8"), texts, packed, keys)
+
+    def part(self, values: dict[str, bytes]) -> _Part:
+        crc, size, data = 0, 0, []
+        for k, (text, packed) in enumerate(zip(self.texts, self.packed)):
+            crc, size = zlib.crc32(text, crc), size + len(text)
+            data.append(packed)
+            if k < len(self.keys):
+                value = values[self.keys[k]]
+                crc, size = zlib.crc32(value, crc), size + len(value)
+                data.append(_stored(value))
+        data.append(b"\x01\x00\x00\xff\xff")  # the final block: empty, stored
+        return _Part(self.name, crc, size, b"".join(data))
+
+
+def _stored(data: bytes) -> bytes:
+    """``data`` as stored deflate blocks (not final), starting on a byte boundary."""
+    out = []
+    for start in range(0, len(data), 65535):
+        chunk = data[start:start + 65535]
+        out.append(struct.pack("<BHH", 0, len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(out)
+
+
 @dataclass
 class PreparedTemplate:
     parts: list[_Part | tuple[str, str]]  # compressed part, or (name, text with placeholders)
     when: tuple[int, int]  # DOS time, date
+    pieces: dict[str, _Pieces] | None = None  # the placeholder parts cut at their placeholders
 
     @classmethod
     def from_workbook(cls, wb: Workbook, when: dt.datetime | None = None) -> "PreparedTemplate":
@@ -66,11 +115,18 @@ class PreparedTemplate:
     def render(self, values: dict[str, str]) -> bytes:
         """The .xlsx bytes with each placeholder replaced by ``values[placeholder]``."""
         escaped = {placeholder: escape(value) for placeholder, value in values.items()}
+        if self.pieces is None:
+            self.pieces = {p[0]: _Pieces.of(*p) for p in self.parts if isinstance(p, tuple)}
+        quick = (all(MARK not in v for v in escaped.values())
+                 and all(k in escaped for pieces in self.pieces.values() for k in pieces.keys))
+        encoded = {k: v.encode("utf-8") for k, v in escaped.items()} if quick else {}
         out = io.BytesIO()
         central = io.BytesIO()
         count = 0
         for part in self.parts:
-            if isinstance(part, tuple):
+            if isinstance(part, tuple) and quick:
+                part = self.pieces[part[0]].part(encoded)
+            elif isinstance(part, tuple):  # a value holding «{{»: replaced one after another
                 name, text = part
                 for placeholder, value in escaped.items():
                     text = text.replace(placeholder, value)

@@ -8,14 +8,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from thidua.codecs import quote
 from thidua.plan.model import (APPLICABLE_CODE, MET_CODE, Indicator, Plan)
 from thidua.program.compile import (OP_TEXT, compile_plan)
-from thidua.program.excel import Printer
 from thidua.workbook.master.base import (FILL_BAND, FILL_HEADER, FILL_TOTAL, FIRST_ROW, FREE,
                                          HEADER_ROW, INT, SHEET_CONFIG, SHEET_INDICATORS,
                                          SHEET_SUMMARY, STATUS_FILLS, _BOLD, _CENTER, _HEADER_ALIGN,
                                          _TITLE, MasterLayout, _Unit, _fill, _lines, _print_setup,
                                          _put, _subtitle, _title)
 from thidua.workbook.master.values import (_MasterState, _MasterValues)
-from thidua.workbook.master.summary import (RowPlacement, _col_index, _unit_height, group_width)
+from thidua.workbook.master.summary import (RowFormulas, _col_index, _unit_height, group_width)
 
 
 def _indicator_plan(plan: Plan) -> list[tuple[Indicator, list[Indicator]]]:
@@ -114,13 +113,13 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
 
     summary = quote_sheetname(SHEET_SUMMARY)
     program = compile_plan(plan)
+    formulas = RowFormulas(program, layout, here=SHEET_INDICATORS)
     for n, unit in enumerate(units, start=1):
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
         for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
             _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key in ("ten_don_vi", "nhom"))
         _unit_height(ws, r, plan, unit)
-        printer = Printer(RowPlacement(program, layout, r, here=SHEET_INDICATORS))
         for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
                                     "applicable"):
             letter = layout.program_columns[cell.code]
@@ -128,7 +127,7 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
                 INT if cell.kind in ("met", "applicable") else None
             bold = cell.kind in ("status", "met")
             fill = FILL_TOTAL if cell.kind == "met" else None
-            _put(ws, r, _col_index(letter), printer.cell_formula(cell), fmt=fmt, bold=bold,
+            _put(ws, r, _col_index(letter), formulas(cell, r), fmt=fmt, bold=bold,
                  fill=fill)
     for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
         _link_values(vals, SHEET_INDICATORS, get_column_letter(j), col[key])

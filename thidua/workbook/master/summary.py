@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from thidua import expr as ex
 from thidua.codecs import codec, group_label, level_label, quote
 from thidua.plan.model import (APPLICABLE_CODE, LEVELS, MET_CODE, TOTAL_CODE, Input, Plan)
-from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, Program, compile_plan)
+from thidua.program.compile import (CLASS_CODE, ELIGIBLE_CODE, Cell, Program, compile_plan)
 from thidua.program.excel import Placement, Printer
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL)
 from thidua.workbook import contract
@@ -175,6 +175,41 @@ class RowPlacement(Placement):
         return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
 
 
+_ROW = "\x00row\x00"  # stands for the row number in a row's formulas printed once
+
+
+class RowFormulas:
+    """The formulas of a unit's row, printed once for every row.
+
+    A row's formulas differ from another's only in the row number of their same-row
+    references, so each cell's formula is printed once with a marker for the row and
+    the row put in for each unit. The first row it serves is also printed directly
+    and compared: should a formula depend on its row otherwise, every row is printed
+    directly.
+    """
+
+    def __init__(self, program: Program, layout: MasterLayout, *, here: str,
+                 own: bool = False):
+        self.program, self.layout, self.here, self.own = program, layout, here, own
+        self.templates: dict[str, str | None] = {}
+
+    def _printer(self, r) -> Printer:
+        return Printer(RowPlacement(self.program, self.layout, r, here=self.here, own=self.own))
+
+    def __call__(self, cell: Cell, r: int) -> str:
+        template = self.templates.get(cell.code, "")
+        if template == "":
+            template = self._printer(_ROW).cell_formula(cell)
+            direct = self._printer(r).cell_formula(cell)
+            if template.replace(_ROW, str(r)) != direct:
+                template = None
+            self.templates[cell.code] = template
+            return direct
+        if template is None:
+            return self._printer(r).cell_formula(cell)
+        return template.replace(_ROW, str(r))
+
+
 def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
                    layout: MasterLayout, vals: _MasterValues) -> None:
     program = compile_plan(plan)
@@ -206,6 +241,7 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
     input_cols = {inp.code: inp for inp in plan.inputs}
     input_cols.update({contract.appraisal_name(inp.code): inp for inp in plan.inputs})
 
+    row_formulas: dict[bool, RowFormulas] = {}
     for n, unit in enumerate(units, start=1):
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
@@ -226,7 +262,7 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
                 cell.data_type = "s"
         _read_cells(ws, plan, r, col)
         if not plan.is_checklist:
-            _points_row(ws, program, r, layout)
+            _points_row(ws, program, r, layout, row_formulas)
     _read_values(vals, plan, col)
     if not plan.is_checklist:
         _points_values(vals, program, layout)
@@ -316,21 +352,22 @@ def _col_index(letter: str) -> int:
     return column_index_from_string(letter)
 
 
-def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout) -> None:
+def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout,
+                formulas: dict[bool, RowFormulas]) -> None:
     """Formulas of one unit row of a points plan (same-row references only)."""
     plan, col = program.plan, layout.columns
-    printer = Printer(RowPlacement(program, layout, r, here=layout.sheet))
+    for own in (False, True):
+        formulas.setdefault(own, RowFormulas(program, layout, here=layout.sheet, own=own))
 
     def write(key: str, cell, fmt: str | None = NUM, fill: str | None = None, bold=False,
-              p: Printer = printer) -> None:
-        _put(ws, r, _col_index(col[key]), p.cell_formula(cell), fmt=fmt, fill=fill, bold=bold)
+              own: bool = False) -> None:
+        _put(ws, r, _col_index(col[key]), formulas[own](cell, r), fmt=fmt, fill=fill, bold=bold)
 
     for cell in program.of_kind("value", "item"):
         write(cell.code, cell)
     write(TOTAL_CODE, program.cell(TOTAL_CODE), fill=FILL_TOTAL, bold=True)
     if plan.self_scored:
-        own = Printer(RowPlacement(program, layout, r, here=layout.sheet, own=True))
-        write(SELF_TOTAL, program.cell(TOTAL_CODE), p=own)
+        write(SELF_TOTAL, program.cell(TOTAL_CODE), own=True)
     if plan.classification is not None:
         write(CLASS, program.cell(CLASS_CODE), fmt=None)
     write(ELIGIBLE, program.cell(ELIGIBLE_CODE), fmt=None)
@@ -374,6 +411,7 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units:
     """Checklist plans: the count of criteria met / applicable, read from «Chỉ tiêu»."""
     col = layout.columns
     sheet = quote_sheetname(SHEET_INDICATORS)
+    formulas = RowFormulas(program, layout, here=layout.sheet)
     for r in range(FIRST_ROW, layout.last_row + 1):
         for key in (MET_CODE, APPLICABLE_CODE):
             src = layout.indicator_columns[key]
@@ -382,9 +420,8 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units:
         for key in (RANK, PRIZE, AMOUNT):
             if key in col:
                 _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
-        printer = Printer(RowPlacement(program, layout, r, here=layout.sheet))
         for cell in program.of_kind("value"):  # derived values, if a checklist has any
-            _put(ws, r, _col_index(col[cell.code]), printer.cell_formula(cell), fmt=NUM)
+            _put(ws, r, _col_index(col[cell.code]), formulas(cell, r), fmt=NUM)
     for key in (MET_CODE, APPLICABLE_CODE):
         vals.column(SHEET_SUMMARY, col[key], lambda s, key=key: s.shown(key))
     for cell in program.of_kind("value"):
