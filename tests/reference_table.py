@@ -96,7 +96,7 @@ def reference_parse_rows(
             problems.append(Problem(
                 f"có hai cột cùng là «{_label(plan, code)}» ({code}): {both}",
                 file=source, sheet=sheet, row=header_row, column=col.header,
-                hint="xoá hoặc đổi tên một trong hai cột"))
+                hint="xóa hoặc đổi tên một trong hai cột"))
             continue
         cols[code] = col
 

@@ -24,10 +24,21 @@ def results(draw):
               "reasons": draw(st.lists(TEXT, max_size=3)), "rank": draw(st.none() | st.integers()),
               "prize": draw(st.none() | TEXT), "amount": draw(st.integers(0, 10**12))}
              for _ in range(draw(st.integers(0, 6)))]
+    if draw(st.booleans()):  # a classification, or a checklist's criteria
+        for u in units:
+            u["class"] = draw(st.none() | TEXT)
+            u["met"], u["applicable"] = draw(st.integers(0, 9)), draw(st.integers(0, 9))
+            u["indicators"] = draw(st.lists(st.fixed_dictionaries(
+                {"code": TEXT, "value": st.none() | st.floats(), "status": TEXT,
+                 "parts": st.lists(st.fixed_dictionaries({"code": TEXT}), max_size=2)}),
+                max_size=2))
     vacant = draw(st.lists(st.fixed_dictionaries({"group": TEXT, "prize": TEXT}), max_size=2))
     ties = draw(st.lists(st.fixed_dictionaries({"group": TEXT, "prizes": st.lists(TEXT, max_size=2),
                                                 "units": st.lists(TEXT, max_size=3)}), max_size=2))
-    return {"plan": draw(TEXT), "units": units, "vacant": vacant, "ties": ties}
+    out = {"plan": draw(TEXT), "units": units, "vacant": vacant, "ties": ties}
+    if draw(st.booleans()):
+        out["year"] = draw(st.none() | st.integers(2000, 2100))
+    return out
 
 
 @settings(max_examples=400, deadline=None)
@@ -48,7 +59,8 @@ def test_other_shapes_are_plain_json(obj):
 
 
 def test_seed_results_same_as_json_dump():
-    for plan_id in ("nui-thanh-dvc-2023", "hoa-thanh-cchc-2018", "vu-ban-cchc-2023"):
+    for plan_id in ("nui-thanh-dvc-2023", "hoa-thanh-cchc-2018", "vu-ban-cchc-2023",
+                    "quang-nam-dvc-2023", "xuan-thanh-mot-cua-2021", "chi-so-766-2025"):
         plan = load_plan(plan_id)
         data = load_data(plan, SAMPLES / f"{plan_id}.csv")
         obj = score(plan, data.table, year=data.year).to_json()

@@ -14,7 +14,6 @@ from json.encoder import encode_basestring
 from typing import TextIO
 
 UNIT_KEYS = ("code", "name", "group", "total", "eligible", "reasons", "rank", "prize", "amount")
-TOP_KEYS = ("plan", "units", "vacant", "ties")
 
 
 def write_json(obj, out: TextIO) -> None:
@@ -27,23 +26,21 @@ def dumps(obj) -> str:
     """``json.dumps(obj, ensure_ascii=False, indent=2)``."""
     if not _result_shaped(obj):
         return json.dumps(obj, ensure_ascii=False, indent=2)
-    units = obj["units"]
-    parts = ["{\n  \"plan\": ", _nested(obj["plan"], 1), ",\n  \"units\": "]
-    if units:
-        parts.append("[\n")
-        parts.append(",\n".join(map(_unit, units)))
-        parts.append("\n  ]")
-    else:
-        parts.append("[]")
-    parts += [",\n  \"vacant\": ", _nested(obj["vacant"], 1), ",\n  \"ties\": ",
-              _nested(obj["ties"], 1), "\n}"]
-    return "".join(parts)
+    parts = []
+    for key, value in obj.items():
+        if key == "units":
+            text = "[\n" + ",\n".join(map(_unit, value)) + "\n  ]" if value else "[]"
+        else:
+            text = _nested(value, 1)
+        parts.append(f"  {encode_basestring(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}"
 
 
 def _result_shaped(obj) -> bool:
-    return (type(obj) is dict and tuple(obj) == TOP_KEYS and type(obj["units"]) is list
-            and all(type(u) is dict and tuple(u) == UNIT_KEYS and type(u["reasons"]) is list
-                    for u in obj["units"]))
+    """A dict with text keys and a list ``units`` of dicts with text keys."""
+    return (type(obj) is dict and type(obj.get("units")) is list
+            and all(type(k) is str for k in obj)
+            and all(type(u) is dict and all(type(k) is str for k in u) for u in obj["units"]))
 
 
 def _nested(value, level: int) -> str:
@@ -72,20 +69,32 @@ def _scalar(value) -> str:
 
 
 def _unit(u: dict) -> str:
-    reasons = u["reasons"]
-    if reasons:
-        listed = ("[\n        " + ",\n        ".join(_scalar(r) if type(r) is str else _nested(r, 4)
-                                                 for r in reasons)
-                  + "\n      ]")
-    else:
-        listed = "[]"
+    """One unit, as ``json`` indents it two levels deep (the usual keys from one template)."""
+    if tuple(u) != UNIT_KEYS or type(u["reasons"]) is not list:
+        if not u:
+            return "    {}"
+        return ("    {\n" + ",\n".join(f"      {encode_basestring(k)}: {_value(v)}"
+                                    for k, v in u.items()) + "\n    }")
     return (f"    {{\n      \"code\": {_scalar(u['code'])},\n"
             f"      \"name\": {_scalar(u['name'])},\n"
             f"      \"group\": {_scalar(u['group'])},\n"
             f"      \"total\": {_scalar(u['total'])},\n"
             f"      \"eligible\": {_scalar(u['eligible'])},\n"
-            f"      \"reasons\": {listed},\n"
+            f"      \"reasons\": {_value(u['reasons'])},\n"
             f"      \"rank\": {_scalar(u['rank'])},\n"
             f"      \"prize\": {_scalar(u['prize'])},\n"
             f"      \"amount\": {_scalar(u['amount'])}\n"
             "    }")
+
+
+_SCALARS = (str, type(None), bool, int, float)
+
+
+def _value(value) -> str:
+    """A unit's value, three levels deep."""
+    if type(value) in _SCALARS:
+        return _scalar(value)
+    if type(value) is list and all(type(v) is str for v in value):
+        return ("[\n        " + ",\n        ".join(map(encode_basestring, value)) + "\n      ]"
+                if value else "[]")
+    return _nested(value, 3)
