@@ -118,10 +118,10 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
 def _columns(plan: Plan, data) -> tuple[dict[str, np.ndarray], object]:
     """The columns to score, and the unit columns of a DataFrame as given (else None)."""
     columns = getattr(data, "data", None)
-    if columns is not None:  # a UnitTable: already checked and converted
+    if columns is not None and not data.frame_built:  # a UnitTable, checked and converted
         _check_units(plan, columns["ma_don_vi"], columns["nhom"])
         return columns, None
-    frame = data.reset_index(drop=True)
+    frame = getattr(data, "frame", data).reset_index(drop=True)
     missing = [c for c in ("ma_don_vi", "ten_don_vi", "nhom", "cap") if c not in frame.columns]
     if missing:
         raise InputError([Problem(f"bảng số liệu thiếu cột «{c}»", code="thieu_cot")
@@ -150,7 +150,7 @@ def _texts(values) -> np.ndarray:
 def failed_checks(plan: Plan, table, year: int | None = None) -> list[Problem]:
     """The figures of a table that cannot be true: one problem per unit and check, at the
     cell of each figure the check reads (``so_lieu_mau_thuan``)."""
-    data = table.data
+    data = table.frame.reset_index(drop=True) if table.frame_built else table.data
     n = len(data["ma_don_vi"])
     if not plan.checks or not n:
         return []
@@ -172,7 +172,7 @@ def failed_checks(plan: Plan, table, year: int | None = None) -> list[Problem]:
                 letter = table.columns.get(code, "")
                 row = table.rows[i] if table.rows else None
                 out.append(Problem(
-                    f"đơn vị {data['ma_don_vi'][i]}: {cell.source.message} ({figures})",
+                    f"đơn vị {data['ma_don_vi'][int(i)]}: {cell.source.message} ({figures})",
                     code="so_lieu_mau_thuan", file=table.source, sheet=table.sheet,
                     cell=f"{letter}{row}" if table.sheet and letter and row else "",
                     row=row, column=code, unit=codes[i],

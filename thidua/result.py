@@ -50,16 +50,31 @@ class ScoreResult:
                  vacant: list[dict] | None = None, ties: list[dict] | None = None,
                  base=None):
         self.plan = plan
-        self.columns = columns
+        self._columns = columns
         self.explanation_columns = explanation_columns
         self.year = year
-        self.indicator_columns = indicator_columns
+        self._indicator_columns = indicator_columns
         self.vacant: list[dict] = vacant if vacant is not None else []  # {"group", "prize"…}
         self.ties: list[dict] = ties if ties is not None else []  # {"group", "prizes", "units"…}
         self._base = base  # the unit columns of a scored DataFrame, kept as they were
 
     def __len__(self) -> int:
         return len(self.columns["ma_don_vi"])
+
+    @property
+    def columns(self):
+        """The columns by code: the arrays scoring made or, once ``frame`` was asked for
+        (and perhaps changed by the caller), the frame itself."""
+        return self.__dict__["frame"] if "frame" in self.__dict__ else self._columns
+
+    @property
+    def indicator_columns(self):
+        """Checklist plans: the indicator rows by column (the ``indicators`` frame once
+        asked for); else None."""
+        if self._indicator_columns is None:
+            return None
+        return self.__dict__["indicators"] if "indicators" in self.__dict__ \
+            else self._indicator_columns
 
     @cached_property
     def frame(self):
@@ -69,8 +84,8 @@ class ScoreResult:
         if self._base is not None:
             out = self._base.copy()
         else:
-            out = pd.DataFrame({c: pd.Series(self.columns[c], dtype=object) for c in UNIT_COLUMNS})
-        for code, values in self.columns.items():
+            out = pd.DataFrame({c: pd.Series(self._columns[c], dtype=object) for c in UNIT_COLUMNS})
+        for code, values in self._columns.items():
             if code in UNIT_COLUMNS:
                 continue
             out[code] = pd.Series(values, dtype=object) if code in LIST_COLUMNS else values
@@ -86,11 +101,11 @@ class ScoreResult:
     @cached_property
     def indicators(self):
         """Checklist plans: the indicator rows as a ``pandas.DataFrame``; else None."""
-        if self.indicator_columns is None:
+        if self._indicator_columns is None:
             return None
         import pandas as pd
 
-        return pd.DataFrame(self.indicator_columns)
+        return pd.DataFrame(self._indicator_columns)
 
     def money_total(self) -> int:
         """Money spent: awarded prizes plus the prizes held by tie blocks."""

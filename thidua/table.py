@@ -84,6 +84,12 @@ class UnitTable:
                 frame[code] = values
         return frame
 
+    @property
+    def frame_built(self) -> bool:
+        """Whether ``frame`` was asked for: it then holds what the table says (a caller may
+        have changed it), and scoring reads it instead of ``data``."""
+        return "frame" in self.__dict__
+
     def where(self, index: int, code: str | None = None) -> str:
         """Where unit ``index`` (and column ``code``) is, in Vietnamese."""
         row = self.rows[index]

@@ -56,7 +56,7 @@ def summary_lines(result: ScoreResult) -> list[str]:
     prizes = [label or "" for label in c[PRIZE_LABEL]]
     for i in np.flatnonzero(amount).tolist():
         prizes[i] += f" ({format_money(amount[i])})"
-    reasons = c[REASONS]
+    reasons = list(c[REASONS])
     score_word = "Số tiêu chí đạt" if plan.is_checklist else "Tổng điểm"
     for group in plan.groups:
         members = np.flatnonzero(groups == group.code)
