@@ -347,7 +347,8 @@ def parse_rows(
                                          "nhập mã đơn vị (mỗi đơn vị một mã riêng)")))
         joined = "".join(codes)
         if joined.isascii() and joined.isalnum():  # letters and digits: the key is the lower case
-            code_keys = [c.lower() for c in codes if c]
+            code_keys = list(map(str.lower, codes)) if "" not in codes else \
+                [c.lower() for c in codes if c]
         else:
             code_keys = [_key(c) for c in codes if c]
         if len(set(code_keys)) < len(code_keys):
@@ -638,7 +639,7 @@ def _keys(values) -> list:
 
 
 class _TextColumn(list):
-    """A column known to hold only text (read from a csv file)."""
+    """A column of a csv file: only text, already NFC (the whole text was normalised)."""
 
 
 def _all_text(values) -> bool:
@@ -651,8 +652,10 @@ def _is_number(value) -> bool:
 
 
 def _texts(values) -> list[str]:
-    """Text cells as :func:`_text` gives them (text already NFC only stripped)."""
-    if _all_text(values) and unicodedata.is_normalized("NFC", "\n".join(values)):
+    """Text cells as :func:`_text` gives them (text already NFC only stripped; a csv
+    file's cells are: its whole text was normalised)."""
+    if type(values) is _TextColumn or (
+            _all_text(values) and unicodedata.is_normalized("NFC", "\n".join(values))):
         return list(map(str.strip, values))  # pieces of an NFC text joined by «\n» are NFC
     return [v.strip() if type(v) is str and v.isascii() else _text(v) for v in values]
 

@@ -29,13 +29,18 @@ def short_name(name: str, width: int = NAME_WIDTH) -> str:
     return cut.rstrip(" ,;-–—") + "…"
 
 
-_UNTIDY = re.compile(r"[^\S ]|  |\x00 | \x00|^ | $")
+_SPACE_NOT_BLANK = re.compile(r"[^\S ]")  # white space other than « »
 
 
 def short_names(names: list[str]) -> list[str]:
     """:func:`short_name` of each name (names already tidy and short are kept as they are)."""
-    if set(map(type, names)) <= {str} and not _UNTIDY.search("\x00".join(names)):
-        return [n if len(n) <= NAME_WIDTH else short_name(n) for n in names]
+    if set(map(type, names)) <= {str}:
+        joined = "\x00".join(names)
+        untidy = ("  " in joined or "\x00 " in joined or " \x00" in joined
+                  or joined.startswith(" ") or joined.endswith(" ")
+                  or _SPACE_NOT_BLANK.search(joined) is not None)
+        if not untidy:
+            return [n if len(n) <= NAME_WIDTH else short_name(n) for n in names]
     return [short_name(n) for n in names]
 
 
@@ -92,7 +97,7 @@ def summary_lines(result: ScoreResult) -> list[str]:
     for v in result.vacant:
         lines.append(f"Giải để trống — {plan.group(v['group']).label}: {v['label']} "
                      "(không có đơn vị đạt điều kiện)")
-    by_code = dict(zip(map(str, c["ma_don_vi"]), c["ten_don_vi"]))
+    by_code = dict(zip(map(str, c["ma_don_vi"]), c["ten_don_vi"])) if result.ties else {}
     for t in result.ties:
         tied = [by_code.get(str(code), str(code)) for code in t["units"]]
         lines.append(f"Đồng hạng, Hội đồng Thi đua - Khen thưởng quyết định "
