@@ -48,8 +48,8 @@ def main() -> int:
             rows.append((f"generate {r['size']:,} templates + master", r["thidua"], r["naive"],
                          r["peer"], "≤ peer"))
             if r.get("peer_values"):
-                rows.append((f"generate {r['size']:,}: peer's master without formulas", None, None,
-                             r["peer_values"], ""))
+                rows.append((f"generate {r['size']:,}: peer's master without formulas",
+                             r["thidua"], None, r["peer_values"], ""))
     con = load("consolidate_units")
     if con:
         machines.append(("consolidate_units", con["machine"]))
@@ -57,8 +57,8 @@ def main() -> int:
         r = con["rows"]
         rows.append((f"consolidate {n:,} returned files", r["full"]["thidua"], r["full"]["naive"],
                      r["full"]["peer"], "< peer (issue 14 item 2)"))
-        rows.append((f"consolidate {n:,}: peer's master without formulas", None, None,
-                     r["full"]["peer_values"], ""))
+        rows.append((f"consolidate {n:,}: peer's master without formulas", r["full"]["thidua"],
+                     None, r["full"]["peer_values"], ""))
         rows.append((f"same, nothing changed since last run", r["again"]["thidua"], None,
                      r["again"]["peer"], "< 0.5 s (item 2)"))
         rows.append((f"same, 10 new files", r["new10"]["thidua"], None, r["new10"]["peer"],
