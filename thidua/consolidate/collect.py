@@ -44,10 +44,10 @@ from thidua.lock import write_lock
 from thidua.plan.model import Plan
 from thidua.text import fold, format_number, is_blank
 from thidua.workbook import contract
-from thidua.workbook.contract import PLAN_FILE, PLAN_FINGERPRINT, appraisal_name
+from thidua.workbook.contract import appraisal_name
 from thidua.workbook.master import CHANGED
-from thidua.workbook.master import KIND_MASTER, build_master_and_layout
-from thidua.workbook.template import KIND_TEMPLATE, build_template
+from thidua.workbook.master import build_master_and_layout
+from thidua.workbook.template import build_template
 
 EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
 #: Spreadsheet formats the reader refuses with its own advice (saved in the wrong format).
@@ -236,15 +236,15 @@ class _Context:
         for u in master.units:
             self.by_name.setdefault(fold(str(u.get("ten_don_vi", ""))), []).append(u["ma_don_vi"])
         wb, _ = build_template(plan)
-        meta = {r[0]: r[1] for r in wb["_thidua"].iter_rows(values_only=True) if r and r[0]}
-        self.fingerprint = meta["dau_van_tay"]  # as stamped into every unit's copy
-        layout = json.loads(meta.get("bo_cuc") or "{}")
+        meta = {r[0]: r[1] for r in wb[contract.META_SHEET].iter_rows(values_only=True) if r and r[0]}
+        self.fingerprint = meta[contract.FINGERPRINT]  # as stamped into every unit's copy
+        layout = json.loads(meta.get(contract.LAYOUT) or "{}")
         self.named_cells: dict[str, str] = {}  # defined name -> template cell (inputs, results…)
         for cells in layout.values():
             if isinstance(cells, dict):
                 self.named_cells.update({k: v for k, v in cells.items() if isinstance(v, str)})
         self.formulas = {}
-        ws = wb["Nhập liệu"]
+        ws = wb[contract.TEMPLATE_INPUT]
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
@@ -260,7 +260,7 @@ class _Context:
 
 
 def _saved_at(returned: ReturnedFile) -> str:
-    saved = getattr(returned, "saved_at", None) or returned.meta.get("_luu_luc")
+    saved = getattr(returned, "saved_at", None) or returned.meta.get(contract.SAVED_AT)
     if saved:
         return str(saved)
     return dt.datetime.fromtimestamp(returned.mtime).strftime("%Y-%m-%dT%H:%M:%S")
@@ -270,24 +270,25 @@ def _recognise(ctx: _Context, rf: ReturnedFile, rel: str) -> str | None:
     """The unit a returned file belongs to, or None (with an issue) to reject it."""
     meta = rf.meta or {}
     plan = ctx.plan
-    if meta.get("loai") == KIND_MASTER:  # a copy of a master saved among the returned files
+    if meta.get(contract.KIND) == contract.KIND_MASTER:  # a copy of a master saved among the returned files
         ctx.add("bo_qua_so_tong_hop", "tệp này là một sổ tổng hợp (không phải tệp đơn vị gửi về) nên "
                 "được bỏ qua — nên để sổ tổng hợp ở ngoài thư mục nhận về", file=rel)
         return None
-    if meta.get("loai") == KIND_TEMPLATE:
-        if meta.get("ke_hoach") != plan.id:
-            ctx.add("sai_ke_hoach", f"tệp là mẫu của kế hoạch «{meta.get('ke_hoach')}», không phải "
+    if meta.get(contract.KIND) == contract.KIND_TEMPLATE:
+        if meta.get(contract.PLAN) != plan.id:
+            ctx.add("sai_ke_hoach", f"tệp là mẫu của kế hoạch «{meta.get(contract.PLAN)}», không phải "
                     f"«{plan.id}» — gửi lại đơn vị đúng mẫu của kế hoạch này", file=rel)
             return None
-        made_from = str(meta.get(PLAN_FINGERPRINT) or "").strip()
+        made_from = str(meta.get(contract.PLAN_FINGERPRINT) or "").strip()
         if made_from and plan.fingerprint and made_from != plan.fingerprint \
-                and str(meta.get("phien_ban")) == str(plan.version):
-            ctx.add("ke_hoach_thay_doi", f"mẫu được tạo từ kế hoạch «{meta.get(PLAN_FILE) or plan.id}» "
+                and str(meta.get(contract.VERSION)) == str(plan.version):
+            made_file = meta.get(contract.PLAN_FILE) or plan.id
+            ctx.add("ke_hoach_thay_doi", f"mẫu được tạo từ kế hoạch «{made_file}» "
                     f"trước khi kế hoạch «{Path(plan.source).name or plan.id}» được sửa (cùng phiên "
                     f"bản {plan.version}) — số liệu vẫn được nhận theo mã chỉ tiêu; nếu thang điểm đã "
                     "đổi, tăng «Phiên bản» của kế hoạch và gửi lại mẫu mới cho đơn vị",
-                    file=rel, unit=str(meta.get("ma_don_vi") or ""))
-        unit = str(meta.get("ma_don_vi") or "").strip()
+                    file=rel, unit=str(meta.get(contract.UNIT_CODE) or ""))
+        unit = str(meta.get(contract.UNIT_CODE) or "").strip()
         if unit not in ctx.units:
             ctx.add("don_vi_khong_co", f"mã đơn vị «{unit}» trong tệp không có trong danh sách đơn vị "
                     "của sổ tổng hợp — thêm đơn vị vào danh sách hoặc kiểm tra tệp", file=rel, unit=unit)
@@ -321,7 +322,7 @@ def _recognise(ctx: _Context, rf: ReturnedFile, rel: str) -> str | None:
 
 def _check_structure(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> None:
     meta = rf.meta or {}
-    version = meta.get("phien_ban")
+    version = meta.get(contract.VERSION)
     try:
         older = version is not None and int(version) < ctx.plan.version
     except (TypeError, ValueError):
@@ -330,7 +331,7 @@ def _check_structure(ctx: _Context, rf: ReturnedFile, rel: str, unit: str) -> No
         ctx.add("mau_cu", f"mẫu phiên bản {version}, kế hoạch hiện là phiên bản {ctx.plan.version} — "
                 "số liệu vẫn được nhận theo mã chỉ tiêu; nên gửi đơn vị mẫu mới", file=rel,
                 unit=ctx.label(unit))
-    elif meta.get("dau_van_tay") and meta.get("dau_van_tay") != ctx.fingerprint:
+    elif meta.get(contract.FINGERPRINT) and meta.get(contract.FINGERPRINT) != ctx.fingerprint:
         ctx.add("cau_truc_thay_doi", "dấu vân tay cấu trúc của mẫu không khớp (trang, công thức hoặc tên ô "
                 "đã bị sửa) — số liệu vẫn được đọc theo tên ô; kiểm tra lại tệp", file=rel,
                 unit=ctx.label(unit), sheet=rf.input_sheet or "")
@@ -596,7 +597,7 @@ def _collect(plan: Plan, master: MasterData, folder: Path, limits: Limits | None
             continue
         unit = _recognise(ctx, result, rel)
         if unit is None:
-            if (result.meta or {}).get("loai") == KIND_MASTER:
+            if (result.meta or {}).get(contract.KIND) == contract.KIND_MASTER:
                 out.skipped.append(rel)
             else:
                 out.rejected.append(rel)
@@ -609,7 +610,7 @@ def _collect(plan: Plan, master: MasterData, folder: Path, limits: Limits | None
         keep = _uncomputed(ctx, result, rel, unit)
         values, scored = _values(ctx, result, rel, unit)
         out.accepted.append(Submission(result, rel, unit, values, _saved_at(result),
-                                       (result.meta or {}).get("phien_ban"), scored=scored,
+                                       (result.meta or {}).get(contract.VERSION), scored=scored,
                                        keep=keep))
     out.received = len(paths) - len(out.skipped)
     _pick_newest(ctx, out)
@@ -651,8 +652,8 @@ def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: li
     # A digest of everything a person sees or types is kept in the hidden sheet, so a
     # re-run can tell «nothing changed» without loading the old master again.
     digest = _digest(wb)
-    wb[SHEET_META].append(["noi_dung", digest])
-    if master.meta.get("noi_dung") == digest:
+    wb[contract.META_SHEET].append([contract.CONTENT, digest])
+    if master.meta.get(contract.CONTENT) == digest:
         return False, None
     if outputs is not None:
         _stage(wb, outputs.file(path, backup=backup), now)
@@ -1004,13 +1005,11 @@ def _record_period(plan: Plan, wb, layout, units: list[dict], period: str, year)
         ws[f"{column}{layout.first_row + i}"] = int(met[code])
 
 
-SHEET_META = "_thidua"
-
 
 def _digest(wb) -> str:
     import hashlib
     h = hashlib.sha256()
-    for title, cells in _content(wb, skip=(SHEET_META,)):
+    for title, cells in _content(wb, skip=(contract.META_SHEET,)):
         h.update(f"\x00{title}".encode())
         for coordinate, value in cells:
             h.update(f"\x01{coordinate}\x02{type(value).__name__}\x02{value!r}".encode())

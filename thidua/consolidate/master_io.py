@@ -9,9 +9,10 @@ import openpyxl
 
 from thidua.codecs import unit_codes
 from thidua.errors import InputError, Problem
-from thidua.plan.model import APPRAISAL_SUFFIX, Plan
-from thidua.workbook.master import (CONFIG_NAMES, KIND_MASTER, SHEET_META, YEAR_NAME,
-                                    MasterLayout, layout_json)
+from thidua.plan.model import Plan
+from thidua.workbook import contract
+from thidua.workbook.contract import APPRAISAL_SUFFIX, KIND_MASTER, META_SHEET, YEAR_NAME
+from thidua.workbook.master import CONFIG_NAMES, MasterLayout, layout_json
 
 
 @dataclass
@@ -37,7 +38,7 @@ def is_master(path: str | Path) -> bool:
         return False
     try:
         with zipfile.ZipFile(path) as zf:
-            return b"so_tong_hop" in b"".join(
+            return KIND_MASTER.encode() in b"".join(
                 zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")
                 or n == "xl/sharedStrings.xml")
     except (OSError, zipfile.BadZipFile):
@@ -45,7 +46,7 @@ def is_master(path: str | Path) -> bool:
 
 
 def _meta(wb) -> dict:
-    ws = wb[SHEET_META]
+    ws = wb[META_SHEET]
     return {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row and row[0]}
 
 
@@ -65,13 +66,13 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
                                  hint="kiểm tra đường dẫn; nếu sổ bị hỏng, dùng bản sao lưu "
                                       "(tên có «.bak-») bên cạnh")) from None
     try:
-        if SHEET_META not in wb.sheetnames or _meta(wb).get("loai") != KIND_MASTER:
+        if META_SHEET not in wb.sheetnames or _meta(wb).get(contract.KIND) != KIND_MASTER:
             raise InputError(Problem("tệp này không phải sổ tổng hợp do thidua tạo", file=path.name,
                                      hint="tạo sổ bằng «thidua generate … --master»"))
         meta = _meta(wb)
-        if meta.get("ke_hoach") != plan.id:
+        if meta.get(contract.PLAN) != plan.id:
             raise InputError(Problem(
-                f"sổ tổng hợp thuộc kế hoạch «{meta.get('ke_hoach')}», không phải «{plan.id}»",
+                f"sổ tổng hợp thuộc kế hoạch «{meta.get(contract.PLAN)}», không phải «{plan.id}»",
                 file=path.name, hint="chọn đúng kế hoạch hoặc đúng sổ tổng hợp"))
         layout = MasterLayout.from_json(layout_json(meta))
         ws = wb[layout.sheet]

@@ -13,7 +13,8 @@ __all__ = [
     "APPRAISAL_SUFFIX", "SELF_SUFFIX", "META_SHEET", "KIND", "KIND_TEMPLATE", "KIND_MASTER",
     "PLAN", "VERSION", "UNIT_CODE", "UNIT_NAME", "GROUP", "LEVEL", "MADE_AT", "FINGERPRINT",
     "TOOL_VERSION", "INPUT_SHEET_KEY", "LAYOUT", "CONTENT", "SAVED_AT",
-    "TEMPLATE_GUIDE", "TEMPLATE_INPUT", "TEMPLATE_LISTS",
+    "PLAN_FILE", "PLAN_FINGERPRINT", "TEMPLATE_GUIDE", "TEMPLATE_INPUT", "TEMPLATE_LISTS",
+    "UNIT_LABELS", "LAYOUT_INPUTS", "LAYOUT_APPRAISALS", "LAYOUT_YEAR",
     "YEAR_NAME", "LEVEL_NAME", "GROUP_NAME", "YESNO_LIST", "choice_list_name", "appraisal_name",
     "self_name", "meta_names",
 ]
@@ -46,6 +47,14 @@ PLAN_FINGERPRINT = "dau_van_tay_ke_hoach"  # the fingerprint of that plan's cont
 TEMPLATE_GUIDE = "Hướng dẫn"
 TEMPLATE_INPUT = "Nhập liệu"
 TEMPLATE_LISTS = "Danh mục"
+#: The unit's details at the top of the input sheet: key -> label left of the value. A returned
+#: file whose metadata is gone is recognised by the code and name written right of these labels.
+UNIT_LABELS = {UNIT_NAME: "Đơn vị:", UNIT_CODE: "Mã đơn vị:", "nhom_nhan": "Nhóm:",
+               "cap_nhan": "Cấp:"}
+#: Keys of the template layout JSON (``LAYOUT``; the fields of ``TemplateLayout``) a reader uses.
+LAYOUT_INPUTS = "input_cells"  # input code -> cell
+LAYOUT_APPRAISALS = "appraisal_cells"  # input code -> its appraisal cell (self-scored plans)
+LAYOUT_YEAR = "year_cell"  # the cell of the year targets apply to (YEAR_NAME)
 
 # ---------------------------------------------------------------- master, after consolidation
 REPORT_SHEET = "Kiểm tra tệp nhận về"  # the problems found in the returned files
