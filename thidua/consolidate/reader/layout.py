@@ -19,7 +19,7 @@ from thidua.consolidate.reader import cells
 from thidua.text import fold, nfc
 from thidua.workbook import contract
 
-__all__ = ["UNIT_REGION", "META_ROWS", "meta_from", "typed_unit", "layout_of", "codes",
+__all__ = ["UNIT_REGION", "META_ROWS", "meta_from", "typed_unit", "layout_of", "codes", "codes_of",
            "pick_input_sheet", "locate", "name_target", "meta_sheet"]
 
 #: Where the unit's name/code labels are looked for on the input sheet (rows, columns).
@@ -77,12 +77,32 @@ def typed_unit(rows: dict[int, dict[int, object]]) -> dict[str, str]:
 
 
 def layout_of(meta: dict[str, str]) -> dict:
-    """The template layout stored as JSON in the metadata ({} when absent or damaged)."""
+    """The template layout stored as JSON in the metadata ({} when absent or damaged).
+
+    The result is shared between files with the same layout text: read it, do not change it.
+    """
+    text = meta.get(contract.LAYOUT) or "{}"
+    return _parsed_layout(text) if isinstance(text, str) else {}
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_layout(text: str) -> dict:
     try:
-        layout = json.loads(meta.get(contract.LAYOUT) or "{}")
+        layout = json.loads(text)
     except (ValueError, TypeError):
         return {}
     return layout if isinstance(layout, dict) else {}
+
+
+def codes_of(meta: dict[str, str]) -> dict[str, str]:
+    """:func:`codes` of the metadata's layout (shared between files with the same layout)."""
+    text = meta.get(contract.LAYOUT) or "{}"
+    return _codes_of_text(text) if isinstance(text, str) else {}
+
+
+@functools.lru_cache(maxsize=256)
+def _codes_of_text(text: str) -> dict[str, str]:
+    return codes(_parsed_layout(text))
 
 
 def codes(layout: dict) -> dict[str, str]:

@@ -47,10 +47,17 @@ class ReturnedFile:
     #: xlsx/xlsm: codes whose cell holds a formula saved without its computed value (blank in
     #: ``cells``: the value is unknown, not absent; Excel stores it, some other programs do not)
     uncomputed: set[str] = field(default_factory=set)
+    mtime_ns: int = 0  # the modification time in nanoseconds (``mtime`` as read)
 
 
 class ReadFailure(ThiduaError):
-    """A returned file that cannot be read: one problem whose ``code`` is one of :data:`CODES`."""
+    """A returned file that cannot be read: one problem whose ``code`` is one of :data:`CODES`.
+
+    ``transient``: the cause may go away with the file unchanged (a time limit hit on a
+    busy machine), so the failure is not remembered for the next run.
+    """
+
+    transient = False
 
     @property
     def problem(self) -> Problem:

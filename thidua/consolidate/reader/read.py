@@ -79,7 +79,7 @@ class Opened:
         self.result = ReturnedFile(
             path=self.path, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
             mtime=st.st_mtime, kind=EXTENSIONS[ext], meta={}, input_sheet=None, names={},
-            cells={}, formulas={}, typed_unit={})
+            cells={}, formulas={}, typed_unit={}, mtime_ns=st.st_mtime_ns)
         if safety.container(data, self.fail) == "ole":
             self._read_ole()
         else:

@@ -48,6 +48,10 @@ _DANGER = re.compile(b"|".join(re.escape(s) for s in (
     "<!DOCTYPE".encode("utf-16-be"), "<!ENTITY".encode("utf-16-be"))))
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: XML parts checked in this process, by their compressed bytes: (CRC, size, method, raw) -> content.
+_CHECKED: dict[tuple, bytes] = {}
+_CHECKED_SIZE = 512
+_CHECKED_PART_LIMIT = 256 * 1024
 
 
 # ============================================================== bytes
@@ -111,16 +115,29 @@ class Zip:
         self.parts: dict[str, bytes] = {}
 
     def scan_parts(self) -> None:
-        """Decompress every XML part (bounded, CRC-checked), refusing DOCTYPE/ENTITY."""
+        """Decompress every XML part (bounded, CRC-checked), refusing DOCTYPE/ENTITY.
+
+        A part whose compressed bytes, CRC and sizes are those of a part already checked
+        in this process (every unit's copy of a template shares most of its parts) is
+        taken as it was then: the same bytes inflate to the same content.
+        """
         parts = self.parts
         for info in self.members:
             fname = info.filename
             if info.is_dir() or not fname.lower().endswith(_XML_SUFFIXES):
                 continue
-            content = self.inflate(info)
-            if (b"<!" in content or b"\x00" in content) and _DANGER.search(content):
-                raise self.fail("bom_xml", detail=fname)
-            self._check_encoding(fname, content)
+            raw = self._raw(info)
+            key = (info.CRC, info.file_size, info.compress_type, raw)
+            content = _CHECKED.get(key)
+            if content is None:
+                content = self._inflate(info, raw)
+                if (b"<!" in content or b"\x00" in content) and _DANGER.search(content):
+                    raise self.fail("bom_xml", detail=fname)
+                self._check_encoding(fname, content)
+                if len(content) <= _CHECKED_PART_LIMIT:
+                    if len(_CHECKED) >= _CHECKED_SIZE:
+                        _CHECKED.pop(next(iter(_CHECKED)), None)
+                    _CHECKED[key] = content
             parts[fname] = content
 
     def _check_directory(self, infos: list[zipfile.ZipInfo]) -> None:
@@ -153,6 +170,10 @@ class Zip:
         Reads the local header and inflates the raw stream directly (zipfile's
         per-member machinery costs more than the inflating for small parts).
         """
+        return self._inflate(info, self._raw(info))
+
+    def _raw(self, info) -> bytes:
+        """A member's compressed bytes, from its local header."""
         data, name = self.data, info.filename
         off = info.header_offset
         if off < 0 or data[off:off + 4] != b"PK\x03\x04":
@@ -162,6 +183,10 @@ class Zip:
         raw = data[start:start + info.compress_size]
         if len(raw) != info.compress_size:
             raise self.fail("tep_hong", detail=f"phần «{name}» bị cắt cụt (tệp tải về chưa hết?)")
+        return raw
+
+    def _inflate(self, info, raw: bytes) -> bytes:
+        name = info.filename
         try:
             if info.compress_type == zipfile.ZIP_STORED:
                 out = raw[:info.file_size]

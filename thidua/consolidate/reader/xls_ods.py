@@ -112,7 +112,7 @@ class _Calamine:
         if meta_sheet is not None:
             res.meta = layout.meta_from(self._grid(original[meta_sheet], meta_sheet,
                                                    layout.META_ROWS, 2))
-        codes = layout.codes(layout.layout_of(res.meta))
+        codes = layout.codes_of(res.meta)
         res.input_sheet = layout.pick_input_sheet(sheets, self.names, codes, res.meta)
         where = layout.locate(codes, self.names, sheets, res.input_sheet)
         need: dict[str, int] = {}
@@ -141,7 +141,9 @@ class _Calamine:
             proc = subprocess.run(cmd, input=self.r.data, capture_output=True,
                                   timeout=CHILD_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
-            raise self.fail("tep_hong", detail=f"đọc tệp {self.kind} quá {CHILD_TIMEOUT} giây") from None
+            failure = self.fail("tep_hong", detail=f"đọc tệp {self.kind} quá {CHILD_TIMEOUT} giây")
+            failure.transient = True
+            raise failure from None
         except OSError as exc:
             raise self.fail("khong_doc_duoc", detail=f"không chạy được bộ đọc .{self.kind} "
                                                      f"({exc.strerror or exc})") from None

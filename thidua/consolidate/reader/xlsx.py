@@ -167,7 +167,7 @@ class _OOXML:
         if meta_sheet is not None:
             rows, _, _ = self._sheet(parts[meta_sheet], meta_sheet, region=(layout.META_ROWS, 2))
             res.meta = layout.meta_from(rows)
-        codes = layout.codes(layout.layout_of(res.meta))
+        codes = layout.codes_of(res.meta)
         res.input_sheet = layout.pick_input_sheet(sheet_names, res.names, codes, res.meta)
         where = layout.locate(codes, res.names, sheet_names, res.input_sheet)
         by_sheet: dict[str, set[tuple[int, int]]] = {}
