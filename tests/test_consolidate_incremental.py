@@ -100,11 +100,13 @@ class Twins:
             target.parent.mkdir()
             shutil.copy(master, target)
 
-    def run(self, *, expect_in_place: bool = True):
+    def run(self, *, expect_in_place: bool | None = None):
         time.sleep(0.06)  # files written just now are read again (their time could repeat)
         fast = consolidate(self.plan, self.inbox, self.fast, backup=False)
         full = consolidate(self.plan, self.inbox, self.full, backup=False, in_place=False)
         assert full.written_how in ("dung_lai", "")
+        if expect_in_place is None:  # a task list's stored values depend on the day: rebuilt
+            expect_in_place = not self.plan.settings.get("tasks")
         if fast.changed:
             assert fast.written_how == ("tai_cho" if expect_in_place else "dung_lai")
         assert [(p.code, p.file, p.unit, p.sheet, p.cell, p.message) for p in fast.issues] == \
@@ -128,7 +130,7 @@ def _older(path: Path, year: int) -> Path:
 
 
 @pytest.mark.parametrize("plan_id", ["nui-thanh-dvc-2023", "hoa-thanh-cchc-2018",
-                                     "xuan-thanh-mot-cua-2021"])
+                                     "quang-nam-dvc-2023", "xuan-thanh-mot-cua-2021"])
 def test_in_place_equals_a_full_rebuild_after_adding_changing_and_removing_files(tmp_path, plan_id):
     plan, units, master, templates, inbox, figures = setup_campaign(tmp_path, plan_id)
     codes = list(templates)

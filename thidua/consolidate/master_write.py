@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 import thidua
@@ -33,6 +34,7 @@ from thidua.errors import Problem
 from thidua.plan.model import Plan
 from thidua.text import fold
 from thidua.workbook import contract
+from thidua.workbook.package import patch_rows
 
 __all__ = ["SHEET_REPORT", "SHEET_LOG", "LOG_COLUMNS", "IN_USE", "rewrite_master", "log_rows",
            "content_digest", "match_period"]
@@ -151,12 +153,14 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
     figures changed rewritten; None when the master cannot be changed in place (then it is
     rebuilt)."""
     from thidua.workbook.master_layout import CHANGED, FILL_CHANGED, FILL_INPUT, input_value
-    from thidua.workbook.package import STYLES, Styles, as_read, cell_xml, patch_rows
+    from thidua.workbook.package import STYLES, Styles, as_read, cell_xml
 
     package = master.package
     meta = master.meta
     if package is None or meta.get(contract.PLAN_FINGERPRINT) != plan.fingerprint \
             or str(meta.get(contract.VERSION)) != str(plan.version):
+        return None
+    if master.layout.tasks_sheet:  # its stored values depend on the day: rebuilt
         return None
     old = {u["ma_don_vi"]: u for u in master.units}
     if [u["ma_don_vi"] for u in units] != list(old) or set(old) - set(master.rows):
@@ -189,11 +193,77 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
             changes.setdefault(r, {})[letter] = cell_xml(f"{letter}{r}", value, new_style) \
                 or f'<c r="{letter}{r}" t="n"></c>'
             table.setdefault(r, {})[letter] = (as_read(value), new_style)
-    part = package.sheet_part(master.layout.sheet)
-    package.write(part, patch_rows(package.read(part), changes))
+    _stored_values(plan, package, master, table, changes)
     if styles.added:
         package.write(STYLES, styles.to_xml())
     return package, table
+
+
+class _Sheet:
+    """A sheet as the master's value functions read it: ``sheet["D7"].value``."""
+
+    def __init__(self, values: dict[str, object]):
+        self.values = values
+
+    def __getitem__(self, ref: str):
+        return SimpleNamespace(value=self.values.get(ref))
+
+
+class _Book:
+    """The sheets the value functions of the units' rows read (``book[title]``)."""
+
+    def __init__(self, sheets: dict[str, dict[str, object]]):
+        self.sheets = sheets
+
+    def __getitem__(self, title: str) -> _Sheet:
+        return _Sheet(self.sheets.get(title, {}))
+
+
+def _stored_values(plan: Plan, package, master: MasterData, table: dict,
+                   changes: dict[int, dict[str, str]]) -> None:
+    """Write the input cells ``changes`` into «Tổng hợp» and, in the rows they change, store
+    the values their formula cells compute (also on «Chỉ tiêu»), as the master writer stores
+    them; the charts get the values they plot."""
+    from thidua.program.compile import compile_plan
+    from thidua.workbook.cached import _bake_chart, _bake_sheet
+    from thidua.workbook.master_layout import SHEET_SUMMARY
+    from thidua.workbook.master.values import unit_row_values
+    from thidua.workbook.package import sheet_rows
+
+    layout = master.layout
+    summary = {f"{c}{r}": v for r, cells in table.items() for c, (v, _) in cells.items()}
+    sheets = {SHEET_SUMMARY: summary}
+    for name, target in layout.names.items():  # the year (checklist plans)
+        sheet = target.rsplit("!", 1)[0].strip("'").replace("''", "'")
+        part = package.sheet_part(sheet)
+        if part is not None and sheet not in sheets:
+            sheets[sheet] = {f"{c}{r}": v for r, cells in sheet_rows(package.read(part)).items()
+                             for c, (v, _) in cells.items()}
+    values = unit_row_values(plan, compile_plan(plan), layout)(_Book(sheets), {})
+    for sheet in [layout.sheet] + [s for s in values if s != layout.sheet]:
+        by_row: dict[int, dict[str, object]] = {}
+        for ref, value in values.get(sheet, {}).items():
+            letters = len(ref) - len(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            by_row.setdefault(int(ref[letters:]), {})[ref] = value
+        # the input cells on «Tổng hợp»; on every sheet, the values in the rows they change
+        rows = {r: (cells if sheet == layout.sheet else {}) for r, cells in changes.items()}
+        part = package.sheet_part(sheet)
+        if part is None or not rows:
+            continue
+        package.write(part, patch_rows(package.read(part), rows, lambda r, xml, by_row=by_row:
+                                       _bake_sheet(xml.decode("utf-8"), by_row.get(r, {}))
+                                       .encode("utf-8")))
+    plotted = values.get(SHEET_SUMMARY, {})
+
+    def lookup(sheet: str, ref: str):
+        if sheet != SHEET_SUMMARY:
+            raise KeyError(sheet)  # a chart of another sheet is left as it is
+        return plotted[ref] if ref in plotted else summary.get(ref)
+
+    for name in package.names():
+        if name.startswith("xl/charts/chart") and name.endswith(".xml"):
+            package.write(name, _bake_chart(package.read(name).decode("utf-8"), lookup)
+                          .encode("utf-8"))
 
 
 def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest: str,

@@ -32,6 +32,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
@@ -628,9 +629,11 @@ def as_read(value):
     return str(value)
 
 
-def patch_rows(xml: bytes, changes: dict[int, dict[str, str]]) -> bytes:
+def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
+               then: Callable[[int, bytes], bytes] | None = None) -> bytes:
     """The sheet part with, in each row of ``changes``, the cells ``{column: cell xml}``
-    replaced (added in column order when the row lacks them; "" removes a cell)."""
+    replaced (added in column order when the row lacks them; "" removes a cell), and
+    then (``then(row, row xml)``) whatever else the row needs."""
     if not changes:
         return xml
     out, last = [], 0
@@ -641,7 +644,8 @@ def patch_rows(xml: bytes, changes: dict[int, dict[str, str]]) -> bytes:
         head = xml[start:body]
         if head.endswith(b"/>"):  # <row r="…"/>
             head = head[:-2] + b">"
-        out += [xml[last:start], head, _patched_row(xml, body, close, wanted), b"</row>"]
+        row = head + _patched_row(xml, body, close, wanted) + b"</row>"
+        out += [xml[last:start], then(r, row) if then is not None else row]
         last = end
     out.append(xml[last:])
     return b"".join(out)
