@@ -106,7 +106,7 @@ def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str,
     return [(rel, entry) for _, rel, entry in found]
 
 
-def _wanted(entry: os.DirEntry, kinds, skip: tuple[int, int] | None) -> bool:
+def _wanted(entry: os.DirEntry, kinds, skip: tuple[str, os.stat_result] | None) -> bool:
     name = entry.name
     dot = name.rfind(".")
     if (dot <= 0 or name[dot:].lower() not in kinds or name.startswith("~$")
@@ -115,23 +115,22 @@ def _wanted(entry: os.DirEntry, kinds, skip: tuple[int, int] | None) -> bool:
     try:
         if not entry.is_file():
             return False
-        if skip is not None:
-            st = entry.stat()
-            if (st.st_dev, st.st_ino) == skip:
+        if skip is not None and (os.path.normcase(name) == skip[0] or entry.is_symlink()):
+            if os.path.samestat(os.stat(entry.path), skip[1]):  # the master itself
                 return False
     except OSError:
         return False
     return True
 
 
-def _identity(path: str | Path | None) -> tuple[int, int] | None:
+def _identity(path: str | Path | None) -> tuple[str, os.stat_result] | None:
+    """(name as the file system compares names, stat) of the master, to skip it in the folder."""
     if path is None:
         return None
     try:
-        st = os.stat(path)
+        return os.path.normcase(Path(path).name), os.stat(path)
     except OSError:
         return None
-    return st.st_dev, st.st_ino
 
 
 def find_returned(folder: str | Path, *, master: str | Path | None = None,
