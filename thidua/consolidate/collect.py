@@ -42,7 +42,8 @@ from thidua.consolidate.master_write import (IN_USE, LOG_COLUMNS, SHEET_LOG, SHE
                                              _log_sheet, log_rows, match_period, rewrite_master)
 from thidua.consolidate.outcome import Outcome, Submission
 from thidua.consolidate.reader import Limits, ReadFailure, read_returned
-from thidua.consolidate.receipts import NOT_KEPT, Entry, Receipts, compact, expand, names_kept
+from thidua.consolidate.receipts import (NOT_KEPT, Canonical, Entry, Receipts, compact, expand,
+                                         names_kept)
 from thidua.consolidate.report import sort_key, write_csv_into
 from thidua.errors import Problem
 from thidua.lock import write_lock
@@ -149,44 +150,34 @@ def find_returned(folder: str | Path, *, master: str | Path | None = None,
 
 
 # ------------------------------------------------------------------ reading
-def _read_one(args: tuple[str, Limits]) -> tuple:
-    """Read one file into a receipt's content (see ``receipts.compact``; every defined name
-    kept), with its size and times."""
-    path, limits = args
+def _read_one(args: tuple[str, Limits, frozenset[str] | None]) -> tuple:
+    """Read one file into a receipt's content (see ``receipts.compact``: the defined names in
+    ``keep``, every one when None), with its size and times."""
+    path, limits, keep = args
     try:
         result = read_returned(path, limits=limits)
     except ReadFailure as failure:
         result = failure
-    kind, content, sha, transient = compact(result, None)
+    kind, content, sha, transient = compact(result, keep)
     if isinstance(result, ReadFailure):
         return kind, content, sha, transient, None
     return kind, content, sha, transient, (result.size, result.mtime_ns, result.mtime)
 
 
-class _Reading:
-    """Files being read, in order, on every core for many files; iterate for the results.
+def _noop() -> None:
+    return None
 
-    The work starts when it is made, so the caller can do something else meanwhile.
-    """
 
-    def __init__(self, paths: list[str | Path], limits: Limits, workers: int | None,
-                 progress: Callable[[int, int], None] | None):
-        self.jobs = [(str(p), limits) for p in paths]
+class _Workers:
+    """Processes to read files on every core, started (forked) before the master is read, so
+    they do not carry its copy; none when there are few files (or ``workers`` is 1)."""
+
+    def __init__(self, count: int, workers: int | None):
         if workers is None:
-            workers = min(os.cpu_count() or 1, 8) if len(self.jobs) >= 64 else 1
-        self.progress = progress
+            workers = min(os.cpu_count() or 1, 8) if count >= 64 else 1
         self.pool = ProcessPoolExecutor(workers) if workers > 1 else None
-        self.results = (self.pool.map(_read_one, self.jobs, chunksize=16) if self.pool
-                        else map(_read_one, self.jobs))
-
-    def __iter__(self):
-        try:
-            for i, result in enumerate(self.results, start=1):
-                if self.progress:
-                    self.progress(i, len(self.jobs))
-                yield result
-        finally:
-            self.close()
+        if self.pool is not None:
+            self.pool.submit(_noop)  # starts every worker now
 
     def close(self) -> None:
         if self.pool is not None:
@@ -194,10 +185,33 @@ class _Reading:
             self.pool = None
 
 
+class _Reading:
+    """Files being read, in order; iterate for the results. The work starts when it is made,
+    so the caller can do something else meanwhile."""
+
+    def __init__(self, paths: list[str | Path], limits: Limits, workers: _Workers,
+                 progress: Callable[[int, int], None] | None, keep: frozenset[str] | None = None):
+        self.jobs = [(str(p), limits, keep) for p in paths]
+        self.progress = progress
+        pool = workers.pool if len(self.jobs) >= 64 else None
+        self.results = (pool.map(_read_one, self.jobs, chunksize=16) if pool
+                        else map(_read_one, self.jobs))
+
+    def __iter__(self):
+        for i, result in enumerate(self.results, start=1):
+            if self.progress:
+                self.progress(i, len(self.jobs))
+            yield result
+
+
 def read_all(paths: list[str | Path], limits: Limits, *, workers: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> list[tuple]:
     """Every path read (in order) into a receipt's content, on every core for many files."""
-    return list(_Reading(paths, limits, workers, progress))
+    pool = _Workers(len(paths), workers)
+    try:
+        return list(_Reading(paths, limits, pool, progress))
+    finally:
+        pool.close()
 
 
 def progress_bar(stream=None) -> Callable[[int, int], None]:
@@ -242,12 +256,16 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     if not master_path.is_file():
         read_master(master_path, plan)  # its own message: not found, not a master…
     with write_lock(master_path, force=force) as lock:
+        clock = time.perf_counter()
+        problems: list[Problem] = []
+        listed = _listing(folder, master_path, problems)
         master = read_master(master_path, plan)
         fileio.check_writable(master_path, what="sổ tổng hợp")
         if report_csv:
             fileio.check_writable(report_csv, what="báo cáo")
         limits = limits or Limits()
-        out, receipts = _collect(plan, master, folder, limits, workers, progress)
+        out, receipts = _collect(plan, master, folder, listed, problems, limits, workers, progress,
+                                 clock)
         clock = time.perf_counter()
         how: dict = {}
         with fileio.Outputs(backup=backup, now=now) as outputs:
@@ -265,18 +283,23 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
     return out
 
 
-def _collect(plan: Plan, master: MasterData, folder: Path, limits: Limits, workers: int | None,
-             progress: Callable[[int, int], None] | None) -> tuple[Outcome, Receipts]:
-    """Read (what changed), recognise and check every file of ``folder``; pick one per unit."""
-    clock = time.perf_counter()
-    started = time.time_ns()
-    known = Receipts.load(master.meta, plan, limits)
-    problems: list[Problem] = []
-    skip = _identity(master.path)
+def _listing(folder: Path, master: Path, problems: list[Problem]):
+    """(spreadsheets as (path relative to the folder, entry), attachments) of the folder."""
+    skip = _identity(master)
     listed = _walk(folder, problems)
     sheets = frozenset(EXTENSIONS | OTHER_SPREADSHEETS)
     files = [(rel, e) for rel, e in listed if _wanted(e, sheets, skip)]
     attachments = [Path(e.path) for _, e in listed if _wanted(e, frozenset(ATTACHMENTS), skip)]
+    return files, attachments
+
+
+def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: list[Problem],
+             limits: Limits, workers: int | None, progress: Callable[[int, int], None] | None,
+             clock: float) -> tuple[Outcome, Receipts]:
+    """Read (what changed), recognise and check every file of ``folder``; pick one per unit."""
+    started = time.time_ns()
+    known = Receipts.load(master.meta, plan, limits)
+    files, attachments = listed
     entries: dict[str, Entry] = {}
     to_read: list[tuple[str, str, os.stat_result | None]] = []
     for rel, entry in files:
@@ -289,30 +312,24 @@ def _collect(plan: Plan, master: MasterData, folder: Path, limits: Limits, worke
             entries[rel] = kept
         else:
             to_read.append((entry.path, rel, st))
-    reading = _Reading([p for p, _, _ in to_read], limits, workers, progress)
+    template = known.template
+    keep = names_kept(plan, template) if template is not None else None
+    pool = _Workers(len(to_read), workers)
     try:
-        template = known.template or check_file.template_facts(plan)  # while the files are read
-    except BaseException:
-        reading.close()
-        raise
+        reading = _Reading([p for p, _, _ in to_read], limits, pool, progress, keep)
+        if template is None:
+            template = check_file.template_facts(plan)  # while the files are read
+            keep = names_kept(plan, template)
+        results = list(_receipts_of(reading, to_read, keep, started))
+    finally:
+        pool.close()
     ctx = check_file.Context(plan, master, template)
     ctx.issues += problems
-    keep = names_kept(plan, template)
     receipts = Receipts(known.key, template, {rel: entries[rel] for rel in entries})
-    for (path, rel, st), (kind, content, sha, transient, stamp) in zip(to_read, reading):
-        if stamp is None:
-            stamp = (st.st_size, st.st_mtime_ns, st.st_mtime) if st is not None else (0, 0, 0.0)
-        size, mtime_ns, mtime = stamp
-        if kind == "no":
-            entry = Entry(rel, size, mtime_ns, mtime, sha, started, failure=tuple(content))
-            remember = content[0] not in NOT_KEPT and not transient and st is not None
-        else:
-            content["names"] = {k: v for k, v in content["names"].items() if k in keep}
-            entry = Entry(rel, size, mtime_ns, mtime, sha, started, data=content)
-            remember = True
-        entries[rel] = entry
+    for entry, remember in results:
+        entries[entry.rel] = entry
         if remember:
-            receipts.entries[rel] = entry
+            receipts.entries[entry.rel] = entry
     out = Outcome()
     out.seconds["doc"] = time.perf_counter() - clock
     out.seconds["doc_so_tep"] = len(to_read)
@@ -358,6 +375,20 @@ def _collect(plan: Plan, master: MasterData, folder: Path, limits: Limits, worke
     out.issues = sorted(ctx.issues, key=sort_key)
     out.seconds["kiem_tra"] = time.perf_counter() - clock
     return out, receipts
+
+
+def _receipts_of(reading: _Reading, to_read: list, keep: frozenset[str] | None, started: int):
+    """(receipt, remember it) of each file read, as the results come."""
+    canonical = Canonical(keep)
+    for (path, rel, st), (kind, content, sha, transient, stamp) in zip(to_read, reading):
+        if stamp is None:
+            stamp = (st.st_size, st.st_mtime_ns, st.st_mtime) if st is not None else (0, 0, 0.0)
+        size, mtime_ns, mtime = stamp
+        if kind == "no":
+            yield (Entry(rel, size, mtime_ns, mtime, sha, started, failure=tuple(content)),
+                   content[0] not in NOT_KEPT and not transient and st is not None)
+            continue
+        yield Entry(rel, size, mtime_ns, mtime, sha, started, data=canonical(content)), True
 
 
 def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:

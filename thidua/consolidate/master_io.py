@@ -209,8 +209,10 @@ def unit_table(package, part: str, plan: Plan, layout) -> dict[int, dict[str, tu
     from thidua.workbook.package import sheet_rows
 
     _, letters = table_columns(plan, layout)
-    return sheet_rows(package.read(part), columns=set(letters), first_row=layout.first_row,
-                      last_row=layout.last_row)
+    table = sheet_rows(package.read(part), columns=set(letters), first_row=layout.first_row,
+                       last_row=layout.last_row)
+    package.forget(part)  # megabytes for a big master: read again if it is changed
+    return table
 
 
 def table_units(plan: Plan, layout, table: dict) -> tuple[list[dict], dict[str, int], dict]:
@@ -250,9 +252,15 @@ def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> str:
     from thidua.workbook.package import as_read
 
     _, letters = table_columns(plan, layout)
-    rows = {str(r): {c: list(v) for c, v in cells.items()} for r, cells in table.items()}
+    rows = []  # per unit row, per column: value, style (None: no cell)
+    for r in range(layout.first_row, layout.last_row + 1):
+        cells = table.get(r, {})
+        row: list = []
+        for c in letters:
+            row += cells.get(c, (None, None))
+        rows.append(row)
     shown = [[as_read(v) for v in values] for values in log]
-    return json.dumps({"key": [layout.first_row, layout.last_row, letters], "table": rows,
+    return json.dumps({"key": [layout.first_row, layout.last_row, letters], "rows": rows,
                        "log": [v for v in shown if v[0] and v[1]]},
                       ensure_ascii=True, separators=(",", ":"))
 
@@ -265,11 +273,13 @@ def _snapshot(meta: dict, plan: Plan, layout):
         return None
     try:
         data = json.loads(text)
-        if data.get("key") != [layout.first_row, layout.last_row,
-                               table_columns(plan, layout)[1]]:
+        letters = table_columns(plan, layout)[1]
+        if data.get("key") != [layout.first_row, layout.last_row, letters]:
             return None
-        table = {int(r): {c: tuple(v) for c, v in cells.items()}
-                 for r, cells in data["table"].items()}
+        table = {}
+        for r, row in enumerate(data["rows"], start=layout.first_row):
+            table[r] = {c: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(letters)
+                        if row[2 * i + 1] is not None}
         return table, [list(v) for v in data["log"]]
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable
 
 import thidua
@@ -199,14 +198,21 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
     return package, table
 
 
+class _Value:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
 class _Sheet:
     """A sheet as the master's value functions read it: ``sheet["D7"].value``."""
 
     def __init__(self, values: dict[str, object]):
         self.values = values
 
-    def __getitem__(self, ref: str):
-        return SimpleNamespace(value=self.values.get(ref))
+    def __getitem__(self, ref: str) -> _Value:
+        return _Value(self.values.get(ref))
 
 
 class _Book:

@@ -30,7 +30,7 @@ from thidua.errors import Problem
 from thidua.plan.model import Plan
 from thidua.workbook import contract
 
-__all__ = ["Entry", "Receipts", "compact", "expand", "names_kept"]
+__all__ = ["Entry", "Receipts", "Canonical", "compact", "expand", "names_kept"]
 
 FORMAT = 1
 #: Failures not remembered: they can go away with the file unchanged.
@@ -142,6 +142,38 @@ def compact(result: ReturnedFile | ReadFailure, keep: frozenset[str] | None) -> 
     return "ok", data, rf.sha256, False
 
 
+class Canonical:
+    """Receipts' contents made to share what the copies of one template have in common (the
+    defined names, the formula cells, the strings of the metadata): one object each, however
+    many files. Only the defined names in ``keep`` are kept."""
+
+    def __init__(self, keep: frozenset[str]):
+        self.keep = keep
+        self.objects: dict[tuple, object] = {}
+        self.strings: dict[str, str] = {}
+
+    def _one(self, key: tuple, value):
+        return self.objects.setdefault(key, value)
+
+    def _text(self, value):
+        return self.strings.setdefault(value, value) if isinstance(value, str) else value
+
+    def __call__(self, data: dict) -> dict:
+        names = {k: v for k, v in data.get("names", {}).items() if k in self.keep}
+        key = ("names",) + tuple((k, tuple(v)) for k, v in names.items())
+        data["names"] = self._one(key, {self._text(k): [self._text(x) for x in v]
+                                        for k, v in names.items()})
+        cells = data.get("formula_cells", [])
+        data["formula_cells"] = self._one(("formulas",) + tuple(cells), cells)
+        text = self._text
+        data["meta"] = {text(k): text(v) for k, v in data.get("meta", {}).items()}
+        data["typed_unit"] = {text(k): v for k, v in data.get("typed_unit", {}).items()}
+        data["cells"] = {text(k): v for k, v in data.get("cells", {}).items()}
+        for field_ in ("kind", "input_sheet"):
+            data[field_] = text(data.get(field_))
+        return data
+
+
 def expand(entry: Entry, folder: Path, shared: dict | None = None) -> ReturnedFile | ReadFailure:
     """The reader's result as the checks see it, from a receipt.
 
@@ -163,7 +195,7 @@ def expand(entry: Entry, folder: Path, shared: dict | None = None) -> ReturnedFi
         return found[1]
 
     names = once(d.get("names") or {}, lambda v: {k: tuple(t) for k, t in v.items()})
-    meta = once(d.get("meta") or {}, dict)
+    meta = d.get("meta") or {}  # the checks only read it
     formulas = once(d.get("formula_cells") or (), lambda v: {c: "" for c in v})
     if d.get("formula_texts"):
         formulas = {**formulas, **d["formula_texts"]}

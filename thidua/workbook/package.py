@@ -94,7 +94,7 @@ class Package:
 
     # parts
     def names(self) -> list[str]:
-        return list(self._members) + [n for n in self._content if n not in self._members]
+        return list(self._members) + [n for n in self._changed if n not in self._members]
 
     def __contains__(self, name: str) -> bool:
         return name in self._members or name in self._content
@@ -114,10 +114,32 @@ class Package:
             self._content[name] = content
         return content
 
-    def write(self, name: str, content: bytes) -> None:
-        """Replace part ``name`` (or add it at the end)."""
-        self._content[name] = content
-        self._changed.add(name)
+    def write(self, name: str, content: bytes | list) -> None:
+        """Replace part ``name`` (or add it at the end) with ``content``: bytes, or a list of
+        bytes-like pieces (joined). A part over ``BIG_PART`` bytes is compressed at once (fast
+        level) and its text let go, so a big sheet is never held twice."""
+        size = len(content) if isinstance(content, (bytes, bytearray)) else \
+            sum(len(piece) for piece in content)
+        if size <= BIG_PART:
+            self._content[name] = content if isinstance(content, bytes) else b"".join(content)
+            self._changed.add(name)
+            return
+        pieces = [content] if isinstance(content, (bytes, bytearray)) else content
+        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+        crc, out = 0, []
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+            out.append(compressor.compress(piece))
+        out.append(compressor.flush())
+        self._members[name] = _Member(name, crc, size, zipfile.ZIP_DEFLATED, 0,
+                                      _dos(dt.datetime.now()), b"".join(out))
+        self._content.pop(name, None)
+        self._changed.discard(name)
+
+    def forget(self, name: str) -> None:
+        """Let go of the inflated text of part ``name`` (read again if needed)."""
+        if name not in self._changed:
+            self._content.pop(name, None)
 
     def fingerprints(self) -> dict[str, tuple[int, int]]:
         """Part -> (CRC-32, size) as it will be written."""
@@ -135,9 +157,9 @@ class Package:
         """Write the package to ``target`` (a path or a binary file).
 
         Unchanged parts keep their compressed bytes; changed and added parts are
-        deflated at ``level`` (parts over ``BIG_PART`` bytes at level 1: four times
-        faster, a third bigger). With ``when`` every entry is dated ``when`` (as
-        ``fileio.make_reproducible`` does), else new entries are dated now.
+        deflated at ``level`` (parts over ``BIG_PART`` bytes were compressed when written,
+        at level 1: four times faster, a third bigger). With ``when`` every entry is dated
+        ``when`` (as ``fileio.make_reproducible`` does), else new entries are dated now.
         """
         stamp = _dos(when or dt.datetime.now())
         out = io.BytesIO()
@@ -147,8 +169,7 @@ class Package:
             encoded = name.encode("utf-8")
             if name in self._changed:
                 content = self._content[name]
-                fast = len(content) > BIG_PART
-                compressor = zlib.compressobj(1 if fast else level, zlib.DEFLATED, -15)
+                compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
                 raw = compressor.compress(content) + compressor.flush()
                 crc, size, method, flags, (time, date) = (zlib.crc32(content), len(content),
                                                          zipfile.ZIP_DEFLATED, 0, stamp)
@@ -630,12 +651,14 @@ def as_read(value):
 
 
 def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
-               then: Callable[[int, bytes], bytes] | None = None) -> bytes:
-    """The sheet part with, in each row of ``changes``, the cells ``{column: cell xml}``
-    replaced (added in column order when the row lacks them; "" removes a cell), and
-    then (``then(row, row xml)``) whatever else the row needs."""
+               then: Callable[[int, bytes], bytes] | None = None) -> list:
+    """The sheet part, as pieces to join (the rows left alone are not copied), with, in each
+    row of ``changes``, the cells ``{column: cell xml}`` replaced (added in column order when
+    the row lacks them; "" removes a cell), and then (``then(row, row xml)``) whatever else
+    the row needs."""
     if not changes:
-        return xml
+        return [xml]
+    view = memoryview(xml)
     out, last = [], 0
     for r, start, body, close, end in _rows(xml):
         wanted = changes.get(r)
@@ -645,10 +668,10 @@ def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
         if head.endswith(b"/>"):  # <row r="…"/>
             head = head[:-2] + b">"
         row = head + _patched_row(xml, body, close, wanted) + b"</row>"
-        out += [xml[last:start], then(r, row) if then is not None else row]
+        out += [view[last:start], then(r, row) if then is not None else row]
         last = end
-    out.append(xml[last:])
-    return b"".join(out)
+    out.append(view[last:])
+    return out
 
 
 def _patched_row(xml: bytes, body: int, close: int, wanted: dict[str, str]) -> bytes:
