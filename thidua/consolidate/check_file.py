@@ -88,6 +88,7 @@ class Context:
         self.issues: list[Problem] = []
         self._lost: dict[tuple, list[str]] = {}  # lost formulas by the shape of a file
         self.unit_index = None  # check_units.UnitIndex, built when a file name must be matched
+        self.codecs = {inp.code: codec(inp) for inp in plan.inputs}  # one per input per run
         self._reads: dict[tuple, object] = {}  # (input, type, raw, percent) -> value or problem
 
     @property
@@ -115,7 +116,7 @@ class Context:
         except TypeError:  # a value that cannot be a key
             key = None
         try:
-            value = codec(inp).read(raw, mode=CELL, percent_format=percent)
+            value = self.codecs[inp.code].read(raw, mode=CELL, percent_format=percent)
         except ValueProblem as bad:
             value = bad
         if key is not None and len(self._reads) < 200_000:
@@ -362,7 +363,7 @@ def values(ctx: Context, rf: ReturnedFile, rel: str, unit: str) -> tuple[dict, d
             ctx.issues.append(Problem(f"«{inp.label}»: {value.message}", code=value.code,
                                       hint=value.hint, **where()))
             continue
-        values[inp.code] = codec(inp).cell_value(value)
+        values[inp.code] = ctx.codecs[inp.code].cell_value(value)
         scored[inp.code] = value
     if plan.self_scored:
         for inp in plan.inputs:

@@ -202,12 +202,16 @@ def expand(entry: Entry, folder: Path, shared: dict | None = None) -> ReturnedFi
     cells = d.get("cells") or {}
     if any(isinstance(v, dict) for v in cells.values()):
         cells = {k: _unvalue(v) for k, v in cells.items()}
-    return ReturnedFile(
+    percent, uncomputed = d.get("percent"), d.get("uncomputed")
+    return ReturnedFile(  # what the receipt holds is shared, not copied: the checks only read it
         path=path, sha256=entry.sha256, size=entry.size, mtime=entry.mtime, kind=d.get("kind", ""),
-        meta=meta, input_sheet=d.get("input_sheet"), names=names, cells=dict(cells),
-        formulas=formulas, typed_unit=dict(d.get("typed_unit") or {}),
-        percent=set(d.get("percent") or ()), saved_at=d.get("saved_at"),
-        uncomputed=set(d.get("uncomputed") or ()), mtime_ns=entry.mtime_ns)
+        meta=meta, input_sheet=d.get("input_sheet"), names=names, cells=cells,
+        formulas=formulas, typed_unit=d.get("typed_unit") or {},
+        percent=set(percent) if percent else _NONE, saved_at=d.get("saved_at"),
+        uncomputed=set(uncomputed) if uncomputed else _NONE, mtime_ns=entry.mtime_ns)
+
+
+_NONE: frozenset = frozenset()
 
 
 # ------------------------------------------------------------------ all files

@@ -61,11 +61,11 @@ def chunks(key: str, text: str) -> list[tuple[str, str]]:
 
 def joined(meta: dict, key: str) -> str:
     """The text stored under ``key`` over its continuation rows (see :func:`chunks`)."""
-    text, n = str(meta.get(key) or ""), 2
+    parts, n = [str(meta.get(key) or "")], 2
     while f"{key}#{n}" in meta:
-        text += str(meta[f"{key}#{n}"] or "")
+        parts.append(str(meta[f"{key}#{n}"] or ""))
         n += 1
-    return text
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------- unit template
