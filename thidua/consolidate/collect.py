@@ -37,7 +37,7 @@ from typing import Callable
 from thidua import fileio
 from thidua.consolidate import check_file, check_units
 from thidua.consolidate.check_units import ATTACHMENTS, guess_unit
-from thidua.consolidate.master_io import MasterData, read_master
+from thidua.consolidate.master_io import MasterData, drop, read_master
 from thidua.consolidate.master_write import (IN_USE, LOG_COLUMNS, SHEET_LOG, SHEET_REPORT,
                                              _log_sheet, log_rows, match_period, rewrite_master)
 from thidua.consolidate.outcome import Outcome, Submission
@@ -299,6 +299,7 @@ def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: lis
     """Read (what changed), recognise and check every file of ``folder``; pick one per unit."""
     started = time.time_ns()
     known = Receipts.load(master.meta, plan, limits)
+    drop(master.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
     files, attachments = listed
     entries: dict[str, Entry] = {}
     to_read: list[tuple[str, str, os.stat_result | None]] = []

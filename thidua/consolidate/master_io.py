@@ -131,6 +131,7 @@ def sealed_parts(package) -> tuple[str, dict] | None:
     if meta_part is None or meta_part not in package:
         return None
     meta = _meta_rows(sheet_rows(package.read(meta_part), columns={"A", "B"}))
+    package.forget(meta_part)
     if meta.get(contract.TOOL_VERSION) != thidua.__version__ or not meta.get(contract.SEAL):
         return None
     if meta[contract.SEAL] != seal(package, leave_out={meta_part, CORE}):
@@ -166,6 +167,7 @@ def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
     layout = MasterLayout.from_json(layout_json(meta))
     parts = {s.title: s.part for s in package.sheets()}
     snapshot = _snapshot(meta, plan, layout)
+    drop(meta, contract.SNAPSHOT)  # megabytes for a big master, no longer needed
     if snapshot is not None:
         table, log_rows = snapshot
     else:
@@ -196,6 +198,12 @@ def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
 
 
 UNIT_KEYS = ("ma_don_vi", "ten_don_vi", "nhom", "cap", "ghi_chu")
+
+
+def drop(meta: dict, key: str) -> None:
+    """Remove ``key`` and its continuation rows from the metadata read."""
+    for name in [k for k in meta if isinstance(k, str) and k.split("#")[0] == key]:
+        del meta[name]
 
 
 def table_columns(plan: Plan, layout) -> tuple[list[str], list[str]]:

@@ -205,20 +205,28 @@ class _Value:
         self.value = value
 
 
-class _Sheet:
-    """A sheet as the master's value functions read it: ``sheet["D7"].value``."""
+def _ref(ref: str) -> tuple[int, str]:
+    """``"D12"`` → (12, "D")."""
+    letters = len(ref) - len(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return int(ref[letters:]), ref[:letters]
 
-    def __init__(self, values: dict[str, object]):
-        self.values = values
+
+class _Sheet:
+    """A sheet as the master's value functions read it: ``sheet["D7"].value`` (from the
+    {row: {column: (value, style)}} it was read into)."""
+
+    def __init__(self, rows: dict[int, dict[str, tuple]]):
+        self.rows = rows
 
     def __getitem__(self, ref: str) -> _Value:
-        return _Value(self.values.get(ref))
+        r, col = _ref(ref.replace("$", ""))
+        return _Value(self.rows.get(r, {}).get(col, (None, 0))[0])
 
 
 class _Book:
     """The sheets the value functions of the units' rows read (``book[title]``)."""
 
-    def __init__(self, sheets: dict[str, dict[str, object]]):
+    def __init__(self, sheets: dict[str, dict[int, dict[str, tuple]]]):
         self.sheets = sheets
 
     def __getitem__(self, title: str) -> _Sheet:
@@ -232,39 +240,48 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
     them; the charts get the values they plot."""
     from thidua.program.compile import compile_plan
     from thidua.workbook.cached import _bake_chart, _bake_sheet
+    from thidua.workbook.master.values import _MasterState, _stored, unit_row_values
     from thidua.workbook.master_layout import SHEET_SUMMARY
-    from thidua.workbook.master.values import unit_row_values
     from thidua.workbook.package import sheet_rows
 
     layout = master.layout
-    summary = {f"{c}{r}": v for r, cells in table.items() for c, (v, _) in cells.items()}
-    sheets = {SHEET_SUMMARY: summary}
+    sheets = {SHEET_SUMMARY: table}
     for name, target in layout.names.items():  # the year (checklist plans)
         sheet = target.rsplit("!", 1)[0].strip("'").replace("''", "'")
         part = package.sheet_part(sheet)
         if part is not None and sheet not in sheets:
-            sheets[sheet] = {f"{c}{r}": v for r, cells in sheet_rows(package.read(part)).items()
-                             for c, (v, _) in cells.items()}
-    values = unit_row_values(plan, compile_plan(plan), layout)(_Book(sheets), {})
-    for sheet in [layout.sheet] + [s for s in values if s != layout.sheet]:
-        by_row: dict[int, dict[str, object]] = {}
-        for ref, value in values.get(sheet, {}).items():
-            letters = len(ref) - len(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-            by_row.setdefault(int(ref[letters:]), {})[ref] = value
+            sheets[sheet] = sheet_rows(package.read(part))
+    vals = unit_row_values(plan, compile_plan(plan), layout)
+    state = _MasterState(vals, _Book(sheets))
+    first = layout.first_row
+    # per sheet, per column: the value of every unit row (as the writer stores it)
+    columns: dict[str, dict[str, list]] = {}
+    for sheet, letter, fn in vals.columns:
+        columns.setdefault(sheet, {})[letter] = list(fn(state))
+
+    def row_values(sheet: str, r: int) -> dict[str, object]:
+        return {f"{letter}{r}": _stored(values[r - first])
+                for letter, values in columns.get(sheet, {}).items()}
+
+    for sheet in [layout.sheet] + [s for s in columns if s != layout.sheet]:
         # the input cells on «Tổng hợp»; on every sheet, the values in the rows they change
         rows = {r: (cells if sheet == layout.sheet else {}) for r, cells in changes.items()}
         part = package.sheet_part(sheet)
         if part is None or not rows:
             continue
-        package.write(part, patch_rows(package.read(part), rows, lambda r, xml, by_row=by_row:
-                                       _bake_sheet(xml.decode("utf-8"), by_row.get(r, {}))
+        package.write(part, patch_rows(package.read(part), rows, lambda r, xml, sheet=sheet:
+                                       _bake_sheet(xml.decode("utf-8"), row_values(sheet, r))
                                        .encode("utf-8")))
-    plotted = values.get(SHEET_SUMMARY, {})
+        package.forget(part)
+    plotted = columns.get(SHEET_SUMMARY, {})
 
     def lookup(sheet: str, ref: str):
         if sheet != SHEET_SUMMARY:
             raise KeyError(sheet)  # a chart of another sheet is left as it is
-        return plotted[ref] if ref in plotted else summary.get(ref)
+        r, letter = _ref(ref)
+        if letter in plotted and first <= r < first + len(plotted[letter]):
+            return _stored(plotted[letter][r - first])
+        return table.get(r, {}).get(letter, (None, 0))[0]
 
     for name in package.names():
         if name.startswith("xl/charts/chart") and name.endswith(".xml"):
@@ -296,9 +313,8 @@ def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest:
         package.write(STYLES, styles.to_xml())
     when = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     package.stamp(modified=when, created=now)
-    meta_part, rows = meta_rows(package)
     ours = (contract.CONTENT, contract.RECEIPTS, contract.SNAPSHOT, contract.SEAL)
-    kept = [(key, value) for key, value in rows if str(key).split("#")[0] not in ours]
+    meta_part, kept = meta_rows(package, leave_out=ours)
     kept.append((contract.CONTENT, digest))
     if receipts:
         kept += contract.chunks(contract.RECEIPTS, receipts)

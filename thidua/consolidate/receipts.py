@@ -262,30 +262,32 @@ class Receipts:
         return cls(key, template, entries)
 
     def dumps(self) -> str:
-        """The receipts as compact JSON: what copies of one template share is kept once."""
-        shapes: list[dict] = []
-        index: dict[str, int] = {}
-        files = []
+        """The receipts as compact JSON: what copies of one template share is kept once (one
+        file at a time: nothing is copied whole)."""
+        shape_keys = ("kind", "input_sheet", "names", "formula_cells")
+        shapes: list[str] = []
+        index: dict[tuple, int] = {}
+        files: list[str] = []
+        encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
         for rel in sorted(self.entries):
             e = self.entries[rel]
+            head = [e.rel, e.size, e.mtime_ns, e.mtime, e.sha256, e.seen_ns]
             if e.failure is not None:
-                files.append([e.rel, e.size, e.mtime_ns, e.mtime, e.sha256, e.seen_ns, -1,
-                              list(e.failure)])
+                files.append(encode(head + [-1, list(e.failure)]))
                 continue
-            data = dict(e.data or {})
-            meta = data.pop("meta", {})
-            shared = {k: v for k, v in meta.items() if k not in _PER_FILE_META}
-            own = {k: v for k, v in meta.items() if k in _PER_FILE_META}
-            shape = {k: data.pop(k) for k in ("kind", "input_sheet", "names",
-                                              "formula_cells") if k in data}
-            shape["meta"] = shared
-            text = json.dumps(shape, sort_keys=True, ensure_ascii=True)
-            if text not in index:
-                index[text] = len(shapes)
-                shapes.append(shape)
-            data["meta"] = own
-            files.append([e.rel, e.size, e.mtime_ns, e.mtime, e.sha256, e.seen_ns, index[text],
-                          data])
-        stored = {"key": self.key, "template": self.template.to_json() if self.template else None,
-                  "shapes": shapes, "files": files}
-        return json.dumps(stored, ensure_ascii=True, separators=(",", ":"))
+            data = e.data or {}
+            meta = data.get("meta", {})
+            shared = tuple(sorted((k, v) for k, v in meta.items() if k not in _PER_FILE_META))
+            key = (data.get("kind"), data.get("input_sheet"), id(data.get("names")),
+                   id(data.get("formula_cells")), shared)
+            if key not in index:
+                index[key] = len(shapes)
+                shape = {k: data[k] for k in shape_keys if k in data}
+                shape["meta"] = dict(shared)
+                shapes.append(encode(shape))
+            own = {k: v for k, v in data.items() if k not in shape_keys and k != "meta"}
+            own["meta"] = {k: v for k, v in meta.items() if k in _PER_FILE_META}
+            files.append(encode(head + [index[key], own]))
+        template = encode(self.template.to_json() if self.template else None)
+        return (f'{{"key":{encode(self.key)},"template":{template},'
+                f'"shapes":[{",".join(shapes)}],"files":[{",".join(files)}]}}')

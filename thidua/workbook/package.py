@@ -26,6 +26,7 @@ import functools
 import hashlib
 import html
 import io
+import itertools
 import re
 import struct
 import zipfile
@@ -77,7 +78,7 @@ class Package:
                     raise zipfile.BadZipFile(f"bad local header for {info.filename}")
                 n, m = struct.unpack_from("<HH", data, off + 26)
                 start = off + 30 + n + m
-                raw = data[start:start + info.compress_size]
+                raw = memoryview(data)[start:start + info.compress_size]  # no copy
                 if len(raw) != info.compress_size:
                     raise zipfile.BadZipFile(f"truncated member {info.filename}")
                 y, mo, d, h, mi, s = info.date_time
@@ -104,7 +105,7 @@ class Package:
         if content is None:
             member = self._members[name]
             if member.method == zipfile.ZIP_STORED:
-                content = member.raw
+                content = bytes(member.raw)
             elif member.method == zipfile.ZIP_DEFLATED:
                 content = zlib.decompress(member.raw, -15)
             else:
@@ -114,21 +115,28 @@ class Package:
             self._content[name] = content
         return content
 
-    def write(self, name: str, content: bytes | list) -> None:
-        """Replace part ``name`` (or add it at the end) with ``content``: bytes, or a list of
-        bytes-like pieces (joined). A part over ``BIG_PART`` bytes is compressed at once (fast
-        level) and its text let go, so a big sheet is never held twice."""
-        size = len(content) if isinstance(content, (bytes, bytearray)) else \
-            sum(len(piece) for piece in content)
-        if size <= BIG_PART:
-            self._content[name] = content if isinstance(content, bytes) else b"".join(content)
+    def write(self, name: str, content) -> None:
+        """Replace part ``name`` (or add it at the end) with ``content``: bytes, or bytes-like
+        pieces (a list or a generator; joined). A part over ``BIG_PART`` bytes is compressed
+        as its pieces come (fast level) and its text let go, so a big sheet is never held
+        twice."""
+        pieces = iter([content] if isinstance(content, (bytes, bytearray)) else content)
+        head, size = [], 0
+        for piece in pieces:
+            head.append(piece)
+            size += len(piece)
+            if size > BIG_PART:
+                break
+        else:
+            self._content[name] = head[0] if len(head) == 1 and isinstance(head[0], bytes) \
+                else b"".join(head)
             self._changed.add(name)
             return
-        pieces = [content] if isinstance(content, (bytes, bytearray)) else content
         compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-        crc, out = 0, []
-        for piece in pieces:
+        crc, size, out = 0, 0, []
+        for piece in itertools.chain(head, pieces):
             crc = zlib.crc32(piece, crc)
+            size += len(piece)
             out.append(compressor.compress(piece))
         out.append(compressor.flush())
         self._members[name] = _Member(name, crc, size, zipfile.ZIP_DEFLATED, 0,
@@ -162,9 +170,15 @@ class Package:
         ``when`` (as ``fileio.make_reproducible`` does), else new entries are dated now.
         """
         stamp = _dos(when or dt.datetime.now())
-        out = io.BytesIO()
+        if hasattr(target, "write"):
+            self._save_into(target, level, stamp, when is not None)
+        else:
+            with open(target, "wb") as fh:
+                self._save_into(fh, level, stamp, when is not None)
+
+    def _save_into(self, out, level: int, stamp: tuple[int, int], restamp: bool) -> None:
         central = io.BytesIO()
-        count = 0
+        count = offset = 0
         for name in self.names():
             encoded = name.encode("utf-8")
             if name in self._changed:
@@ -176,28 +190,24 @@ class Package:
             else:
                 m = self._members[name]
                 raw, crc, size, method, flags = m.raw, m.crc, m.size, m.method, m.flags
-                time, date = stamp if when is not None else m.date_time
+                time, date = stamp if restamp else m.date_time
             if any(ch > 127 for ch in encoded):
                 flags |= 0x800
-            offset = out.tell()
-            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, time, date,
-                                  crc, len(raw), size, len(encoded), 0))
+            header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, time, date,
+                                 crc, len(raw), size, len(encoded), 0)
+            out.write(header)
             out.write(encoded)
             out.write(raw)
             central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method,
                                       time, date, crc, len(raw), size, len(encoded), 0, 0, 0, 0,
                                       0o600 << 16, offset))
             central.write(encoded)
+            offset += len(header) + len(encoded) + len(raw)
             count += 1
         directory = central.getvalue()
-        start = out.tell()
         out.write(directory)
-        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), start, 0))
-        data = out.getvalue()
-        if hasattr(target, "write"):
-            target.write(data)
-        else:
-            Path(target).write_bytes(data)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), offset,
+                              0))
 
     # workbook structure
     def sheets(self) -> list["SheetEntry"]:
@@ -585,7 +595,8 @@ def _cell_value(attrs: bytes, body: bytes | None):
 
 
 def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 1,
-               last_row: int | None = None) -> dict[int, dict[str, tuple[object, int]]]:
+               last_row: int | None = None,
+               rows: set[int] | None = None) -> dict[int, dict[str, tuple[object, int]]]:
     """{row: {column letter: (value, style id)}} of the cells of a sheet part.
 
     For parts this tool wrote (inline strings): values as openpyxl reads them
@@ -599,7 +610,7 @@ def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 
             continue
         if last_row is not None and r > last_row:
             break
-        if body == close:
+        if body == close or (rows is not None and r not in rows):
             continue
         cells: dict[str, tuple[object, int]] = {}
         if wanted is not None:
@@ -651,15 +662,16 @@ def as_read(value):
 
 
 def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
-               then: Callable[[int, bytes], bytes] | None = None) -> list:
-    """The sheet part, as pieces to join (the rows left alone are not copied), with, in each
-    row of ``changes``, the cells ``{column: cell xml}`` replaced (added in column order when
-    the row lacks them; "" removes a cell), and then (``then(row, row xml)``) whatever else
-    the row needs."""
+               then: Callable[[int, bytes], bytes] | None = None):
+    """The sheet part, as pieces to join (a generator: the rows left alone are not copied),
+    with, in each row of ``changes``, the cells ``{column: cell xml}`` replaced (added in
+    column order when the row lacks them; "" removes a cell), and then (``then(row, row
+    xml)``) whatever else the row needs."""
     if not changes:
-        return [xml]
+        yield xml
+        return
     view = memoryview(xml)
-    out, last = [], 0
+    last = 0
     for r, start, body, close, end in _rows(xml):
         wanted = changes.get(r)
         if wanted is None:
@@ -668,10 +680,10 @@ def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
         if head.endswith(b"/>"):  # <row r="…"/>
             head = head[:-2] + b">"
         row = head + _patched_row(xml, body, close, wanted) + b"</row>"
-        out += [view[last:start], then(r, row) if then is not None else row]
+        yield view[last:start]
+        yield then(r, row) if then is not None else row
         last = end
-    out.append(view[last:])
-    return out
+    yield view[last:]
 
 
 def _patched_row(xml: bytes, body: int, close: int, wanted: dict[str, str]) -> bytes:
@@ -754,28 +766,48 @@ def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[f
 
 
 # ------------------------------------------------------------------ the hidden metadata sheet
-def meta_rows(package: Package) -> tuple[str, list[tuple[object, object]]]:
-    """(part, [(key, value), …]) of the metadata sheet (``contract.META_SHEET``)."""
+def meta_rows(package: Package, leave_out: tuple[str, ...] = ()) -> tuple[str, list[tuple]]:
+    """(part, [(key, value), …]) of the metadata sheet (``contract.META_SHEET``), without the
+    rows whose key (before any ``#n``) is in ``leave_out`` (their values are not even read)."""
     from thidua.workbook import contract
 
     part = package.sheet_part(contract.META_SHEET)
     if part is None:
         raise KeyError(contract.META_SHEET)
-    rows = sheet_rows(package.read(part), columns={"A", "B"})
-    return part, [(cells["A"][0], cells.get("B", (None, 0))[0]) for _, cells in sorted(rows.items())
-                  if "A" in cells]
+    keys = sheet_rows(package.read(part), columns={"A"})
+    wanted = [r for r, cells in keys.items()
+              if "A" in cells and str(cells["A"][0]).split("#")[0] not in leave_out]
+    out = []
+    if wanted:
+        values = sheet_rows(package.read(part), columns={"B"}, first_row=min(wanted),
+                            last_row=max(wanted), rows=set(wanted))
+        out = [(keys[r]["A"][0], values.get(r, {}).get("B", (None, 0))[0]) for r in sorted(wanted)]
+    package.forget(part)
+    return part, out
 
 
 def write_meta_rows(package: Package, part: str, rows: list[tuple[object, object]]) -> None:
-    """The metadata sheet with ``rows`` (key, value); the rest of its part as it was."""
-    body = "".join(f'<row r="{r}">{cell_xml(f"A{r}", key)}{cell_xml(f"B{r}", value)}</row>'
-                   for r, (key, value) in enumerate(rows, start=1))
-    xml = package.read(part).decode("utf-8")
-    xml = re.sub(r"<sheetData\b[^>]*?(?:/>|>.*?</sheetData>)",
-                 lambda m: f"<sheetData>{body}</sheetData>", xml, count=1, flags=re.S)
-    xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:B{max(len(rows), 1)}"/>', xml,
-                 count=1)
-    package.write(part, xml.encode("utf-8"))
+    """The metadata sheet with ``rows`` (key, value); the rest of its part as it was (written
+    row by row: the receipts make it megabytes for a big folder)."""
+    xml = package.read(part)
+    start = xml.find(b"<sheetData")
+    end = xml.find(b"</sheetData>", start)
+    if start < 0:
+        raise ValueError(f"no sheetData in {part}")
+    tail = xml[end + len(b"</sheetData>"):] if end >= 0 else xml[xml.find(b">", start) + 1:]
+    head = re.sub(rb'<dimension ref="[^"]*"/>',
+                  f'<dimension ref="A1:B{max(len(rows), 1)}"/>'.encode("ascii"), xml[:start],
+                  count=1)
+    package.forget(part)
+
+    def pieces():
+        yield head + b"<sheetData>"
+        for r, (key, value) in enumerate(rows, start=1):
+            yield f'<row r="{r}">{cell_xml(f"A{r}", key)}{cell_xml(f"B{r}", value)}</row>'.encode(
+                "utf-8")
+        yield b"</sheetData>" + tail
+
+    package.write(part, pieces())
 
 
 def sealed(package: Package, part: str, rows: list[tuple[object, object]]) -> None:
