@@ -124,7 +124,8 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
 # ------------------------------------------------------------------ sealed: from the package
 def sealed_parts(package) -> tuple[str, dict] | None:
     """(metadata part, metadata) of a package this tool wrote and nobody saved since; else None."""
-    from thidua.workbook.package import CORE, seal, sheet_rows
+    from thidua.workbook.package import CORE, seal
+    from thidua.workbook.sheet_xml import sheet_rows
 
     entries = package.sheets()
     meta_part = next((s.part for s in entries if s.title == META_SHEET), None)
@@ -150,7 +151,8 @@ def _meta_rows(rows: dict) -> dict:
 
 def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
     from thidua.workbook.master_layout import CONFIG_NAMES, MasterLayout, layout_json
-    from thidua.workbook.package import Package, sheet_rows
+    from thidua.workbook.package import Package
+    from thidua.workbook.sheet_xml import sheet_rows
 
     try:
         package = Package(data)
@@ -214,7 +216,7 @@ def table_columns(plan: Plan, layout) -> tuple[list[str], list[str]]:
 
 def unit_table(package, part: str, plan: Plan, layout) -> dict[int, dict[str, tuple[object, int]]]:
     """{row: {column: (value, style)}} of the read columns of the unit rows, from the part."""
-    from thidua.workbook.package import sheet_rows
+    from thidua.workbook.sheet_xml import sheet_rows
 
     _, letters = table_columns(plan, layout)
     table = sheet_rows(package.read(part), columns=set(letters), first_row=layout.first_row,
@@ -240,7 +242,7 @@ def table_units(plan: Plan, layout, table: dict) -> tuple[list[dict], dict[str, 
 
 
 def _log_of(package, parts: dict[str, str]) -> list[list]:
-    from thidua.workbook.package import sheet_rows
+    from thidua.workbook.sheet_xml import sheet_rows
 
     rows = []
     if SHEET_LOG in parts:
@@ -257,7 +259,7 @@ def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> str:
     sealed master is then read without its sheets being scanned."""
     import json
 
-    from thidua.workbook.package import as_read
+    from thidua.workbook.sheet_xml import as_read
 
     _, letters = table_columns(plan, layout)
     rows = []  # per unit row, per column: value, style (None: no cell)

@@ -33,7 +33,7 @@ from thidua.errors import Problem
 from thidua.plan.model import Plan
 from thidua.text import fold
 from thidua.workbook import contract
-from thidua.workbook.package import patch_rows
+from thidua.workbook.sheet_xml import patch_rows
 
 __all__ = ["SHEET_REPORT", "SHEET_LOG", "LOG_COLUMNS", "IN_USE", "rewrite_master", "log_rows",
            "content_digest", "match_period"]
@@ -152,7 +152,9 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
     figures changed rewritten; None when the master cannot be changed in place (then it is
     rebuilt)."""
     from thidua.workbook.master_layout import CHANGED, FILL_CHANGED, FILL_INPUT, input_value
-    from thidua.workbook.package import STYLES, Styles, as_read, cell_xml
+    from thidua.workbook.package import STYLES
+    from thidua.workbook.sheet_xml import as_read, cell_xml
+    from thidua.workbook.styles_xml import Styles
 
     package = master.package
     meta = master.meta
@@ -242,7 +244,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
     from thidua.workbook.cached import _bake_chart, _bake_sheet
     from thidua.workbook.master.values import _MasterState, _stored, unit_row_values
     from thidua.workbook.master_layout import SHEET_SUMMARY
-    from thidua.workbook.package import sheet_rows
+    from thidua.workbook.sheet_xml import sheet_rows
 
     layout = master.layout
     sheets = {SHEET_SUMMARY: table}
@@ -295,7 +297,8 @@ def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest:
     time. ``table``: the unit rows' read columns as now (None: read from the package)."""
     from thidua.consolidate.master_io import snapshot_json, unit_table
     from thidua.workbook.master_layout import MasterLayout, layout_json
-    from thidua.workbook.package import STYLES, Styles, meta_rows, sealed
+    from thidua.workbook.package import STYLES, meta_rows, sealed
+    from thidua.workbook.styles_xml import Styles
 
     styles = Styles(package.read(STYLES))
     report, autofilter = _report_part(issues, styles)
@@ -328,7 +331,8 @@ def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest:
 # ------------------------------------------------------------------ report and log sheets
 def _report_part(issues: list[Problem], styles) -> tuple[bytes, str]:
     """The report sheet: one row per problem, errors in red, warnings in yellow; its filter."""
-    from thidua.workbook.package import Look, col_letter, table_sheet_xml
+    from thidua.workbook.sheet_xml import col_letter, table_sheet_xml
+    from thidua.workbook.styles_xml import Look
 
     header = REPORT_HEADER_ROW
     wrapped = {1, 2, 6, len(COLUMNS)}
@@ -379,7 +383,8 @@ def _wrapped_lines(text: str, width: float) -> int:
 
 def _log_part(log: list[list], styles) -> bytes:
     """The receipt log sheet: every file received, its SHA-256, unit, times, version, use."""
-    from thidua.workbook.package import Look, table_sheet_xml
+    from thidua.workbook.sheet_xml import table_sheet_xml
+    from thidua.workbook.styles_xml import Look
 
     head = styles.look(Look(bold=True, fill=FILL_HEADER))
     rows = {1: [(LOG_TITLE, styles.look(Look(bold=True, size=13)))], 2: [(LOG_NOTE, 0)],
