@@ -265,7 +265,7 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
             fileio.check_writable(report_csv, what="báo cáo")
         limits = limits or Limits()
         out, receipts = _collect(plan, master, folder, listed, problems, limits, workers, progress,
-                                 clock)
+                                 clock, now)
         clock = time.perf_counter()
         how: dict = {}
         with fileio.Outputs(backup=backup, now=now) as outputs:
@@ -295,9 +295,12 @@ def _listing(folder: Path, master: Path, problems: list[Problem]):
 
 def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: list[Problem],
              limits: Limits, workers: int | None, progress: Callable[[int, int], None] | None,
-             clock: float) -> tuple[Outcome, Receipts]:
-    """Read (what changed), recognise and check every file of ``folder``; pick one per unit."""
-    started = time.time_ns()
+             clock: float, now: dt.datetime | None = None) -> tuple[Outcome, Receipts]:
+    """Read (what changed), recognise and check every file of ``folder``; pick one per unit.
+
+    The receipts are dated ``now`` when given (a reproducible master), else the time now."""
+    started = (round(now.replace(tzinfo=dt.timezone.utc).timestamp() * 1e9) if now is not None
+               else time.time_ns())
     known = Receipts.load(master.meta, plan, limits)
     drop(master.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
     files, attachments = listed
