@@ -29,7 +29,8 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
 from tests.libreoffice import soffice_or_skip
-from thidua.consolidate import reader as reader_module
+from thidua.consolidate.reader import layout as reader_layout
+from thidua.consolidate.reader import xlsx as reader_xlsx
 from thidua.consolidate.legacy import (decode_tcvn3, decode_vni, detect_legacy_encoding,
                                        encode_tcvn3, encode_vni)
 from thidua.consolidate.reader import CODES, Limits, ReadFailure, ReturnedFile, read_returned
@@ -166,6 +167,20 @@ def test_filled_template_reads_back_as_typed(made, plan_id):
     assert not set(layout["input_cells"].values()) & set(rf.formulas)
     assert rf.percent == set()
     assert rf.saved_at  # openpyxl records the save time
+
+
+def test_reader_finds_what_the_template_writer_puts(made):
+    """The names the reader looks for (``thidua.workbook.contract``) are the ones the writer uses."""
+    from thidua.workbook import contract
+    from thidua.workbook.template import TemplateLayout, build_template
+
+    fields = set(TemplateLayout.__dataclass_fields__)
+    assert {contract.LAYOUT_INPUTS, contract.LAYOUT_APPRAISALS, contract.LAYOUT_YEAR} <= fields
+    wb, _ = build_template(made["nui-thanh-dvc-2023"][0])
+    labels = {c.value for row in wb[contract.TEMPLATE_INPUT].iter_rows(max_col=1) for c in row}
+    assert set(contract.UNIT_LABELS.values()) <= labels
+    assert contract.META_SHEET in wb.sheetnames
+    assert set(contract.meta_names()) <= set(wb.defined_names)
 
 
 def test_blank_template_reads_all_none(made):
@@ -340,13 +355,13 @@ def _with_shared_strings(src: Path, dst: Path) -> Path:
     return _rezip(src, dst, replace=replace, add={"xl/sharedStrings.xml": sst.encode()})
 
 
-@pytest.mark.parametrize("tree_limit", [reader_module.TREE_LIMIT, 0], ids=["cay", "dong"])
+@pytest.mark.parametrize("tree_limit", [reader_xlsx.TREE_LIMIT, 0], ids=["cay", "dong"])
 def test_shared_strings_and_streamed_sheets(made, tmp_path, monkeypatch, tree_limit):
     """Big parts are streamed (memory stays flat): same result as the one-tree parse."""
     plan, _, filled, values = made["hoa-thanh-cchc-2018"]
     shared = _with_shared_strings(filled, tmp_path / "chuoi-chung.xlsx")
-    monkeypatch.setattr(reader_module, "TREE_LIMIT", tree_limit)
-    reader_module._CACHE.clear()
+    monkeypatch.setattr(reader_xlsx, "TREE_LIMIT", tree_limit)
+    reader_xlsx._CACHE.clear()
     rf = read_returned(shared)
     _check_same(rf, plan, values)
     inline = read_returned(filled)
@@ -625,7 +640,7 @@ def test_any_unexpected_error_becomes_a_read_failure(made, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("lỗi giả lập")
 
-    monkeypatch.setattr(reader_module, "_meta_from", boom)
+    monkeypatch.setattr(reader_layout, "meta_from", boom)
     failure = _failure(made["nui-thanh-dvc-2023"][2], "tep_hong")
     assert "RuntimeError" in failure.message
 

@@ -1,27 +1,52 @@
-"""Read what an office's master workbook holds: units, figures, appraisals, notes, settings."""
+"""Read what an office's master workbook holds: units, figures, appraisals, notes, settings.
+
+A master this tool wrote and nobody has saved since (its seal, ``niem_phong`` in the
+hidden metadata, matches its parts: :func:`thidua.workbook.package.seal`) is read
+straight from its package — the few columns needed, values as openpyxl would read
+them — and kept (``MasterData.package``) so consolidation can change it in place. Any
+other master (saved by Excel or LibreOffice, or by an older version) is read with
+openpyxl.
+"""
 from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
-
+import thidua
 from thidua.codecs import unit_codes
 from thidua.errors import InputError, Problem
-from thidua.plan.model import APPRAISAL_SUFFIX, Plan
-from thidua.workbook.master import (CONFIG_NAMES, KIND_MASTER, SHEET_META, YEAR_NAME,
-                                    MasterLayout, layout_json)
+from thidua.plan.model import Plan
+from thidua.workbook import contract
+from thidua.workbook.contract import APPRAISAL_SUFFIX, KIND_MASTER, META_SHEET, YEAR_NAME
+
+if TYPE_CHECKING:
+    from thidua.workbook.master_layout import MasterLayout
+
+__all__ = ["MasterData", "is_master", "read_master", "LOG_FIRST_ROW", "LOG_WIDTH"]
+
+#: The receipt log («Nhật ký nhận»): first row of files, number of columns.
+LOG_FIRST_ROW = 4
+LOG_WIDTH = 7
+SHEET_LOG = "Nhật ký nhận"
 
 
 @dataclass
 class MasterData:
     path: Path
-    layout: MasterLayout
+    layout: "MasterLayout"
     units: list[dict]  # ma_don_vi, ten_don_vi, nhom, cap, inputs and appraisals as typed, ghi_chu
     config: dict[str, object] = field(default_factory=dict)
     year: int | None = None
     meta: dict[str, object] = field(default_factory=dict)  # the hidden _thidua rows
+    log_rows: list[list] = field(default_factory=list)  # the receipt log's rows
+    #: sealed masters: the package as this tool wrote it, the row of each unit, and the cells
+    #: of the input (and appraisal) columns: {row: {column: (value, style id)}}
+    package: object | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    cells: dict[int, dict[str, tuple[object, int]]] = field(default_factory=dict)
+    table: dict[int, dict[str, tuple[object, int]]] = field(default_factory=dict)  # all read columns
 
     def unit(self, code: str) -> dict:
         for u in self.units:
@@ -37,61 +62,285 @@ def is_master(path: str | Path) -> bool:
         return False
     try:
         with zipfile.ZipFile(path) as zf:
-            return b"so_tong_hop" in b"".join(
+            return KIND_MASTER.encode() in b"".join(
                 zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")
                 or n == "xl/sharedStrings.xml")
     except (OSError, zipfile.BadZipFile):
         return False
 
 
-def _meta(wb) -> dict:
-    ws = wb[SHEET_META]
-    return {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row and row[0]}
+def _not_a_master(path: Path) -> InputError:
+    return InputError(Problem("tệp này không phải sổ tổng hợp do thidua tạo", file=path.name,
+                              hint="tạo sổ bằng «thidua generate … --master»"))
+
+
+def _wrong_plan(path: Path, meta: dict, plan: Plan) -> InputError:
+    return InputError(Problem(
+        f"sổ tổng hợp thuộc kế hoạch «{meta.get(contract.PLAN)}», không phải «{plan.id}»",
+        file=path.name, hint="chọn đúng kế hoạch hoặc đúng sổ tổng hợp"))
+
+
+def _keep(plan: Plan) -> list[str]:
+    """The columns read: the unit, every input and appraisal, the office's note."""
+    return (["ma_don_vi", "ten_don_vi", "nhom", "cap", "ghi_chu"] + [i.code for i in plan.inputs]
+            + [i.code + APPRAISAL_SUFFIX for i in plan.inputs])
+
+
+def _record(plan: Plan, raw: dict, labels: dict | None = None) -> dict | None:
+    """A unit's row as a record (group and level as codes); ``labels`` caches the codes of
+    the group and level labels met so far (every unit of a group shows the same)."""
+    if raw.get("ma_don_vi") in (None, ""):
+        return None
+    raw["ma_don_vi"] = str(raw["ma_don_vi"]).strip()
+    record = {k: v for k, v in raw.items() if v is not None and v != ""}
+    if labels is None:
+        return unit_codes(plan, record)
+    key = (record.get("nhom"), record.get("cap"))
+    try:
+        codes = labels[key]
+    except KeyError:
+        codes = labels[key] = unit_codes(plan, {k: v for k, v in zip(("nhom", "cap"), key)
+                                                if v is not None})
+    except TypeError:  # a value that cannot be a key: as it is
+        return unit_codes(plan, record)
+    record.update(codes)
+    return record
 
 
 def read_master(path: str | Path, plan: Plan) -> MasterData:
     """Units and everything typed in the master (figures, appraisals, notes, settings)."""
     path = Path(path)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        data = path.read_bytes()
     except OSError as exc:  # missing, no permission, network drive gone…
         from thidua.fileio import os_problem
         problem = os_problem(exc, path, action="mở")
         raise InputError(problem.with_place(
             message=problem.message.replace("không mở được", "không mở được sổ tổng hợp", 1))) from None
+    sealed = _read_sealed(path, data, plan)
+    return sealed if sealed is not None else _read_openpyxl(path, data, plan)
+
+
+# ------------------------------------------------------------------ sealed: from the package
+def sealed_parts(package) -> tuple[str, dict] | None:
+    """(metadata part, metadata) of a package this tool wrote and nobody saved since; else None."""
+    from thidua.workbook.package import CORE, seal
+    from thidua.workbook.sheet_xml import sheet_rows
+
+    entries = package.sheets()
+    meta_part = next((s.part for s in entries if s.title == META_SHEET), None)
+    if meta_part is None or meta_part not in package:
+        return None
+    meta = _meta_rows(sheet_rows(package.read(meta_part), columns={"A", "B"}))
+    package.forget(meta_part)
+    if meta.get(contract.TOOL_VERSION) != thidua.__version__ or not meta.get(contract.SEAL):
+        return None
+    if meta[contract.SEAL] != seal(package, leave_out={meta_part, CORE}):
+        return None
+    return meta_part, meta
+
+
+def _meta_rows(rows: dict) -> dict:
+    meta: dict = {}
+    for r in sorted(rows):
+        key = rows[r].get("A", (None, 0))[0]
+        if key not in (None, "") and key not in meta:
+            meta[key] = rows[r].get("B", (None, 0))[0]
+    return meta
+
+
+def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
+    from thidua.workbook.master_layout import CONFIG_NAMES, MasterLayout, layout_json
+    from thidua.workbook.package import Package
+    from thidua.workbook.sheet_xml import sheet_rows
+
+    try:
+        package = Package(data)
+        found = sealed_parts(package)
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError):
+        return None
+    if found is None:
+        return None
+    _, meta = found
+    if meta.get(contract.KIND) != KIND_MASTER:
+        raise _not_a_master(path)
+    if meta.get(contract.PLAN) != plan.id:
+        raise _wrong_plan(path, meta, plan)
+    layout = MasterLayout.from_json(layout_json(meta))
+    parts = {s.title: s.part for s in package.sheets()}
+    snapshot = _snapshot(meta, plan, layout)
+    drop(meta, contract.SNAPSHOT)  # megabytes for a big master, no longer needed
+    if snapshot is not None:
+        table, log_rows = snapshot
+    else:
+        table = unit_table(package, parts[layout.sheet], plan, layout)
+        log_rows = _log_of(package, parts)
+    units, rows, cells = table_units(plan, layout, table)
+    names = package.defined_names()
+    by_sheet: dict[str, dict[int, dict]] = {}
+
+    def named(name: str):
+        target = names.get(name)
+        if not target or "!" not in target:
+            return None
+        sheet, ref = target.rsplit("!", 1)
+        sheet = sheet.strip("'").replace("''", "'")
+        ref = ref.replace("$", "").split(":")[0]
+        letters_ = "".join(ch for ch in ref if ch.isalpha())
+        number = int("".join(ch for ch in ref if ch.isdigit()))
+        if sheet not in by_sheet:
+            by_sheet[sheet] = sheet_rows(package.read(parts[sheet])) if sheet in parts else {}
+        return by_sheet[sheet].get(number, {}).get(letters_, (None, 0))[0]
+
+    config = {key: named(name) for key, (name, _label, _default) in CONFIG_NAMES.items()}
+    year = named(YEAR_NAME)
+    return MasterData(path, layout, units, config,
+                      int(year) if isinstance(year, (int, float)) else None, meta, log_rows,
+                      package, rows, cells, table)
+
+
+UNIT_KEYS = ("ma_don_vi", "ten_don_vi", "nhom", "cap", "ghi_chu")
+
+
+def drop(meta: dict, key: str) -> None:
+    """Remove ``key`` and its continuation rows from the metadata read."""
+    for name in [k for k in meta if isinstance(k, str) and k.split("#")[0] == key]:
+        del meta[name]
+
+
+def table_columns(plan: Plan, layout) -> tuple[list[str], list[str]]:
+    """The keys read from a master's unit rows and their column letters (sorted)."""
+    keep = [k for k in _keep(plan) if k in layout.columns]
+    return keep, sorted({layout.columns[k] for k in keep})
+
+
+def unit_table(package, part: str, plan: Plan, layout) -> dict[int, dict[str, tuple[object, int]]]:
+    """{row: {column: (value, style)}} of the read columns of the unit rows, from the part."""
+    from thidua.workbook.sheet_xml import sheet_rows
+
+    _, letters = table_columns(plan, layout)
+    table = sheet_rows(package.read(part), columns=set(letters), first_row=layout.first_row,
+                       last_row=layout.last_row)
+    package.forget(part)  # megabytes for a big master: read again if it is changed
+    return table
+
+
+def table_units(plan: Plan, layout, table: dict) -> tuple[list[dict], dict[str, int], dict]:
+    """(records, row of each unit, cells of the input columns) from a unit table."""
+    col = layout.columns
+    keep, _ = table_columns(plan, layout)
+    inputs = {col[k] for k in keep if k not in UNIT_KEYS}
+    units, rows, cells, labels = [], {}, {}, {}
+    for r in range(layout.first_row, layout.last_row + 1):
+        got = table.get(r, {})
+        record = _record(plan, {k: got[col[k]][0] for k in keep if col[k] in got}, labels)
+        cells[r] = {c: v for c, v in got.items() if c in inputs}
+        if record is not None:
+            units.append(record)
+            rows[record["ma_don_vi"]] = r
+    return units, rows, cells
+
+
+def _log_of(package, parts: dict[str, str]) -> list[list]:
+    from thidua.workbook.sheet_xml import sheet_rows
+
+    rows = []
+    if SHEET_LOG in parts:
+        log = sheet_rows(package.read(parts[SHEET_LOG]), first_row=LOG_FIRST_ROW)
+        for r in sorted(log):
+            values = [log[r].get(chr(65 + j), (None, 0))[0] for j in range(LOG_WIDTH)]
+            if values[0] and values[1]:
+                rows.append(values)
+    return rows
+
+
+def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> str:
+    """The unit rows (read columns) and the receipt log as read, as JSON for the metadata: a
+    sealed master is then read without its sheets being scanned."""
+    import json
+
+    from thidua.workbook.sheet_xml import as_read
+
+    _, letters = table_columns(plan, layout)
+    rows = []  # per unit row, per column: value, style (None: no cell)
+    for r in range(layout.first_row, layout.last_row + 1):
+        cells = table.get(r, {})
+        row: list = []
+        for c in letters:
+            row += cells.get(c, (None, None))
+        rows.append(row)
+    shown = [[as_read(v) for v in values] for values in log]
+    return json.dumps({"key": [layout.first_row, layout.last_row, letters], "rows": rows,
+                       "log": [v for v in shown if v[0] and v[1]]},
+                      ensure_ascii=True, separators=(",", ":"))
+
+
+def _snapshot(meta: dict, plan: Plan, layout):
+    import json
+
+    text = contract.joined(meta, contract.SNAPSHOT)
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        letters = table_columns(plan, layout)[1]
+        if data.get("key") != [layout.first_row, layout.last_row, letters]:
+            return None
+        table = {}
+        for r, row in enumerate(data["rows"], start=layout.first_row):
+            table[r] = {c: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(letters)
+                        if row[2 * i + 1] is not None}
+        return table, [list(v) for v in data["log"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+# ------------------------------------------------------------------ anything else: openpyxl
+def _meta(wb) -> dict:
+    ws = wb[META_SHEET]
+    return {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row and row[0]}
+
+
+def _read_openpyxl(path: Path, data: bytes, plan: Plan) -> MasterData:
+    import io
+
+    import openpyxl
+
+    from thidua.workbook.master_layout import CONFIG_NAMES, MasterLayout, layout_json
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - not a workbook, damaged…: reported the same way
         raise InputError(Problem("không mở được sổ tổng hợp: tệp không phải bảng tính Excel (.xlsx) "
                                  "hoặc đã bị hỏng", file=str(path), code="tep_hong",
                                  hint="kiểm tra đường dẫn; nếu sổ bị hỏng, dùng bản sao lưu "
                                       "(tên có «.bak-») bên cạnh")) from None
     try:
-        if SHEET_META not in wb.sheetnames or _meta(wb).get("loai") != KIND_MASTER:
-            raise InputError(Problem("tệp này không phải sổ tổng hợp do thidua tạo", file=path.name,
-                                     hint="tạo sổ bằng «thidua generate … --master»"))
+        if META_SHEET not in wb.sheetnames or _meta(wb).get(contract.KIND) != KIND_MASTER:
+            raise _not_a_master(path)
         meta = _meta(wb)
-        if meta.get("ke_hoach") != plan.id:
-            raise InputError(Problem(
-                f"sổ tổng hợp thuộc kế hoạch «{meta.get('ke_hoach')}», không phải «{plan.id}»",
-                file=path.name, hint="chọn đúng kế hoạch hoặc đúng sổ tổng hợp"))
+        if meta.get(contract.PLAN) != plan.id:
+            raise _wrong_plan(path, meta, plan)
         layout = MasterLayout.from_json(layout_json(meta))
         ws = wb[layout.sheet]
         col = {k: openpyxl.utils.column_index_from_string(v) - 1 for k, v in layout.columns.items()}
-        keep = ["ma_don_vi", "ten_don_vi", "nhom", "cap", "ghi_chu"]
-        keep += [i.code for i in plan.inputs] + [i.code + APPRAISAL_SUFFIX for i in plan.inputs]
+        keep = _keep(plan)
         units = []
         for row in ws.iter_rows(min_row=layout.first_row, max_row=layout.last_row, values_only=True):
-            record = {k: row[col[k]] for k in keep if k in col and col[k] < len(row)}
-            if record.get("ma_don_vi") in (None, ""):
-                continue
-            record["ma_don_vi"] = str(record["ma_don_vi"]).strip()
-            units.append(unit_codes(plan, {k: v for k, v in record.items()
-                                           if v is not None and v != ""}))
+            record = _record(plan, {k: row[col[k]] for k in keep if k in col and col[k] < len(row)})
+            if record is not None:
+                units.append(record)
         config = {}
         for key, (name, _label, _default) in CONFIG_NAMES.items():
             config[key] = _named_value(wb, name)
         year = _named_value(wb, YEAR_NAME)
+        log_rows = []
+        if SHEET_LOG in wb.sheetnames:
+            for row in wb[SHEET_LOG].iter_rows(min_row=LOG_FIRST_ROW, values_only=True):
+                if row and row[0] and row[1]:
+                    log_rows.append(list(row[:LOG_WIDTH]))
         return MasterData(path, layout, units, config,
-                          int(year) if isinstance(year, (int, float)) else None, meta)
+                          int(year) if isinstance(year, (int, float)) else None, meta, log_rows)
     finally:
         wb.close()
 
@@ -104,5 +353,3 @@ def _named_value(wb, name: str):
         cell = wb[sheet][ref.replace("$", "")]
         return cell.value
     return None
-
-

@@ -4,8 +4,7 @@ from __future__ import annotations
 import copy
 import weakref
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from openpyxl import Workbook
@@ -21,10 +20,13 @@ from thidua.plan.model import (INPUT_TYPES, ROLES, Input, Item, Plan)
 from thidua.result import (STATUS_MET, STATUS_NOT_MET, STATUS_NO_DATA)
 from thidua.text import format_number, nfc
 from thidua.workbook import contract
+# What readers need without the writer lives in master_layout; the sheet modules take it from here.
+from thidua.workbook.master_layout import (CHANGED, CONFIG_NAMES, FILL_CHANGED, FILL_INPUT,  # noqa: F401
+                                           FIRST_ROW, HEADER_ROW, SHEET_SUMMARY, MasterLayout,
+                                           layout_json)
+from thidua.workbook.master_layout import blank as _blank
+from thidua.workbook.master_layout import input_value as _input_value  # noqa: F401
 from thidua.workbook.paper import (Pages, fit_rows, print_setup, row_height, text_lines)
-
-
-SHEET_SUMMARY = "Tổng hợp"
 
 
 SHEET_INDICATORS = "Chỉ tiêu"
@@ -59,13 +61,6 @@ KIND_MASTER = contract.KIND_MASTER
 
 PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
 
-#: In a unit's record: the inputs the unit re-sent different from what the office appraised.
-CHANGED = "~sua_sau_tham_dinh"
-
-
-FILL_CHANGED = "F8CBAD"
-
-
 YEAR_NAME = contract.YEAR_NAME
 
 
@@ -82,14 +77,6 @@ TASK_STATUSES = ["Chưa thực hiện", "Đang thực hiện", "Hoàn thành"]
 
 OVERDUE, LATE = "Quá hạn", "Hoàn thành trễ"
 
-#: Settings on «Cấu hình»: config key -> (defined name, label, default).
-CONFIG_NAMES: dict[str, tuple[str, str, Any]] = {
-    "thu_muc_nhan": ("cau_hinh_thu_muc_nhan", "Thư mục nhận về", "Nhận về"),
-    "thu_muc_mau": ("cau_hinh_thu_muc_mau", "Thư mục mẫu đơn vị", "Mẫu đơn vị"),
-    "tep_nhat_ky": ("cau_hinh_tep_nhat_ky", "Tệp nhật ký", "Nhật ký.txt"),
-}
-
-
 CONFIG_NOTES = {
     "cau_hinh_ma_ke_hoach": "Kế hoạch thi đua của sổ này (không sửa)",
     "cau_hinh_phien_ban": "Phiên bản kế hoạch (không sửa)",
@@ -98,12 +85,6 @@ CONFIG_NOTES = {
     "cau_hinh_thu_muc_mau": "Thư mục cạnh sổ tổng hợp, nơi lưu các tệp mẫu gửi cho đơn vị",
     "cau_hinh_tep_nhat_ky": "Tệp ghi lại các lần tổng hợp, tính điểm",
 }
-
-
-HEADER_ROW = 5  # column headers; row 4 holds the band headers above them
-
-
-FIRST_ROW = 6  # first unit row on every per-unit sheet
 
 
 NUM = "#,##0.00"  # points: two decimals
@@ -127,7 +108,6 @@ FILL_HEADER = "D9E1F2"
 FILL_BAND = "BDD7EE"
 
 
-FILL_INPUT = "FFF2CC"
 
 
 FILL_TOTAL = "E2EFDA"
@@ -179,56 +159,6 @@ def _fill(color: str) -> PatternFill:
     return PatternFill("solid", start_color=color, end_color=color)
 
 
-@dataclass
-class MasterLayout:
-    """Where everything is in a master workbook; stored as JSON in ``_thidua``.
-
-    ``columns``: column letter on ``sheet`` of each code or role — ``stt``,
-    ``ma_don_vi``, ``ten_don_vi``, ``nhom``, ``cap``, every input code, its
-    appraisal ``<code>_tham_dinh`` (self-scored plans), every value and item
-    code, ``tong_diem``, ``tong_diem_tu_cham``, ``du_dieu_kien``, ``ly_do``,
-    ``hang``, ``giai``, ``tien``, ``ghi_chu`` (points plans) or
-    ``so_tieu_chi_dat``, ``so_tieu_chi_ap_dung`` (checklist plans).
-    ``indicators``: on ``indicator_sheet``, per indicator or part code its
-    ``gia_tri`` / ``muc_tieu`` / ``trang_thai`` columns (a criterion with parts
-    has only ``trang_thai``). Units are on rows ``first_row``..``last_row`` of
-    every per-unit sheet, in the order of ``units`` (codes).
-    """
-
-    plan: str
-    version: int
-    kind: str
-    sheet: str = SHEET_SUMMARY
-    header_row: int = HEADER_ROW
-    first_row: int = FIRST_ROW
-    last_row: int = HEADER_ROW
-    columns: dict[str, str] = field(default_factory=dict)
-    inputs: list[str] = field(default_factory=list)  # first..last input column (codes)
-    units: list[str] = field(default_factory=list)
-    groups: dict[str, list[int]] = field(default_factory=dict)  # group -> [first, last] row
-    indicator_sheet: str = ""
-    indicators: dict[str, dict[str, str]] = field(default_factory=dict)
-    indicator_columns: dict[str, str] = field(default_factory=dict)
-    trend_sheet: str = ""
-    periods: list[str] = field(default_factory=list)
-    period_columns: dict[str, str] = field(default_factory=dict)
-    tasks_sheet: str = ""
-    names: dict[str, str] = field(default_factory=dict)  # defined name -> reference
-    program_columns: dict[str, str] = field(default_factory=dict)  # checklist cell -> column
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "MasterLayout":
-        data = json.loads(text)
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def row_of(self, unit_code: str) -> int:
-        return self.first_row + self.units.index(unit_code)
-
-
 def read_layout(source) -> MasterLayout:
     """The layout stored in a master workbook (a ``Workbook`` or a path)."""
     from openpyxl import load_workbook
@@ -249,17 +179,6 @@ class _Unit:
     group: str
     level: str
     values: dict[str, Any]
-
-
-def _blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(value != value)  # NaN, pd.NA raise or compare unequal
-    except (TypeError, ValueError):
-        return True
 
 
 def _text(value) -> str:
@@ -302,13 +221,6 @@ def _units(plan: Plan, units: Iterable[dict]) -> list[_Unit]:
         raise InputError(problems)
     order = {g.code: i for i, g in enumerate(plan.groups)}
     return sorted(out, key=lambda u: (order[u.group], u.code))
-
-
-def _input_value(inp: Input, raw):
-    """What a unit's figure looks like typed into its cell (None: leave blank)."""
-    if _blank(raw):
-        return None
-    return codec(inp).cell_value(raw)
 
 
 def _put(ws: Worksheet, row: int, col: int, value, *, fmt: str | None = None, bold=False,
@@ -459,12 +371,3 @@ def _list_validation(name: str, message: str) -> DataValidation:
 
 
 CELL_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
-
-
-def layout_json(meta: dict) -> str:
-    """The layout JSON from the metadata rows (continued over ``bo_cuc#2``… for big masters)."""
-    text, n = str(meta.get("bo_cuc") or ""), 2
-    while f"bo_cuc#{n}" in meta:
-        text += str(meta[f"bo_cuc#{n}"] or "")
-        n += 1
-    return text

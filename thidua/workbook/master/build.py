@@ -128,8 +128,10 @@ def write_master(plan: Plan, units: list[dict], path: str | os.PathLike, *,
         fileio.backup(path, now)
 
     def save(tmp: Path) -> None:
+        from thidua.workbook.package import seal_file
         with exact_floats():
             wb.save(tmp)
+        seal_file(tmp)  # consolidation may then change it in place
 
     fileio.atomic_write(path, save)
     if now is not None:

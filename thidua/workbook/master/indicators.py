@@ -129,12 +129,7 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
             fill = FILL_TOTAL if cell.kind == "met" else None
             _put(ws, r, _col_index(letter), formulas(cell, r), fmt=fmt, bold=bold,
                  fill=fill)
-    for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
-        _link_values(vals, SHEET_INDICATORS, get_column_letter(j), col[key])
-    for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
-                                "applicable"):
-        vals.column(SHEET_INDICATORS, layout.program_columns[cell.code],
-                    lambda s, code=cell.code: s.shown(code))
+    _indicator_values(vals, program, layout)
 
     if units:
         status_cols = [c["trang_thai"] for c in icol.values()]
@@ -149,6 +144,17 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
     _print_setup(ws, last_j, max(last_row, HEADER_ROW), (3, HEADER_ROW), freeze=f"D{FIRST_ROW}",
                  autofilter=f"A{HEADER_ROW}:{app_col}{max(last_row, HEADER_ROW)}", key_cols=3,
                  blocks=blocks, per_unit=True)
+
+
+def _indicator_values(vals: _MasterValues, program, layout: MasterLayout) -> None:
+    """The values of the unit rows of :func:`_indicators_sheet`."""
+    col = layout.columns
+    for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
+        _link_values(vals, SHEET_INDICATORS, get_column_letter(j), col[key])
+    for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
+                                "applicable"):
+        vals.column(SHEET_INDICATORS, layout.program_columns[cell.code],
+                    lambda s, code=cell.code: s.shown(code))
 
 
 def _link_values(vals: _MasterValues, sheet: str, letter: str, source: str) -> None:

@@ -422,6 +422,12 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units:
                 _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
         for cell in program.of_kind("value"):  # derived values, if a checklist has any
             _put(ws, r, _col_index(col[cell.code]), formulas(cell, r), fmt=NUM)
+    _checklist_values(vals, program, layout)
+
+
+def _checklist_values(vals: _MasterValues, program: Program, layout: MasterLayout) -> None:
+    """The values of :func:`_summary_checklist_links`."""
+    col = layout.columns
     for key in (MET_CODE, APPLICABLE_CODE):
         vals.column(SHEET_SUMMARY, col[key], lambda s, key=key: s.shown(key))
     for cell in program.of_kind("value"):

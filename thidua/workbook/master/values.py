@@ -105,3 +105,22 @@ class _MasterState:
 
     def shown(self, code: str, own: bool = False) -> list:
         return shown_values(self.program.cell(code), (self.own if own else self.scored).values[code])
+
+
+def unit_row_values(plan: Plan, program: Program, layout: "MasterLayout") -> _MasterValues:
+    """The values of the formula cells on the units' rows («Tổng hợp», «Chỉ tiêu»), registered
+    without building the sheets: for a master whose figures are changed in place
+    (``thidua.consolidate.master_write``). Call it with a book-like object (``book[sheet][ref]
+    .value``) holding the figures, the units' columns and the year."""
+    from thidua.workbook.master.indicators import _indicator_values
+    from thidua.workbook.master.summary import (_checklist_values, _points_values,
+                                                _read_values)
+
+    vals = _MasterValues(plan, program, layout)
+    _read_values(vals, plan, layout.columns)
+    if plan.is_checklist:
+        _checklist_values(vals, program, layout)
+        _indicator_values(vals, program, layout)
+    else:
+        _points_values(vals, program, layout)
+    return vals

@@ -1,0 +1,602 @@
+"""``.xlsx``/``.xlsm``: the cells a check needs, read straight from the package, fast.
+
+Read without openpyxl (and without calamine, see below): ``xl/workbook.xml`` and
+its relationships give the sheets and the defined names (parsed once per distinct
+content: every unit's copy of a template shares them), and the metadata sheet and
+the input sheet are parsed once each — only their ``<sheetData>`` — collecting
+only the cells needed (values, cell styles for dates and percentages, and every
+formula). Shared strings are parsed only when a needed cell uses them. Parts over
+``TREE_LIMIT`` are streamed with ``iterparse``, so memory stays flat. About 2–3 ms
+per filled template, 10–13× faster than
+``pandas.read_excel(sheet_name=None, engine="openpyxl")``.
+
+Why not python-calamine for ``.xlsx``: calamine builds a *dense* grid from the
+first to the last used cell, so one value typed in ``XFD1048576`` makes it
+allocate ~550 GB and abort the whole process (a Rust allocation failure, which
+Python cannot catch); it also returns Excel errors (``#DIV/0!``) as empty
+strings and whole numbers as floats.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import math
+import posixpath
+import re
+from dataclasses import dataclass, field
+from xml.etree import ElementTree as ET
+
+from thidua.consolidate.reader import cells, layout
+from thidua.consolidate.reader.cells import local as _local
+from thidua.consolidate.reader.failures import xml_error as _xml_error
+from thidua.consolidate.reader.model import ReadFailure
+from thidua.text import nfc
+
+__all__ = ["MAX_FORMULAS", "TREE_LIMIT", "read_xlsx"]
+
+#: Formulas recorded per input sheet at most (a sane template has a few hundred).
+MAX_FORMULAS = 200_000
+#: Sheet parts up to this size are parsed as one tree; bigger ones are streamed.
+TREE_LIMIT = 8 * 1024 * 1024
+
+_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
+_PERCENT_IDS = {9, 10}
+
+
+def read_xlsx(source) -> None:
+    """Fill ``source.result`` from the checked zip ``source`` (see ``read.Opened``)."""
+    _OOXML(source).read()
+
+
+@dataclass
+class _Book:
+    date1904: bool = False
+    sheets: list[tuple[str, str, str | None]] = field(default_factory=list)  # name, state, part
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+_CACHE: dict[bytes, object] = {}
+_CACHE_SIZE = 128
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+def _cache_get(key: bytes):
+    return _CACHE.get(key)
+
+
+def _cache_put(key: bytes, value) -> None:
+    """Parsed parts shared by many files (every unit's copy of one template has the same)."""
+    try:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)), None)
+    except (RuntimeError, StopIteration):  # another thread changed it: just skip evicting
+        pass
+    _CACHE[key] = value
+
+
+_ROOT_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)(?=[\s>/])[^>]*>")
+_SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?sheetData)(?=[\s>/])")
+
+
+def _sheet_data_only(content: bytes) -> bytes | None:
+    """The worksheet with only its ``<sheetData>`` (half the parsing time), or None.
+
+    Validations, conditional formats and the rest after the cells are never needed.
+    Only for plain UTF-8/ASCII parts without comments or CDATA (``<!``), which could
+    hide a closing tag; a slice that does not parse is re-parsed whole by the caller.
+    """
+    if b"<!" in content or content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    root = _ROOT_TAG.search(content, 0, 4096)
+    data = _SHEET_DATA.search(content, root.end()) if root else None
+    if data is None:
+        return None
+    end_tag = b"</" + data.group(1) + b">"
+    end = content.find(end_tag, data.end())
+    if end < 0:
+        tail = content.find(b">", data.end())
+        if tail < 0 or content[tail - 1:tail] != b"/":
+            return None
+        end, end_tag = tail + 1, b""
+    return (content[:root.end()] + content[data.start():end] + end_tag
+            + b"</" + root.group(1) + b">")
+
+
+class _OOXML:
+    def __init__(self, reader):
+        self.r = reader
+        self.fail = reader.fail
+        self.date1904 = False
+        self._sst: list[str] = []
+        self._sst_more = True
+        self._sst_iter = None
+        self._sst_root = None
+        self._sst_path = ""
+        self._rels_cache: dict[str, tuple[str, str]] | None = None
+        self._styles: tuple[list[int], dict[int, str]] | None = None
+        self._last_uncomputed: set[tuple[int, int]] = set()  # of the last ``_sheet`` read
+
+    def _workbook_rels(self) -> dict[str, tuple[str, str]]:
+        if self._rels_cache is None:
+            content = self.r.part("xl/_rels/workbook.xml.rels") or b""
+            key = b"rels" + _digest(content)
+            cached = _cache_get(key)
+            if cached is None:
+                cached = self._rels("xl/_rels/workbook.xml.rels", base="xl")
+                _cache_put(key, cached)
+            self._rels_cache = cached
+        return self._rels_cache
+
+    def xml(self, name: str, *, required: bool = True):
+        content = self.r.part(name)
+        if content is None:
+            if required:
+                raise self.fail("tep_hong", detail=f"thiếu phần «{name}»")
+            return None
+        try:
+            return ET.fromstring(content)
+        except ET.ParseError as exc:
+            raise self.fail("tep_hong", detail=f"phần «{name}» hỏng ({_xml_error(exc)})") from None
+
+    def read(self) -> None:
+        res = self.r.result
+        content_types = self.r.part("[Content_Types].xml") or b""
+        if (res.kind == "xlsm" or b"macroEnabled" in content_types
+                or any(i.filename.lower() == "xl/vbaproject.bin" for i in self.r.members)):
+            res.kind = "xlsm"
+        else:
+            res.kind = "xlsx"
+        book = self._book()
+        self.date1904 = book.date1904
+        sheet_names = [name for name, _, _ in book.sheets]
+        parts = {name: part for name, _, part in book.sheets}
+        res.sheets = {name: state for name, state, _ in book.sheets}
+        res.names = dict(book.names)
+        res.saved_at = self._saved_at()
+        # metadata
+        meta_sheet = layout.meta_sheet(parts, res.names)
+        if meta_sheet is not None:
+            rows, _, _ = self._sheet(parts[meta_sheet], meta_sheet, region=(layout.META_ROWS, 2))
+            res.meta = layout.meta_from(rows)
+        codes = layout.codes_of(res.meta)
+        res.input_sheet = layout.pick_input_sheet(sheet_names, res.names, codes, res.meta)
+        where = layout.locate(codes, res.names, sheet_names, res.input_sheet)
+        by_sheet: dict[str, set[tuple[int, int]]] = {}
+        for sheet, row, col in where.values():
+            by_sheet.setdefault(sheet, set()).add((row, col))
+        if res.input_sheet is not None:
+            by_sheet.setdefault(res.input_sheet, set())
+        values: dict[tuple[str, int, int], object] = {}
+        percent: set[tuple[str, int, int]] = set()
+        uncomputed: set[tuple[str, int, int]] = set()
+        for sheet, wanted in by_sheet.items():
+            is_input = sheet == res.input_sheet
+            rows, formulas, pct = self._sheet(parts.get(sheet), sheet, wanted=wanted,
+                                              region=layout.UNIT_REGION if is_input else None,
+                                              formulas=is_input)
+            for (row, col) in wanted:
+                values[(sheet, row, col)] = rows.get(row, {}).get(col)
+            percent |= {(sheet, row, col) for row, col in pct}
+            uncomputed |= {(sheet, row, col) for row, col in self._last_uncomputed}
+            if is_input:
+                res.formulas = formulas
+                res.typed_unit = layout.typed_unit({r: c for r, c in rows.items()
+                                                    if r <= layout.UNIT_REGION[0]})
+        res.cells = {code: values.get(loc) for code, loc in where.items()}
+        res.percent = {code for code, loc in where.items() if loc in percent}
+        res.uncomputed = {code for code, loc in where.items() if loc in uncomputed}
+
+    def _book(self) -> "_Book":
+        """Sheets and defined names from xl/workbook.xml (cached by content: units share it)."""
+        content = self.r.part("xl/workbook.xml")
+        if content is None:
+            raise self.fail("tep_hong", detail="thiếu phần «xl/workbook.xml»")
+        key = b"book" + _digest(content, self.r.part("xl/_rels/workbook.xml.rels") or b"")
+        cached = _cache_get(key)
+        if cached is not None:
+            return cached
+        root = self.xml("xl/workbook.xml")
+        rels = self._workbook_rels()
+        book = _Book()
+        for el in root.iter():
+            tag = _local(el.tag)
+            if tag == "workbookPr":
+                book.date1904 = str(el.get("date1904", "")).lower() in ("1", "true")
+            elif tag == "sheet":
+                rid = next((v for k, v in el.attrib.items()
+                            if k.startswith("{") and _local(k) == "id"), None)
+                target = rels.get(rid, (None, ""))[0] if rid else None
+                book.sheets.append((nfc(el.get("name") or ""), el.get("state") or "visible", target))
+            elif tag == "definedName":
+                name = el.get("name")
+                if el.get("localSheetId") is None and name and el.text \
+                        and not name.startswith("_xlnm."):
+                    target = layout.name_target(el.text)
+                    if target is not None:
+                        book.names[name] = target
+        _cache_put(key, book)
+        return book
+
+    def _rels(self, name: str, base: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (zip path, type) of a .rels part."""
+        root = self.xml(name, required=False)
+        out: dict[str, tuple[str, str]] = {}
+        if root is None:
+            return out
+        for el in root.iter():
+            if _local(el.tag) != "Relationship" or el.get("TargetMode") == "External":
+                continue
+            target = (el.get("Target") or "").replace("\\", "/")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join(base, target))
+            out[el.get("Id") or ""] = (path, el.get("Type") or "")
+        return out
+
+    def _saved_at(self) -> str | None:
+        try:
+            root = self.xml("docProps/core.xml", required=False)
+        except ReadFailure:  # damaged document properties do not matter
+            return None
+        if root is None:
+            return None
+        found = {}
+        for el in root:
+            if _local(el.tag) in ("modified", "created") and el.text and el.text.strip():
+                found[_local(el.tag)] = el.text.strip()
+        return found.get("modified") or found.get("created")
+
+    # ---------------------------------------------------------- one sheet
+    def _sheet(self, part: str | None, sheet: str, *, wanted: set[tuple[int, int]] = frozenset(),
+               region: tuple[int, int] | None = None, formulas: bool = False):
+        """(rows {row: {col: value}}, formulas {"D12": "=…"}, percent cells) of one sheet.
+
+        Keeps the values of ``wanted`` cells and of the ``region`` (rows, columns) at
+        the top left, and (``formulas``) every formula. Sheets up to
+        ``TREE_LIMIT`` bytes are parsed as one tree (fastest); bigger ones are
+        streamed, so memory stays flat.
+        """
+        content = self.r.part(part) if part else None
+        if content is None:
+            raise self.fail("tep_hong", detail=f"thiếu nội dung của trang «{sheet}»")
+        scan = _SheetScan(wanted, region, formulas, self._formula)
+        try:
+            if len(content) <= TREE_LIMIT:
+                sliced = _sheet_data_only(content)
+                root = None
+                if sliced is not None:
+                    try:
+                        root = ET.fromstring(sliced)
+                    except ET.ParseError:
+                        root = None  # judged on the whole part below
+                scan.tree(root if root is not None else ET.fromstring(content))
+            else:
+                scan.stream(content)
+        except (ET.ParseError, ValueError) as exc:
+            raise self.fail("tep_hong", detail=f"trang «{sheet}» hỏng ({_xml_error(exc)})") from None
+        rows: dict[int, dict[int, object]] = {}
+        percent: set[tuple[int, int]] = set()
+        self._last_uncomputed = {pos for pos in scan.no_value if pos in wanted}
+        for (row, col), (t, v, s, inline) in scan.raw.items():
+            value, is_percent = self._value(t, v, s, inline)
+            if value is not None:
+                rows.setdefault(row, {})[col] = value
+            if is_percent:
+                percent.add((row, col))
+        return rows, scan.formulas, percent
+
+    @staticmethod
+    def _formula(f: ET.Element, cell: str, shared: dict[str, tuple[str, str]]) -> str | None:
+        """"=…" for a cell's ``<f>``; shared-formula followers are translated from their anchor."""
+        text = f.text or ""
+        kind = f.get("t")
+        if kind == "shared":
+            si = f.get("si") or ""
+            if text.strip():
+                shared[si] = (cell, text)
+            elif si in shared:
+                anchor, anchor_text = shared[si]
+                try:
+                    from openpyxl.formula.translate import Translator
+                    return Translator("=" + anchor_text, origin=anchor).translate_formula(cell)
+                except Exception:  # noqa: BLE001 - an untranslatable formula is still a formula
+                    return "=" + anchor_text
+            else:
+                return "="
+        return "=" + text
+
+    def _value(self, t, v, s, inline):
+        """(value, shows as percent) of a cell from its type, raw text and style."""
+        if t == "inlineStr":
+            return cells.text(cells.unescape(inline or "")), False
+        if v is None:
+            return None, False
+        if t == "s":
+            try:
+                index = int(v)
+            except ValueError:
+                return None, False
+            return cells.text(cells.unescape(self._shared(index))), False
+        if t == "str":
+            return cells.text(cells.unescape(v)), False
+        if t == "b":
+            return v.strip().lower() in ("1", "true"), False
+        if t == "e":
+            return cells.text(v), False
+        if t == "d":
+            try:
+                return dt.datetime.fromisoformat(v.strip().rstrip("Z")), False
+            except ValueError:
+                return cells.text(v), False
+        try:
+            x = float(v)
+        except ValueError:
+            return None, False
+        if not math.isfinite(x):
+            return None, False
+        kind = self._format_kind(s)
+        if kind == "date":
+            return _from_serial(x, self.date1904), False
+        return cells.number(x), kind == "percent"
+
+    def _shared(self, index: int) -> str:
+        """Shared string ``index``, parsing the string table lazily and only as far as needed."""
+        strings = self._sst
+        while index >= len(strings) and self._sst_more:
+            self._pull_sst(index + 256)
+        return strings[index] if 0 <= index < len(strings) else ""
+
+    def _pull_sst(self, upto: int) -> None:
+        if self._sst_iter is None:
+            rels = self._workbook_rels()
+            path = next((p for p, typ in rels.values() if typ.endswith("/sharedStrings")),
+                        "xl/sharedStrings.xml")
+            content = self.r.part(path)
+            if content is None:
+                self._sst_more = False
+                return
+            self._sst_path = path
+            if len(content) <= TREE_LIMIT:  # the usual case: one tree, all strings
+                try:
+                    root = ET.fromstring(content)
+                except ET.ParseError as exc:
+                    raise self.fail("tep_hong", detail=f"phần «{path}» hỏng ({_xml_error(exc)})") from None
+                self._sst.extend(_rich_text(si) for si in root if _local(si.tag) == "si")
+                self._sst_more = False
+                return
+            self._sst_iter = ET.iterparse(io.BytesIO(content), events=("start", "end"))
+        strings = self._sst
+        try:
+            for event, el in self._sst_iter:
+                if event == "start":
+                    if self._sst_root is None:
+                        self._sst_root = el
+                    continue
+                if _local(el.tag) == "si":
+                    strings.append(_rich_text(el))
+                    el.clear()
+                    self._sst_root.clear()
+                    if len(strings) > upto:
+                        return
+        except ET.ParseError as exc:
+            raise self.fail("tep_hong", detail=f"phần «{self._sst_path}» hỏng ({_xml_error(exc)})") from None
+        self._sst_more = False
+
+    def _format_kind(self, s) -> str | None:
+        if not s:
+            return None
+        if self._styles is None:
+            self._styles = self._load_styles()
+        xfs, formats = self._styles
+        try:
+            fmt_id = xfs[int(s)]
+        except (ValueError, IndexError):
+            return None
+        if fmt_id in formats:
+            return _format_code_kind(formats[fmt_id])
+        if fmt_id in _DATE_IDS:
+            return "date"
+        if fmt_id in _PERCENT_IDS:
+            return "percent"
+        return None
+
+    def _load_styles(self) -> tuple[list[int], dict[int, str]]:
+        """(number format id of each cell style, custom format codes), cached by content."""
+        rels = self._workbook_rels()
+        path = next((p for p, typ in rels.values() if typ.endswith("/styles")), "xl/styles.xml")
+        content = self.r.part(path)
+        xfs: list[int] = []
+        formats: dict[int, str] = {}
+        if content is None:
+            return xfs, formats
+        key = b"styles" + _digest(content)
+        cached = _cache_get(key)
+        if cached is not None:
+            return cached
+        root = self.xml(path)
+        _cache_put(key, (xfs, formats))
+        for el in root:
+            tag = _local(el.tag)
+            if tag == "numFmts":
+                for fmt in el:
+                    try:
+                        formats[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode") or ""
+                    except ValueError:
+                        continue
+            elif tag == "cellXfs":
+                for xf in el:
+                    try:
+                        xfs.append(int(xf.get("numFmtId") or 0))
+                    except ValueError:
+                        xfs.append(0)
+        return xfs, formats
+
+
+
+
+class _SheetScan:
+    """Collects the cells a sheet read needs, from a parsed tree or a stream."""
+
+    def __init__(self, wanted, region, formulas: bool, formula_text):
+        self.wanted = wanted
+        self.region = region or (0, 0)
+        self.want_formulas = formulas
+        self.formula_text = formula_text
+        self.max_row = max([r for r, _ in wanted] + [self.region[0]])
+        self.raw: dict[tuple[int, int], tuple] = {}  # (row, col) -> (t, v, s, inline text)
+        self.no_value: set[tuple[int, int]] = set()  # kept cells with a formula but no cached value
+        self.formulas: dict[str, str] = {}
+        self.shared: dict[str, tuple[str, str]] = {}
+
+    def tree(self, root: ET.Element) -> None:
+        ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        data = root.find(ns + "sheetData")
+        if data is None:
+            return
+        row_tag, c_tag, f_tag = ns + "row", ns + "c", ns + "f"
+        wanted_rows = {r for r, _ in self.wanted}
+        region_rows = self.region[0]
+        row_no = 0
+        for row in data:
+            if row.tag != row_tag:
+                continue
+            r = row.get("r")
+            row_no = int(r) if r and r.isdigit() else row_no + 1
+            if row_no > self.max_row and not self.want_formulas:
+                break
+            if row_no > region_rows and row_no not in wanted_rows:
+                # only formulas wanted here: skip cells without children at C speed
+                complete = True
+                for c in row:
+                    if len(c) and c.tag == c_tag and (c[0].tag == f_tag or (
+                            len(c) > 1 and c.find(f_tag) is not None)):
+                        ref = c.get("r")
+                        pos = cells.pos(ref) if ref else None
+                        if pos is None:
+                            complete = False  # positions by counting: the slow way
+                            break
+                        self.cell(c, pos, ns)
+                if complete:
+                    continue
+            col_no = 0
+            wanted, (region_rows, region_cols) = self.wanted, self.region
+            for c in row:
+                if c.tag != c_tag:
+                    continue
+                ref = c.get("r")
+                pos = (cells.pos(ref) if ref else None) or (row_no, col_no + 1)
+                col_no = pos[1]
+                if not len(c):
+                    continue  # no value, no formula
+                if pos in wanted or (pos[0] <= region_rows and pos[1] <= region_cols) or (
+                        self.want_formulas and c.find(f_tag) is not None):
+                    self.cell(c, pos, ns)
+
+    def stream(self, content: bytes) -> None:
+        row_no = col_no = 0
+        sheet_data = None
+        for event, el in ET.iterparse(io.BytesIO(content), events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row_no = int(r) if r and r.isdigit() else row_no + 1
+                    col_no = 0
+                elif tag == "sheetData":
+                    sheet_data = el
+                continue
+            if tag == "c":
+                ref = el.get("r")
+                pos = (cells.pos(ref) if ref else None) or (row_no, col_no + 1)
+                col_no = pos[1]
+                if self.keep(pos) or self.want_formulas:
+                    self.cell(el, pos, el.tag[:-1])
+                el.clear()
+            elif tag == "row":
+                el.clear()
+                if sheet_data is not None:
+                    sheet_data.clear()  # only finished rows are in it: memory stays flat
+                if not self.want_formulas and row_no >= self.max_row:
+                    break
+
+    def keep(self, pos: tuple[int, int]) -> bool:
+        return pos in self.wanted or (pos[0] <= self.region[0] and pos[1] <= self.region[1])
+
+    def cell(self, c: ET.Element, pos: tuple[int, int], ns: str) -> None:
+        v = f = inline = None
+        v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
+        for child in c:
+            tag = child.tag
+            if tag == v_tag:
+                v = child.text
+            elif tag == f_tag:
+                f = child
+            elif tag == is_tag:
+                inline = _rich_text(child)
+        if self.keep(pos):
+            self.raw[pos] = (c.get("t"), v, c.get("s"), inline)
+            if f is not None and v is None and inline is None:
+                self.no_value.add(pos)
+        if self.want_formulas and f is not None and len(self.formulas) < MAX_FORMULAS:
+            name = cells.cell_name(*pos)
+            text = self.formula_text(f, name, self.shared)
+            if text is not None:
+                self.formulas[name] = text
+
+
+def _rich_text(el: ET.Element) -> str:
+    """Text of a shared/inline string: plain ``<t>`` or rich-text runs, phonetic runs left out."""
+    out = []
+    for child in el:
+        tag = _local(child.tag)
+        if tag == "t":
+            out.append(child.text or "")
+        elif tag == "r":
+            for sub in child:
+                if _local(sub.tag) == "t":
+                    out.append(sub.text or "")
+    return "".join(out)
+
+
+_FMT_STRIP = re.compile(r'"[^"]*"|\\.|_.|\*.')
+_FMT_BRACKET = re.compile(r"\[([^\]]*)\]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_code_kind(code: str) -> str | None:
+    """"date", "percent" or None for an Excel number format code."""
+    text = _FMT_STRIP.sub("", code)
+    elapsed = any(b.lower().strip("hms") == "" and b for b in _FMT_BRACKET.findall(text))
+    text = _FMT_BRACKET.sub("", text)
+    if "%" in text:
+        return "percent"
+    if elapsed or re.search(r"[dmyhs]", text, re.IGNORECASE) and text.lower() != "general":
+        return "date"
+    return None
+
+
+def _from_serial(x: float, date1904: bool):
+    """An Excel date serial as date (whole days), time (under one day) or datetime."""
+    if x < 0 or x > 2_958_465:
+        return cells.number(x)
+    if date1904:
+        base = dt.datetime(1904, 1, 1)
+    else:
+        base = dt.datetime(1899, 12, 31) if x < 60 else dt.datetime(1899, 12, 30)
+    value = base + dt.timedelta(days=x)
+    value = value.replace(microsecond=round(value.microsecond / 1000) * 1000 % 1_000_000)
+    if 0 <= x < 1:
+        return value.time()
+    if x.is_integer():
+        return value.date()
+    return value
+
+
