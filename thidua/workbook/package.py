@@ -30,7 +30,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape
+from thidua.xmltext import escape, escape_attr
 
 from thidua.workbook.sheet_xml import cell_xml, sheet_rows
 
@@ -83,7 +83,9 @@ class Package:
                                                        info.compress_type, info.flag_bits & ~0x8,
                                                        dos, raw)
         self._content: dict[str, bytes] = {}  # inflated parts, and parts set since opening
-        self._changed: set[str] = set()
+        # parts set since opening, in the order they were set (new parts are written in
+        # that order: the same package bytes on every run)
+        self._changed: dict[str, None] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> "Package":
@@ -126,7 +128,7 @@ class Package:
         else:
             self._content[name] = head[0] if len(head) == 1 and isinstance(head[0], bytes) \
                 else b"".join(head)
-            self._changed.add(name)
+            self._changed[name] = None
             return
         compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
         crc, size, out = 0, 0, []
@@ -138,7 +140,7 @@ class Package:
         self._members[name] = _Member(name, crc, size, zipfile.ZIP_DEFLATED, 0,
                                       _dos(dt.datetime.now()), b"".join(out))
         self._content.pop(name, None)
-        self._changed.discard(name)
+        self._changed.pop(name, None)
 
     def forget(self, name: str) -> None:
         """Let go of the inflated text of part ``name`` (read again if needed)."""
@@ -262,7 +264,7 @@ class Package:
         self.write(CONTENT_TYPES, types.encode("utf-8"))
         book = self.read(WORKBOOK).decode("utf-8")
         ids = [int(x) for x in re.findall(r'<sheet\b[^>]*?\bsheetId="(\d+)"', book)]
-        sheet = (f'<sheet xmlns:r="{NS_REL}" name="{escape(title, {chr(34): "&quot;"})}" '
+        sheet = (f'<sheet xmlns:r="{NS_REL}" name="{escape_attr(title)}" '
                  f'sheetId="{max(ids, default=0) + 1}" state="visible" r:id="{rid}"/>')
         sheets = list(re.finditer(r"<sheet\b[^>]*/>", book))
         if index < len(sheets):
