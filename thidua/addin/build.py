@@ -30,7 +30,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape
+from thidua.xmltext import escape
 
 from thidua.addin.ovba import OFFICE, STDOLE, Module, project_bin
 from thidua.errors import Problem, ThiduaError

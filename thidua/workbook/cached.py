@@ -28,7 +28,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
-from xml.sax.saxutils import escape
+from thidua.xmltext import escape
 
 from openpyxl import Workbook
 

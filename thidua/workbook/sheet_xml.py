@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 from typing import Callable
-from xml.sax.saxutils import escape
+from thidua.xmltext import escape
 
 __all__ = ["sheet_rows", "cell_xml", "as_read", "patch_rows", "table_sheet_xml", "col_letter",
            "col_index"]

@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
+from thidua.xmltext import escape
 
 from openpyxl import Workbook
 

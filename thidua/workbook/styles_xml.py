@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from thidua.xmltext import escape, escape_attr
 
 __all__ = ["Look", "Styles"]
 
@@ -117,7 +117,7 @@ class Styles:
                          lambda m, t=section, i=items: f'<{t} count="{len(i)}">{"".join(i)}</{t}>',
                          xml, count=1, flags=re.S)
         if self.formats:
-            formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{escape(c, {chr(34): "&quot;"})}"/>'
+            formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{escape_attr(c)}"/>'
                               for i, c in sorted(self.formats.items()))
             block = f'<numFmts count="{len(self.formats)}">{formats}</numFmts>'
             if re.search(r"<numFmts\b", xml):
