@@ -212,3 +212,35 @@ def test_summary_never_cuts_a_name_mid_word():
     assert len(cut) <= 40 and cut.endswith("…")
     assert name.startswith(cut[:-1]) and name[len(cut) - 1] == " "  # ends after a whole word
     assert short_name("Xã Tam Xuân I") == "Xã Tam Xuân I"
+
+
+def test_explanations_are_made_only_for_what_shows_them(capsys, monkeypatch, tmp_path):
+    """A summary or JSON never builds every unit's explanation; the results workbook does,
+    and the explanations it shows are the ones scoring gives."""
+    import thidua.engine
+
+    made = []
+
+    class Counted(thidua.engine.Context):  # what every explainer writes numbers with
+        def numbers(self, values, *args, **kwargs):
+            made.append(len(values))
+            return super().numbers(values, *args, **kwargs)
+
+    monkeypatch.setattr(thidua.engine, "Context", Counted)
+    data = str(sample_path("nui-thanh-dvc-2023"))
+    assert run(capsys, "score", "nui-thanh-dvc-2023", data)[0] == 0
+    assert run(capsys, "score", "nui-thanh-dvc-2023", data, "--json")[0] == 0
+    assert made == []
+    out = tmp_path / "ket-qua.xlsx"
+    assert run(capsys, "score", "nui-thanh-dvc-2023", data, "--out", str(out))[0] == 0
+    assert made
+    from thidua.data import load_data
+    from thidua.engine import score
+    from thidua.plan import load_plan
+
+    plan = load_plan("nui-thanh-dvc-2023")
+    shown = score(plan, load_data(plan, data).table).explanation_columns
+    texts = {c.value for ws in openpyxl.load_workbook(out).worksheets for row in ws.iter_rows()
+             for c in row if isinstance(c.value, str)}
+    item = plan.items[0].code
+    assert shown[item][0] and shown[item][0] in texts

@@ -60,24 +60,28 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
         out[inp.code] = env[inp.code]
     for value in plan.values:
         out[value.code] = env[value.code]
-    explanations: dict[str, list[str]] = {}
-    for cell in program.of_kind("value", "item"):
-        if cell.kind == "item":
-            out[cell.code] = env[cell.code]
-        explanations[cell.code] = cell.explain(ctx)
+    for cell in program.of_kind("item"):
+        out[cell.code] = env[cell.code]
     out[TOTAL_CODE] = env[TOTAL_CODE]
-    indicators = None
+    indicators, notes = None, {}
     if plan.is_checklist:
         out[MET_CODE] = env[MET_CODE]
         out[APPLICABLE_CODE] = env[APPLICABLE_CODE]
         indicators, notes = _indicator_rows(plan, program, scope, codes)
         for ind in plan.indicators:
             out[ind.code] = status_words(env[f"{ind.code}:trang_thai"])
-            explanations[ind.code] = notes[ind.code]
-        explanations[TOTAL_CODE] = [f"Đạt {int(m)}/{int(a)} tiêu chí áp dụng" for m, a in
-                                    zip(env[MET_CODE].tolist(), env[APPLICABLE_CODE].tolist())]
-    else:
-        explanations[TOTAL_CODE] = program.cell(TOTAL_CODE).explain(ctx)
+
+    def explain() -> dict[str, list[str]]:
+        """Every unit's explanation of every value, criterion and the total: built when
+        something shows them (the results workbook, the add-in, ``check-plan --try``)."""
+        explanations = {cell.code: cell.explain(ctx) for cell in program.of_kind("value", "item")}
+        if plan.is_checklist:
+            explanations.update(notes)
+            explanations[TOTAL_CODE] = [f"Đạt {int(m)}/{int(a)} tiêu chí áp dụng" for m, a in
+                                        zip(env[MET_CODE].tolist(), env[APPLICABLE_CODE].tolist())]
+        else:
+            explanations[TOTAL_CODE] = program.cell(TOTAL_CODE).explain(ctx)
+        return explanations
     if plan.self_scored:
         out[SELF_TOTAL] = run(program, own, levels, groups, year).values[TOTAL_CODE]
     if plan.manual_total:
@@ -111,7 +115,7 @@ def score(plan: Plan, data, year: int | None = None) -> ScoreResult:
     out[PRIZE] = alloc.prize
     out[PRIZE_LABEL] = alloc.prize_label
     out[AMOUNT] = alloc.amount
-    return ScoreResult(plan, out, explanations, year=year, indicator_columns=indicators,
+    return ScoreResult(plan, out, explain, year=year, indicator_columns=indicators,
                        vacant=alloc.vacant, ties=alloc.ties, base=base)
 
 

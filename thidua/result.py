@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -38,20 +38,22 @@ class ScoreResult:
     order: ``UNIT_COLUMNS``, the plan's input codes (values used for scoring,
     NaN = no data), derived value codes, item codes (points), ``tong_diem``
     and the columns named above. ``explanation_columns``: one text list per
-    value/item code and ``tong_diem``. ``frame``, ``explanations`` and
+    value/item code and ``tong_diem`` (given as they are, or as a function that
+    makes them: called on first use, as summaries and JSON do not show them). ``frame``, ``explanations`` and
     ``indicators`` are the same as pandas DataFrames, built on first use
     (printing a summary or JSON needs no pandas). ``indicators`` (checklist
     plans): one row per unit × indicator (× part) with value, target, gap and
     status.
     """
 
-    def __init__(self, plan: Plan, columns: dict[str, Any], explanation_columns: dict[str, list],
+    def __init__(self, plan: Plan, columns: dict[str, Any],
+                 explanation_columns: dict[str, list] | Callable[[], dict[str, list]],
                  year: int | None = None, indicator_columns: dict[str, list] | None = None,
                  vacant: list[dict] | None = None, ties: list[dict] | None = None,
                  base=None):
         self.plan = plan
         self._columns = columns
-        self.explanation_columns = explanation_columns
+        self._explanation_columns = explanation_columns
         self.year = year
         self._indicator_columns = indicator_columns
         self.vacant: list[dict] = vacant if vacant is not None else []  # {"group", "prize"…}
@@ -75,6 +77,12 @@ class ScoreResult:
             return None
         return self.__dict__["indicators"] if "indicators" in self.__dict__ \
             else self._indicator_columns
+
+    @cached_property
+    def explanation_columns(self) -> dict[str, list]:
+        """One text list per value/item code and ``tong_diem`` (made on first use)."""
+        made = self._explanation_columns
+        return made() if callable(made) else made
 
     @cached_property
     def frame(self):
