@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import unicodedata
 from pathlib import Path
@@ -30,6 +31,7 @@ from thidua.fileio import make_reproducible  # noqa: E402
 from thidua.plan import builtin_ids, load_plan  # noqa: E402
 from thidua.result import TIE_LABEL  # noqa: E402
 from thidua.workbook.master import PLACEHOLDER, read_layout  # noqa: E402
+from thidua.workbook.master.base import FILL_INELIGIBLE  # noqa: E402
 
 from tests.libreoffice import soffice  # noqa: E402,F401
 
@@ -80,18 +82,36 @@ def master_copy(tmp_path: Path, plan_id: str) -> Path:
     return path
 
 
-def summary_rows(path: Path) -> tuple[dict, dict]:
-    """Layout columns and {unit code: {column key: value}} of «Tổng hợp»."""
+def summary_rows(path: Path, computed: Path | None = None) -> tuple[dict, dict]:
+    """Layout columns and {unit code: {column key: value}} of «Tổng hợp»; ``_fill``: the fill
+    a person sees on each cell, conditional formats evaluated on the values of ``computed``
+    (the same master with its formulas' values, e.g. before a click replayed by openpyxl)."""
     wb = openpyxl.load_workbook(path)
     layout = read_layout(wb)
     ws = wb[layout.sheet]
+    seen = openpyxl.load_workbook(computed or path, data_only=True)[layout.sheet]
     cols = layout.columns
     rows = {}
     for r in range(layout.first_row, layout.last_row + 1):
         code = ws[f"{cols['ma_don_vi']}{r}"].value
         rows[code] = {k: ws[f"{letter}{r}"].value for k, letter in cols.items()}
-        rows[code]["_fill"] = {k: ws[f"{letter}{r}"].fill.start_color.rgb for k, letter in cols.items()}
+        rows[code]["_fill"] = {k: shown_fill(ws, f"{letter}{r}", seen) for k, letter in cols.items()}
     return cols, rows
+
+
+def shown_fill(ws, ref: str, values) -> str:
+    """The fill a person sees on ``ref``: the first conditional format over it whose rule
+    (``$X5="text"``, as the master writes them) holds on the cell's row of ``values``, else
+    its own fill."""
+    cell = ws[ref]
+    for cf in ws.conditional_formatting:
+        if not any(cell.coordinate in rng for rng in cf.sqref.ranges):
+            continue
+        for rule in sorted(cf.rules, key=lambda x: x.priority):
+            m = re.fullmatch(r'\$([A-Z]+)\d+="(.*)"', (rule.formula or [""])[0])
+            if m and values[f"{m[1]}{cell.row}"].value == m[2] and rule.dxf and rule.dxf.fill:
+                return rule.dxf.fill.bgColor.rgb or rule.dxf.fill.fgColor.rgb
+    return cell.fill.start_color.rgb
 
 
 def test_payload_is_what_remote_bas_sends(tmp_path):
@@ -110,6 +130,8 @@ def test_payload_is_what_remote_bas_sends(tmp_path):
 def test_tinh_diem_writes_exactly_what_score_json_gives(tmp_path, plan_id):
     path = master_copy(tmp_path, plan_id)
     expected = cli_json(plan_id, path)
+    before = tmp_path / "truoc.xlsx"
+    shutil.copyfile(path, before)
     shown = click(path, "tinh_diem")
     assert len(shown) == 1 and shown[0]["title"] == "Thi đua — Tính điểm" and shown[0]["mode"] == "info"
     assert "Traceback" not in shown[0]["prompt"]
@@ -117,14 +139,15 @@ def test_tinh_diem_writes_exactly_what_score_json_gives(tmp_path, plan_id):
     plan = load_plan(plan_id)
     labels = {p.code: p.label for ps in plan.prize_sets for p in ps.prizes}
     tied = {u for t in expected["ties"] for u in t["units"]}
-    cols, rows = summary_rows(path)
+    cols, rows = summary_rows(path, before)
     assert cli_json(plan_id, path) == expected  # writing results changed no figure
     for unit in expected["units"]:
         row = rows[unit["code"]]
         if "ly_do" in cols:
             assert row["ly_do"] == ("; ".join(unit["reasons"]) or None)
-            if not unit["eligible"]:
-                assert row["_fill"]["ly_do"] == "00" + FILL_BAD
+            if not unit["eligible"]:  # the sheet greys the row (its own «Không»), else red
+                seen = "00" + (FILL_BAD if plan.is_checklist else FILL_INELIGIBLE)
+                assert row["_fill"]["ly_do"] == seen
         if "hang" in cols:
             assert row["hang"] == unit["rank"]
             prize = labels[unit["prize"]] if unit["prize"] else (TIE_LABEL if unit["code"] in tied else None)

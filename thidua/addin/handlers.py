@@ -95,15 +95,27 @@ def _column_runs(columns: list[int]) -> list[tuple[int, int]]:
     return out
 
 
+def _sheet_greys_ineligible(master: Master) -> bool:
+    """The master greys a not-eligible unit's whole row by itself: a conditional format on
+    its own «Đủ điều kiện» = «Không» (plans other than checklists), shown by Excel and
+    LibreOffice over any fill the add-in paints. Where the sheet's formula and the engine
+    disagree, «Tính điểm» says so in its message."""
+    return not master.plan.is_checklist and bool(master.col(ELIGIBLE))
+
+
 def _write_summary_sheet(master: Master, table, result: ScoreResult, w: Writer) -> None:
     """Reasons, ranks, prizes and amounts into «Tổng hợp», in as few writes as possible:
     one block of values per run of tool columns; its fill painted once with the most
-    common colour, then the runs of rows of every other colour."""
+    common colour, then the runs of rows of every other colour. Not-eligible units are not
+    painted where the sheet greys their rows itself: one write fewer per run of such rows
+    (thousands on a big master, each a call into Excel)."""
     keys = [k for k in TOOL_KEYS if master.col(k)]
     if not keys or not table.rows:
         return
     first, last = min(table.rows), max(table.rows)
     unit_values, unit_fills = _tool_columns(result)
+    if _sheet_greys_ineligible(master):
+        unit_fills = [FILL_TOOL if fill == FILL_BAD else fill for fill in unit_fills]
     at = {k: TOOL_KEYS.index(k) for k in TOOL_KEYS}
     col_key = {master.col(k): k for k in keys}
     blank = [None] * len(TOOL_KEYS)
@@ -184,8 +196,8 @@ def result_summary(master: Master, result: ScoreResult) -> list[str]:
     if not plan.is_checklist:
         line = f"Đã chấm điểm {n} đơn vị: {eligible} đủ điều kiện"
         if n - eligible:
-            line += (f", {n - eligible} không đủ điều kiện (tô đỏ, lý do ở cột «Lý do không đủ "
-                     "điều kiện»)")
+            line += (f", {n - eligible} không đủ điều kiện (cả dòng tô xám, lý do ở cột «Lý do "
+                     "không đủ điều kiện»)")
         lines.append(line + ".")
     elif n - eligible:
         lines.append(f"{n - eligible} đơn vị không đủ điều kiện xét khen thưởng (tô đỏ).")

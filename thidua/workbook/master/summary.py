@@ -28,6 +28,9 @@ from thidua.workbook.master.base import (CHANGED, FILL_BAND, FILL_CHANGED, FILL_
                                          _title, _validation, _with_unit)
 from thidua.workbook.master.values import _MasterValues
 
+#: Number formats of the cells «Tính điểm» fills (they hold a placeholder text until then).
+TOOL_FORMATS = {RANK: INT, AMOUNT: MONEY}
+
 
 @dataclass
 class _Col:
@@ -271,7 +274,8 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
     else:
         for key in (REASONS, RANK, PRIZE, AMOUNT):
             for r in range(FIRST_ROW, last_row + 1):
-                _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
+                _put(ws, r, _col_index(col[key]), PLACEHOLDER, fmt=TOOL_FORMATS.get(key),
+                     fill=FILL_TOOL, align=_ITALIC_TOP)
     for r, unit in enumerate(units, start=FIRST_ROW):  # the office's notes are kept as typed
         _put(ws, r, _col_index(col["ghi_chu"]), unit.values.get("ghi_chu") or None, wrap=True)
     for c in cols:
@@ -419,7 +423,8 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units:
                  fill=FILL_TOTAL if key == MET_CODE else None, bold=key == MET_CODE)
         for key in (RANK, PRIZE, AMOUNT):
             if key in col:
-                _put(ws, r, _col_index(col[key]), PLACEHOLDER, fill=FILL_TOOL, align=_ITALIC_TOP)
+                _put(ws, r, _col_index(col[key]), PLACEHOLDER, fmt=TOOL_FORMATS.get(key),
+                     fill=FILL_TOOL, align=_ITALIC_TOP)
         for cell in program.of_kind("value"):  # derived values, if a checklist has any
             _put(ws, r, _col_index(col[cell.code]), formulas(cell, r), fmt=NUM)
     _checklist_values(vals, program, layout)
