@@ -179,12 +179,18 @@ def atomic_write_many(files: list[tuple[str | os.PathLike, bytes]]) -> list[Path
     return [path for _, path in written]
 
 
+#: Up to this many files are flushed one by one; more, by flushing their file systems.
+FEW_FILES = 16
+
+
 def _sync_files(paths: list[Path]) -> None:
-    """Make the content of ``paths`` durable: one ``syncfs`` per file system holding them
-    (Linux), else one ``sync`` (other POSIX systems), else each file flushed (Windows)."""
+    """Make the content of ``paths`` durable: a few files (a master, a report) each flushed
+    — never waiting for what other programs have written on the same disk —; many (a
+    template per unit) by one ``syncfs`` per file system holding them (Linux), else one
+    ``sync`` (other POSIX systems), else each file flushed (Windows)."""
     if not paths:
         return
-    if os.name == "nt" or not hasattr(os, "sync"):
+    if os.name == "nt" or not hasattr(os, "sync") or len(paths) <= FEW_FILES:
         for path in paths:
             _fsync_file(path)
         return
