@@ -178,6 +178,8 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
         before = old[record["ma_don_vi"]]
         if any(before.get(k) != record.get(k) for k in (set(before) | set(record)) - free):
             return None  # a unit's name, group, level or note differs: not consolidation's
+        if record == before:  # its cells are as the writer left them for this record
+            continue
         r = master.rows[record["ma_don_vi"]]
         cells = master.cells.get(r, {})
         marked = set(record.get(CHANGED) or ())
