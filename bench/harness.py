@@ -73,7 +73,7 @@ def _peak_kb(pid: int) -> int | None:
 class _TreeWatch(threading.Thread):
     """Polls the process tree of ``pid``: each process's peak resident memory."""
 
-    def __init__(self, pid: int, every: float = 0.01):
+    def __init__(self, pid: int, every: float = 0.005):
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
         self.peaks: dict[int, int] = {}
@@ -126,8 +126,10 @@ def run_once(cmd: list[str], *, cwd: Path | None = None, stdout=subprocess.DEVNU
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} → {proc.returncode}\n{err[-3000:]}")
+    # Only the polled peaks (each process's VmHWM, which starts afresh at exec). Not
+    # ``ru_maxrss``: Linux carries the parent's high-water mark over fork (or vfork) and exec
+    # into it, so a short command started by a bench holding a gigabyte reported a gigabyte.
     peaks = dict(watch.peaks)
-    peaks[proc.pid] = max(peaks.get(proc.pid, 0), usage.ru_maxrss)
     return Run(wall, usage.ru_utime + usage.ru_stime, sum(peaks.values()) / 1024, len(peaks),
                proc.returncode)
 
