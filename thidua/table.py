@@ -31,6 +31,7 @@ from thidua.codecs import TABLE, ValueProblem, codec, group_code, level_code, sh
 from thidua.errors import InputError, Problem
 from thidua.plan.model import APPRAISAL_SUFFIX, INPUT_TYPES, LEVELS, Plan
 from thidua.text import fold, is_blank, nfc, parse_number
+from thidua.workbook.sheet_xml import col_letter as column_letter
 
 __all__ = ["UnitTable", "read_units", "parse_rows", "UNIT_COLUMNS", "YEAR_COLUMN", "DATA_SHEET"]
 
@@ -664,15 +665,6 @@ def _objects(items: list) -> np.ndarray:
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
-
-
-def column_letter(index: int) -> str:
-    """Excel's letters of the 1-based column ``index`` (1 → A, 27 → AA)."""
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 # ------------------------------------------------------------------ files

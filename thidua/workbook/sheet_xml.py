@@ -20,6 +20,7 @@ __all__ = ["sheet_rows", "cell_xml", "as_read", "patch_rows", "table_sheet_xml",
 
 
 def col_letter(n: int) -> str:
+    """Excel's letters of the 1-based column ``n`` (1 → A, 27 → AA): the one place."""
     out = ""
     while n:
         n, rem = divmod(n - 1, 26)
@@ -28,8 +29,9 @@ def col_letter(n: int) -> str:
 
 
 def col_index(letters: str) -> int:
+    """The 1-based column of Excel's ``letters`` (any case): the one place."""
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n
 

@@ -7,6 +7,7 @@ import math
 import re
 
 from thidua.text import nfc
+from thidua.workbook.sheet_xml import col_index as col_number, col_letter as col_letters  # noqa: F401
 
 __all__ = ["local", "text", "unescape", "col_number", "col_letters", "parse_cell", "cell_name",
            "pos", "number", "plain", "shown"]
@@ -28,21 +29,6 @@ def text(value: str | None) -> str | None:
 
 def unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def parse_cell(ref: str) -> tuple[int, int] | None:
