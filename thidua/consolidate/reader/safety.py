@@ -72,7 +72,10 @@ def read_bytes(path: Path, limits: Limits, fail: Fail) -> tuple[bytes, os.stat_r
         raise fail("tep_rong")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            # as much as stat said (reading max_bytes + 1 at once allocates that much each time)
+            data = fh.read(min(st.st_size, max_bytes) + 1)
+            if len(data) > st.st_size:  # grew since stat: read on, up to the limit
+                data += fh.read(max_bytes + 1 - len(data))
             st = os.fstat(fh.fileno())
     except OSError as exc:
         raise fail("khong_doc_duoc", detail=os_reason(exc)) from None

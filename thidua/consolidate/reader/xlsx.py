@@ -5,7 +5,8 @@ its relationships give the sheets and the defined names (parsed once per distinc
 content: every unit's copy of a template shares them), and the metadata sheet and
 the input sheet are parsed once each — only their ``<sheetData>`` — collecting
 only the cells needed (values, cell styles for dates and percentages, and every
-formula). Shared strings are parsed only when a needed cell uses them. Parts over
+formula). Shared strings are parsed only when a needed cell uses them, one by one
+(:mod:`~thidua.consolidate.reader.strings`). Parts over
 ``TREE_LIMIT`` are streamed with ``iterparse``, so memory stays flat. About 2–3 ms
 per filled template, 10–13× faster than
 ``pandas.read_excel(sheet_name=None, engine="openpyxl")``.
@@ -32,6 +33,7 @@ from thidua.consolidate.reader import cells, layout
 from thidua.consolidate.reader.cells import local as _local
 from thidua.consolidate.reader.failures import xml_error as _xml_error
 from thidua.consolidate.reader.model import ReadFailure
+from thidua.consolidate.reader.strings import SharedStrings, rich_text
 from thidua.text import nfc
 
 __all__ = ["MAX_FORMULAS", "TREE_LIMIT", "read_xlsx"]
@@ -116,11 +118,8 @@ class _OOXML:
         self.r = reader
         self.fail = reader.fail
         self.date1904 = False
-        self._sst: list[str] = []
-        self._sst_more = True
-        self._sst_iter = None
-        self._sst_root = None
-        self._sst_path = ""
+        self._strings: SharedStrings | None = None
+        self._strings_path = ""
         self._rels_cache: dict[str, tuple[str, str]] | None = None
         self._styles: tuple[list[int], dict[int, str]] | None = None
         self._last_uncomputed: set[tuple[int, int]] = set()  # of the last ``_sheet`` read
@@ -348,47 +347,18 @@ class _OOXML:
         return cells.number(x), kind == "percent"
 
     def _shared(self, index: int) -> str:
-        """Shared string ``index``, parsing the string table lazily and only as far as needed."""
-        strings = self._sst
-        while index >= len(strings) and self._sst_more:
-            self._pull_sst(index + 256)
-        return strings[index] if 0 <= index < len(strings) else ""
-
-    def _pull_sst(self, upto: int) -> None:
-        if self._sst_iter is None:
+        """Shared string ``index`` ("" when there is none); the table is parsed as needed."""
+        if self._strings is None:
             rels = self._workbook_rels()
             path = next((p for p, typ in rels.values() if typ.endswith("/sharedStrings")),
                         "xl/sharedStrings.xml")
-            content = self.r.part(path)
-            if content is None:
-                self._sst_more = False
-                return
-            self._sst_path = path
-            if len(content) <= TREE_LIMIT:  # the usual case: one tree, all strings
-                try:
-                    root = ET.fromstring(content)
-                except ET.ParseError as exc:
-                    raise self.fail("tep_hong", detail=f"phần «{path}» hỏng ({_xml_error(exc)})") from None
-                self._sst.extend(_rich_text(si) for si in root if _local(si.tag) == "si")
-                self._sst_more = False
-                return
-            self._sst_iter = ET.iterparse(io.BytesIO(content), events=("start", "end"))
-        strings = self._sst
+            self._strings_path = path
+            self._strings = SharedStrings(self.r.part(path) or b"<sst/>", TREE_LIMIT)
         try:
-            for event, el in self._sst_iter:
-                if event == "start":
-                    if self._sst_root is None:
-                        self._sst_root = el
-                    continue
-                if _local(el.tag) == "si":
-                    strings.append(_rich_text(el))
-                    el.clear()
-                    self._sst_root.clear()
-                    if len(strings) > upto:
-                        return
+            return self._strings[index]
         except ET.ParseError as exc:
-            raise self.fail("tep_hong", detail=f"phần «{self._sst_path}» hỏng ({_xml_error(exc)})") from None
-        self._sst_more = False
+            raise self.fail("tep_hong", detail=f"phần «{self._strings_path}» hỏng "
+                                               f"({_xml_error(exc)})") from None
 
     def _format_kind(self, s) -> str | None:
         if not s:
@@ -540,7 +510,7 @@ class _SheetScan:
             elif tag == f_tag:
                 f = child
             elif tag == is_tag:
-                inline = _rich_text(child)
+                inline = rich_text(child)
         if self.keep(pos):
             self.raw[pos] = (c.get("t"), v, c.get("s"), inline)
             if f is not None and v is None and inline is None:
@@ -550,20 +520,6 @@ class _SheetScan:
             text = self.formula_text(f, name, self.shared)
             if text is not None:
                 self.formulas[name] = text
-
-
-def _rich_text(el: ET.Element) -> str:
-    """Text of a shared/inline string: plain ``<t>`` or rich-text runs, phonetic runs left out."""
-    out = []
-    for child in el:
-        tag = _local(child.tag)
-        if tag == "t":
-            out.append(child.text or "")
-        elif tag == "r":
-            for sub in child:
-                if _local(sub.tag) == "t":
-                    out.append(sub.text or "")
-    return "".join(out)
 
 
 _FMT_STRIP = re.compile(r'"[^"]*"|\\.|_.|\*.')
