@@ -29,6 +29,7 @@ import zlib
 from pathlib import Path
 from typing import Callable
 
+from thidua.consolidate.reader import plainxml
 from thidua.consolidate.reader.failures import not_spreadsheet_detail, os_reason, size_text
 from thidua.consolidate.reader.model import Limits, ReadFailure
 
@@ -134,7 +135,7 @@ class Zip:
             content = _CHECKED.get(key)
             if content is None:
                 content = self._inflate(info, raw)
-                if (b"<!" in content or b"\x00" in content) and _DANGER.search(content):
+                if (plainxml.has(content, b"<!") or b"\x00" in content) and _DANGER.search(content):
                     raise self.fail("bom_xml", detail=fname)
                 self._check_encoding(fname, content)
                 if len(content) <= _CHECKED_PART_LIMIT:

@@ -1,34 +1,33 @@
 """The shared-string table of an ``.xlsx``: each string parsed only when a cell asks for it.
 
 A returned template's table holds every label of the form (about a hundred strings);
-a read needs the few that its metadata and kept cells point to. For a plain UTF-8
-part (no comments, CDATA, processing instructions or DOCTYPE, nothing but ``<si>``
-elements in the root) the start of every ``<si>`` is found by a byte search — ``<``
-cannot occur inside XML text or attribute values, so each ``<si`` found is an
-element — and a string is parsed alone when it is first asked for: a plain
-``<t>`` without entities, carriage returns or control characters is decoded
-directly, anything else (rich text, entities) by the XML parser on that one element.
-Any other part is parsed whole (streamed when bigger than ``tree_limit``). A string that
-cannot be parsed makes the whole part be judged by the XML parser, so the error
-names the line and column in the part.
+a read needs the few that its metadata and kept cells point to. In a plain part
+(:mod:`~thidua.consolidate.reader.plainxml`) whose root holds nothing but ``<si>``
+elements, the elements are cut apart at each ``<si>`` and a string is decoded when it
+is first asked for: a plain ``<t>`` directly, anything else (rich text, phonetic runs)
+by the XML parser on that one element. Any other part is parsed whole (streamed when
+bigger than ``tree_limit``). A string that cannot be parsed on its own makes the whole
+part be judged by the XML parser, so an error names the line and column in the part.
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 from xml.etree import ElementTree as ET
 
+from thidua.consolidate.reader import plainxml
 from thidua.consolidate.reader.cells import local as _local
 
 __all__ = ["SharedStrings", "rich_text"]
 
-_DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\?>")
-_DECL_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _ROOT = re.compile(rb"[ \t\r\n]*<((?:[A-Za-z_][\w.-]*:)?)sst(?=[ \t\r\n>/])[^>]*>")
 _SPACE = b" \t\r\n"
-#: What a plain string's text may not hold to be decoded directly: markup, entities, carriage
-#: returns (the parser turns them into line feeds), characters XML forbids.
-_SPECIAL = re.compile(rb"[<&\r\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_si(prefix: bytes) -> re.Pattern:
+    return re.compile(b"<" + re.escape(prefix) + b"si[^>]")
 
 
 def rich_text(el: ET.Element) -> str:
@@ -116,16 +115,9 @@ class _Index:
     @classmethod
     def of(cls, content: bytes) -> "_Index | None":
         """The index of a part the fast way applies to, else None."""
-        decl = _DECL.match(content)
-        if decl is not None:
-            enc = _DECL_ENCODING.search(decl.group(0))
-            if enc and enc.group(1).lower() not in (b"utf-8", b"utf8"):
-                return None
-            body = decl.end()
-        else:
-            body = 3 if content.startswith(b"\xef\xbb\xbf") else 0
-        if b"<!" in content or content.find(b"<?", body) >= 0 or b"]]>" in content:
-            return None  # comments, CDATA, DOCTYPE, processing instructions: parsed whole
+        body = plainxml.body_start(content)
+        if body is None:
+            return None
         root = _ROOT.match(content, body)
         if root is None or content[root.end() - 2:root.end()] == b"/>":
             return None
@@ -136,9 +128,8 @@ class _Index:
             return None
         inner = content[root.end():end]
         opening = b"<" + prefix + b"si>"
-        # every element of that name is written plainly as <si> (no attributes, none empty)
-        if inner.count(b"<" + prefix + b"si") != inner.count(opening):
-            return None
+        if _odd_si(prefix).search(inner) is not None:
+            return None  # an element of that name not written as plain <si> (attributes, empty)
         pieces = inner.split(opening)
         if pieces[0].strip(_SPACE):
             return None  # something else than <si> elements in the root
@@ -152,12 +143,9 @@ class _Index:
         if piece.endswith(self.t_close):
             for start in self.t_open:
                 if piece.startswith(start):
-                    text = piece[len(start):-len(self.t_close)]
-                    if _SPECIAL.search(text) is None:
-                        try:
-                            return text.decode("utf-8")
-                        except UnicodeDecodeError:
-                            raise _NotAlone from None
+                    text = plainxml.text(piece[len(start):-len(self.t_close)])
+                    if text is not None:
+                        return text
                     break
         try:
             root = ET.fromstring(self.head + self.open + piece + self.tail)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
-from thidua.consolidate.reader import cells, layout
+from thidua.consolidate.reader import cells, layout, plainxml
 from thidua.consolidate.reader.cells import local as _local
 from thidua.consolidate.reader.failures import xml_error as _xml_error
 from thidua.consolidate.reader.model import ReadFailure
@@ -96,7 +96,7 @@ def _sheet_data_only(content: bytes) -> bytes | None:
     Only for plain UTF-8/ASCII parts without comments or CDATA (``<!``), which could
     hide a closing tag; a slice that does not parse is re-parsed whole by the caller.
     """
-    if b"<!" in content or content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if plainxml.has(content, b"<!") or content[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
     root = _ROOT_TAG.search(content, 0, 4096)
     data = _SHEET_DATA.search(content, root.end()) if root else None
