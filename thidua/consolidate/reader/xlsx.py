@@ -22,24 +22,22 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import io
 import math
 import posixpath
 import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
-from thidua.consolidate.reader import cells, layout, plainxml
+from thidua.consolidate.reader import cells, layout
 from thidua.consolidate.reader.cells import local as _local
 from thidua.consolidate.reader.failures import xml_error as _xml_error
 from thidua.consolidate.reader.model import ReadFailure
-from thidua.consolidate.reader.strings import SharedStrings, rich_text
+from thidua.consolidate.reader.sheet import MAX_FORMULAS, SheetScan, sheet_data_only
+from thidua.consolidate.reader.strings import SharedStrings
 from thidua.text import nfc
 
 __all__ = ["MAX_FORMULAS", "TREE_LIMIT", "read_xlsx"]
 
-#: Formulas recorded per input sheet at most (a sane template has a few hundred).
-MAX_FORMULAS = 200_000
 #: Sheet parts up to this size are parsed as one tree; bigger ones are streamed.
 TREE_LIMIT = 8 * 1024 * 1024
 
@@ -83,34 +81,6 @@ def _cache_put(key: bytes, value) -> None:
     except (RuntimeError, StopIteration):  # another thread changed it: just skip evicting
         pass
     _CACHE[key] = value
-
-
-_ROOT_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)(?=[\s>/])[^>]*>")
-_SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?sheetData)(?=[\s>/])")
-
-
-def _sheet_data_only(content: bytes) -> bytes | None:
-    """The worksheet with only its ``<sheetData>`` (half the parsing time), or None.
-
-    Validations, conditional formats and the rest after the cells are never needed.
-    Only for plain UTF-8/ASCII parts without comments or CDATA (``<!``), which could
-    hide a closing tag; a slice that does not parse is re-parsed whole by the caller.
-    """
-    if plainxml.has(content, b"<!") or content[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return None
-    root = _ROOT_TAG.search(content, 0, 4096)
-    data = _SHEET_DATA.search(content, root.end()) if root else None
-    if data is None:
-        return None
-    end_tag = b"</" + data.group(1) + b">"
-    end = content.find(end_tag, data.end())
-    if end < 0:
-        tail = content.find(b">", data.end())
-        if tail < 0 or content[tail - 1:tail] != b"/":
-            return None
-        end, end_tag = tail + 1, b""
-    return (content[:root.end()] + content[data.start():end] + end_tag
-            + b"</" + root.group(1) + b">")
 
 
 class _OOXML:
@@ -266,10 +236,10 @@ class _OOXML:
         content = self.r.part(part) if part else None
         if content is None:
             raise self.fail("tep_hong", detail=f"thiếu nội dung của trang «{sheet}»")
-        scan = _SheetScan(wanted, region, formulas, self._formula)
+        scan = SheetScan(wanted, region, formulas)
         try:
             if len(content) <= TREE_LIMIT:
-                sliced = _sheet_data_only(content)
+                sliced = sheet_data_only(content)
                 root = None
                 if sliced is not None:
                     try:
@@ -291,26 +261,6 @@ class _OOXML:
             if is_percent:
                 percent.add((row, col))
         return rows, scan.formulas, percent
-
-    @staticmethod
-    def _formula(f: ET.Element, cell: str, shared: dict[str, tuple[str, str]]) -> str | None:
-        """"=…" for a cell's ``<f>``; shared-formula followers are translated from their anchor."""
-        text = f.text or ""
-        kind = f.get("t")
-        if kind == "shared":
-            si = f.get("si") or ""
-            if text.strip():
-                shared[si] = (cell, text)
-            elif si in shared:
-                anchor, anchor_text = shared[si]
-                try:
-                    from openpyxl.formula.translate import Translator
-                    return Translator("=" + anchor_text, origin=anchor).translate_formula(cell)
-                except Exception:  # noqa: BLE001 - an untranslatable formula is still a formula
-                    return "=" + anchor_text
-            else:
-                return "="
-        return "=" + text
 
     def _value(self, t, v, s, inline):
         """(value, shows as percent) of a cell from its type, raw text and style."""
@@ -410,116 +360,6 @@ class _OOXML:
         return xfs, formats
 
 
-
-
-class _SheetScan:
-    """Collects the cells a sheet read needs, from a parsed tree or a stream."""
-
-    def __init__(self, wanted, region, formulas: bool, formula_text):
-        self.wanted = wanted
-        self.region = region or (0, 0)
-        self.want_formulas = formulas
-        self.formula_text = formula_text
-        self.max_row = max([r for r, _ in wanted] + [self.region[0]])
-        self.raw: dict[tuple[int, int], tuple] = {}  # (row, col) -> (t, v, s, inline text)
-        self.no_value: set[tuple[int, int]] = set()  # kept cells with a formula but no cached value
-        self.formulas: dict[str, str] = {}
-        self.shared: dict[str, tuple[str, str]] = {}
-
-    def tree(self, root: ET.Element) -> None:
-        ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-        data = root.find(ns + "sheetData")
-        if data is None:
-            return
-        row_tag, c_tag, f_tag = ns + "row", ns + "c", ns + "f"
-        wanted_rows = {r for r, _ in self.wanted}
-        region_rows = self.region[0]
-        row_no = 0
-        for row in data:
-            if row.tag != row_tag:
-                continue
-            r = row.get("r")
-            row_no = int(r) if r and r.isdigit() else row_no + 1
-            if row_no > self.max_row and not self.want_formulas:
-                break
-            if row_no > region_rows and row_no not in wanted_rows:
-                # only formulas wanted here: skip cells without children at C speed
-                complete = True
-                for c in row:
-                    if len(c) and c.tag == c_tag and (c[0].tag == f_tag or (
-                            len(c) > 1 and c.find(f_tag) is not None)):
-                        ref = c.get("r")
-                        pos = cells.pos(ref) if ref else None
-                        if pos is None:
-                            complete = False  # positions by counting: the slow way
-                            break
-                        self.cell(c, pos, ns)
-                if complete:
-                    continue
-            col_no = 0
-            wanted, (region_rows, region_cols) = self.wanted, self.region
-            for c in row:
-                if c.tag != c_tag:
-                    continue
-                ref = c.get("r")
-                pos = (cells.pos(ref) if ref else None) or (row_no, col_no + 1)
-                col_no = pos[1]
-                if not len(c):
-                    continue  # no value, no formula
-                if pos in wanted or (pos[0] <= region_rows and pos[1] <= region_cols) or (
-                        self.want_formulas and c.find(f_tag) is not None):
-                    self.cell(c, pos, ns)
-
-    def stream(self, content: bytes) -> None:
-        row_no = col_no = 0
-        sheet_data = None
-        for event, el in ET.iterparse(io.BytesIO(content), events=("start", "end")):
-            tag = _local(el.tag)
-            if event == "start":
-                if tag == "row":
-                    r = el.get("r")
-                    row_no = int(r) if r and r.isdigit() else row_no + 1
-                    col_no = 0
-                elif tag == "sheetData":
-                    sheet_data = el
-                continue
-            if tag == "c":
-                ref = el.get("r")
-                pos = (cells.pos(ref) if ref else None) or (row_no, col_no + 1)
-                col_no = pos[1]
-                if self.keep(pos) or self.want_formulas:
-                    self.cell(el, pos, el.tag[:-1])
-                el.clear()
-            elif tag == "row":
-                el.clear()
-                if sheet_data is not None:
-                    sheet_data.clear()  # only finished rows are in it: memory stays flat
-                if not self.want_formulas and row_no >= self.max_row:
-                    break
-
-    def keep(self, pos: tuple[int, int]) -> bool:
-        return pos in self.wanted or (pos[0] <= self.region[0] and pos[1] <= self.region[1])
-
-    def cell(self, c: ET.Element, pos: tuple[int, int], ns: str) -> None:
-        v = f = inline = None
-        v_tag, f_tag, is_tag = ns + "v", ns + "f", ns + "is"
-        for child in c:
-            tag = child.tag
-            if tag == v_tag:
-                v = child.text
-            elif tag == f_tag:
-                f = child
-            elif tag == is_tag:
-                inline = rich_text(child)
-        if self.keep(pos):
-            self.raw[pos] = (c.get("t"), v, c.get("s"), inline)
-            if f is not None and v is None and inline is None:
-                self.no_value.add(pos)
-        if self.want_formulas and f is not None and len(self.formulas) < MAX_FORMULAS:
-            name = cells.cell_name(*pos)
-            text = self.formula_text(f, name, self.shared)
-            if text is not None:
-                self.formulas[name] = text
 
 
 _FMT_STRIP = re.compile(r'"[^"]*"|\\.|_.|\*.')
