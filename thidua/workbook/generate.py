@@ -102,6 +102,43 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
     template's path (perhaps filled in) is first copied to a dated backup unless
     ``backup`` is False.
     """
+    return start_templates(plan, units, out_dir, now=now, year=year, workers=workers,
+                           backup=backup, atomic=atomic).wait()
+
+
+class _Writing:
+    """Templates being written (by worker processes, or when waited for); :meth:`wait` for
+    their paths. The caller can do other work meanwhile (``write_campaign`` builds the master)."""
+
+    def __init__(self, batches: list, write, prepared, workers: int):
+        self.pool = None
+        self.batches, self.write, self.prepared = batches, write, prepared
+        if workers > 1 and len(batches) > 1:
+            self.pool = ProcessPoolExecutor(workers, initializer=_init_worker,
+                                            initargs=(prepared,))
+            self.futures = [self.pool.submit(write, batch) for batch in batches]
+
+    def wait(self) -> list[Path]:
+        if self.pool is None:
+            _init_worker(self.prepared)
+            return [Path(p) for batch in self.batches for p in self.write(batch)]
+        try:
+            return [Path(p) for future in self.futures for p in future.result()]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
+def start_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
+                    now: dt.datetime | None = None, year: int | None = None,
+                    workers: int | None = None, backup: bool = True,
+                    atomic: bool = True) -> _Writing:
+    """:func:`generate_templates`, started: the files are written (on worker processes for
+    many units) while the caller goes on; ``.wait()`` gives the paths, ``.close()`` stops."""
     now = now or dt.datetime.now().replace(microsecond=0)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -115,13 +152,7 @@ def generate_templates(plan: Plan, units: list, out_dir: str | os.PathLike, *,
     if workers is None:
         workers = (os.cpu_count() or 1) if len(jobs) >= 2000 else 1
     batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
-    write = _write_batch if atomic else _write_plain
-    if workers <= 1 or len(batches) <= 1:
-        _init_worker(prepared)
-        return [Path(p) for batch in batches for p in write(batch)]
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(prepared,)) as pool:
-        done = [p for batch in pool.map(write, batches) for p in batch]
-    return [Path(p) for p in done]
+    return _Writing(batches, _write_batch if atomic else _write_plain, prepared, workers)
 
 
 @dataclass
@@ -155,13 +186,20 @@ def write_campaign(plan: Plan, units: list, *, out_dir: str | os.PathLike | None
     with lock or nullcontext(), fileio.Outputs(now=now) as outputs:
         if master is not None:
             fileio.check_writable(master, what="sổ tổng hợp")
-        if out_dir is not None:
-            generate_templates(plan, units, outputs.folder(out_dir), now=now, year=year,
-                               workers=workers, backup=False, atomic=False)
-        if master is not None:
-            records = [{"ma_don_vi": u.code, "ten_don_vi": u.name, "nhom": u.group, "cap": u.level}
-                       for u in units]
-            write_master(plan, records, outputs.file(master), year=year, backup=False, now=now)
+        writing = None
+        if out_dir is not None:  # written by worker processes while the master is built
+            writing = start_templates(plan, units, outputs.folder(out_dir), now=now, year=year,
+                                      workers=workers, backup=False, atomic=False)
+        try:
+            if master is not None:
+                records = [{"ma_don_vi": u.code, "ten_don_vi": u.name, "nhom": u.group,
+                            "cap": u.level} for u in units]
+                write_master(plan, records, outputs.file(master), year=year, backup=False, now=now)
+            if writing is not None:
+                writing.wait()
+        finally:
+            if writing is not None:
+                writing.close()
         written = outputs.commit()
     done.master = Path(master) if master is not None else None
     done.templates = [p for p in written if done.master is None or p != done.master]

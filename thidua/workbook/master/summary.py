@@ -1,6 +1,7 @@
 """«Tổng hợp»: one row per unit — figures, the program's cells, the tool's columns."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from thidua.program.excel import Placement, Printer
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL)
 from thidua.workbook import contract
 from thidua.workbook.paper import (merge_bands, row_height, text_lines)
+from thidua.workbook.sheet_xml import col_index
 from thidua.workbook.master.base import (CHANGED, FILL_BAND, FILL_CHANGED, FILL_HEADER,
                                          FILL_INELIGIBLE, FILL_INPUT, FILL_TOOL, FILL_TOTAL,
                                          FIRST_ROW, GROUP_LIST, HEADER_ROW, INT, LEVEL_LIST, MONEY,
@@ -351,9 +353,9 @@ def _unreadable_marks(ws: Worksheet, plan: Plan, program: Program, layout: Maste
                                           FormulaRule(formula=[fails], fill=bad))
 
 
+@functools.lru_cache(maxsize=1024)
 def _col_index(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
-    return column_index_from_string(letter)
+    return col_index(letter)
 
 
 def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout,
