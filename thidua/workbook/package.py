@@ -105,7 +105,11 @@ class Package:
             if member.method == zipfile.ZIP_STORED:
                 content = bytes(member.raw)
             elif member.method == zipfile.ZIP_DEFLATED:
-                content = zlib.decompress(member.raw, -15)
+                # inflated straight into a buffer of the size the directory gives (else zlib
+                # gathers blocks and joins them: the part held twice); deflate never
+                # inflates more than 1032 times, so a false size cannot ask for more
+                content = zlib.decompress(member.raw, -15,
+                                          max(1, min(member.size, 1032 * len(member.raw) + 64)))
             else:
                 raise zipfile.BadZipFile(f"unsupported compression in {name}")
             if zlib.crc32(content) != member.crc or len(content) != member.size:
