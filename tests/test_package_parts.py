@@ -1,16 +1,23 @@
-"""A master's big parts are read without being held twice.
+"""A master's big parts are read without being held twice, or whole.
 
 A master of 33,210 units has a «Tổng hợp» sheet of 200 MB of XML. Reading it whole
-(``Package.read``) must not hold it twice (zlib joining its blocks).
+(``Package.read``) must not hold it twice (zlib joining its blocks); scanning it
+(``sheet_rows``) or changing a few rows of it (``patch_rows``) reads it a piece at a time
+(``Package.pieces``, regrouped into whole rows by ``whole_rows``) and gives exactly what
+the whole part gives.
 """
 from __future__ import annotations
 
 import io
+import random
+import re
 import tracemalloc
 import zipfile
 
+import pytest
+
 from thidua.workbook.package import Package
-from thidua.workbook.sheet_xml import cell_xml
+from thidua.workbook.sheet_xml import cell_xml, patch_rows, sheet_rows, whole_rows
 
 PART = "xl/worksheets/sheet1.xml"
 
@@ -39,6 +46,71 @@ def _package(content: bytes, method: int = zipfile.ZIP_DEFLATED) -> Package:
     return Package(buffer.getvalue())
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("size", [1, 7, 1000, 1 << 22])
+def test_pieces_give_the_part_exactly(method, size):
+    xml = _sheet(300)
+    package = _package(xml, method)
+    pieces = list(package.pieces(PART, size))
+    assert b"".join(pieces) == xml
+    assert all(len(p) <= size for p in pieces)
+    assert PART not in package._content  # not kept: read again next time
+    assert b"".join(package.pieces("small.xml", size)) == b"<a/>"
+
+
+def test_pieces_of_a_damaged_part_fail():
+    xml = _sheet(300)
+    package = _package(xml)
+    member = package._members[PART]
+    member.crc ^= 1
+    with pytest.raises(zipfile.BadZipFile):
+        b"".join(package.pieces(PART, 512))
+
+
+def test_a_part_set_since_opening_is_given_as_it_is():
+    package = _package(_sheet(3))
+    package.write(PART, b"<new/>")
+    assert list(package.pieces(PART)) == [b"<new/>"]
+
+
+@pytest.mark.parametrize("size", [1, 5, 64, 333, 10_000])
+def test_whole_rows_end_after_a_row(size):
+    xml = _sheet(200, empty_every=7)
+    pieces = list(whole_rows(xml[i:i + size] for i in range(0, len(xml), size)))
+    assert b"".join(pieces) == xml
+    for piece in pieces[:-1]:
+        assert piece.endswith(b"</row>")
+    for piece in pieces:  # every row that starts in a piece ends in it
+        assert piece.count(b"<row ") == piece.count(b"</row>") + len(re.findall(rb"<row [^>]*/>",
+                                                                                 piece))
+
+
+@pytest.mark.parametrize("size", [3, 97, 4096])
+def test_sheet_rows_of_pieces_equal_those_of_the_whole_part(size):
+    xml = _sheet(500, empty_every=11)
+    package = _package(xml)
+    for kwargs in ({}, {"columns": {"A", "E"}}, {"columns": {"B"}, "first_row": 40, "last_row": 77},
+                   {"columns": {"C", "D"}, "rows": {5, 6, 499}}):
+        assert sheet_rows(package.pieces(PART, size), **kwargs) == sheet_rows(xml, **kwargs)
+
+
+@pytest.mark.parametrize("size", [3, 97, 4096])
+def test_patch_rows_of_pieces_equal_those_of_the_whole_part(size):
+    xml = _sheet(400, empty_every=13)
+    package = _package(xml)
+    rng = random.Random(size)
+    changes = {r: {"B": cell_xml(f"B{r}", -r), "F": cell_xml(f"F{r}", "mới")}
+               for r in rng.sample(range(1, 401), 40)}
+    changes[13] = {"A": cell_xml("A13", "hàng trống")}  # an empty row gets a cell
+
+    def then(r: int, row: bytes) -> bytes:
+        return row.replace(b"<v>", b"<v>" + str(r).encode() + b"0", 1)
+
+    whole = b"".join(patch_rows(xml, changes, then))
+    assert b"".join(patch_rows(package.pieces(PART, size), changes, then)) == whole
+    assert sheet_rows(whole, columns={"A"})[13] == {"A": ("hàng trống", 0)}
+
+
 def test_a_big_part_is_not_held_twice_when_read():
     xml = _sheet(60_000)  # about 20 MB
     package = _package(xml)
@@ -49,3 +121,16 @@ def test_a_big_part_is_not_held_twice_when_read():
     finally:
         tracemalloc.stop()
     assert peak < 1.3 * len(xml)  # not held twice while inflated
+
+
+def test_a_big_part_is_scanned_a_piece_at_a_time():
+    xml = _sheet(60_000)
+    package = _package(xml)
+    tracemalloc.start()
+    try:
+        rows = sheet_rows(package.pieces(PART), columns={"D"}, rows={60_000})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rows == {60_000: {"D": (60_000, 0)}}
+    assert peak < len(xml) / 3  # a few pieces at a time, never the whole part

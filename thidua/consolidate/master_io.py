@@ -131,7 +131,7 @@ def sealed_parts(package) -> tuple[str, dict] | None:
     meta_part = next((s.part for s in entries if s.title == META_SHEET), None)
     if meta_part is None or meta_part not in package:
         return None
-    meta = _meta_rows(sheet_rows(package.read(meta_part), columns={"A", "B"}))
+    meta = _meta_rows(sheet_rows(package.pieces(meta_part), columns={"A", "B"}))
     package.forget(meta_part)
     if meta.get(contract.TOOL_VERSION) != thidua.__version__ or not meta.get(contract.SEAL):
         return None
@@ -189,7 +189,7 @@ def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
         letters_ = "".join(ch for ch in ref if ch.isalpha())
         number = int("".join(ch for ch in ref if ch.isdigit()))
         if sheet not in by_sheet:
-            by_sheet[sheet] = sheet_rows(package.read(parts[sheet])) if sheet in parts else {}
+            by_sheet[sheet] = sheet_rows(package.pieces(parts[sheet])) if sheet in parts else {}
         return by_sheet[sheet].get(number, {}).get(letters_, (None, 0))[0]
 
     config = {key: named(name) for key, (name, _label, _default) in CONFIG_NAMES.items()}
@@ -219,7 +219,7 @@ def unit_table(package, part: str, plan: Plan, layout) -> dict[int, dict[str, tu
     from thidua.workbook.sheet_xml import sheet_rows
 
     _, letters = table_columns(plan, layout)
-    table = sheet_rows(package.read(part), columns=set(letters), first_row=layout.first_row,
+    table = sheet_rows(package.pieces(part), columns=set(letters), first_row=layout.first_row,
                        last_row=layout.last_row)
     package.forget(part)  # megabytes for a big master: read again if it is changed
     return table
@@ -246,7 +246,7 @@ def _log_of(package, parts: dict[str, str]) -> list[list]:
 
     rows = []
     if SHEET_LOG in parts:
-        log = sheet_rows(package.read(parts[SHEET_LOG]), first_row=LOG_FIRST_ROW)
+        log = sheet_rows(package.pieces(parts[SHEET_LOG]), first_row=LOG_FIRST_ROW)
         for r in sorted(log):
             values = [log[r].get(chr(65 + j), (None, 0))[0] for j in range(LOG_WIDTH)]
             if values[0] and values[1]:

@@ -254,7 +254,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
         sheet = target.rsplit("!", 1)[0].strip("'").replace("''", "'")
         part = package.sheet_part(sheet)
         if part is not None and sheet not in sheets:
-            sheets[sheet] = sheet_rows(package.read(part))
+            sheets[sheet] = sheet_rows(package.pieces(part))
     vals = unit_row_values(plan, compile_plan(plan), layout)
     state = _MasterState(vals, _Book(sheets))
     first = layout.first_row
@@ -273,7 +273,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
         part = package.sheet_part(sheet)
         if part is None or not rows:
             continue
-        package.write(part, patch_rows(package.read(part), rows, lambda r, xml, sheet=sheet:
+        package.write(part, patch_rows(package.pieces(part), rows, lambda r, xml, sheet=sheet:
                                        _bake_sheet(xml.decode("utf-8"), row_values(sheet, r))
                                        .encode("utf-8")))
         package.forget(part)

@@ -29,13 +29,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from xml.etree import ElementTree as ET
 from thidua.xmltext import escape, escape_attr
 
 from thidua.workbook.sheet_xml import cell_xml, sheet_rows
 
 __all__ = ["Package", "SheetEntry", "seal", "quote_sheet", "meta_rows", "write_meta_rows",
-           "sealed", "seal_file", "CORE", "STYLES", "BIG_PART"]
+           "sealed", "seal_file", "CORE", "STYLES", "BIG_PART", "PIECE"]
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -48,6 +49,8 @@ CONTENT_TYPES = "[Content_Types].xml"
 CORE = "docProps/core.xml"
 STYLES = "xl/styles.xml"
 BIG_PART = 4 * 1024 * 1024
+#: Inflated bytes per piece when a part is read piece by piece (:meth:`Package.pieces`).
+PIECE = 1024 * 1024
 
 
 # ------------------------------------------------------------------ the zip
@@ -116,6 +119,43 @@ class Package:
                 raise zipfile.BadZipFile(f"bad CRC in {name}")
             self._content[name] = content
         return content
+
+    def pieces(self, name: str, size: int = PIECE) -> Iterator[bytes]:
+        """Part ``name`` inflated a piece at a time (at most ``size`` bytes each), its CRC
+        checked at the end: a big sheet is scanned without ever being held whole. A part
+        held already (read or set) is given as it is."""
+        content = self._content.get(name)
+        if content is not None:
+            yield content
+            return
+        member = self._members[name]
+        raw, step = member.raw, max(1, size // 8)
+        crc = total = 0
+        if member.method == zipfile.ZIP_STORED:
+            for at in range(0, len(raw), size):
+                out = bytes(raw[at:at + size])
+                crc, total = zlib.crc32(out, crc), total + len(out)
+                yield out
+        elif member.method == zipfile.ZIP_DEFLATED:
+            inflate, at, pending = zlib.decompressobj(-15), 0, b""
+            while True:
+                if not pending and at < len(raw):
+                    pending, at = raw[at:at + step], at + step
+                out = inflate.decompress(pending, size)
+                pending = inflate.unconsumed_tail
+                if out:
+                    crc, total = zlib.crc32(out, crc), total + len(out)
+                    yield out
+                # output held back by the size limit comes with the next call, even with no
+                # input left
+                if not pending and at >= len(raw) and len(out) < size:
+                    break
+            if not inflate.eof:
+                raise zipfile.BadZipFile(f"truncated member {name}")
+        else:
+            raise zipfile.BadZipFile(f"unsupported compression in {name}")
+        if crc != member.crc or total != member.size:
+            raise zipfile.BadZipFile(f"bad CRC in {name}")
 
     def write(self, name: str, content) -> None:
         """Replace part ``name`` (or add it at the end) with ``content``: bytes, or bytes-like
@@ -369,12 +409,12 @@ def meta_rows(package: Package, leave_out: tuple[str, ...] = ()) -> tuple[str, l
     part = package.sheet_part(contract.META_SHEET)
     if part is None:
         raise KeyError(contract.META_SHEET)
-    keys = sheet_rows(package.read(part), columns={"A"})
+    keys = sheet_rows(package.pieces(part), columns={"A"})
     wanted = [r for r, cells in keys.items()
               if "A" in cells and str(cells["A"][0]).split("#")[0] not in leave_out]
     out = []
     if wanted:
-        values = sheet_rows(package.read(part), columns={"B"}, first_row=min(wanted),
+        values = sheet_rows(package.pieces(part), columns={"B"}, first_row=min(wanted),
                             last_row=max(wanted), rows=set(wanted))
         out = [(keys[r]["A"][0], values.get(r, {}).get("B", (None, 0))[0]) for r in sorted(wanted)]
     package.forget(part)

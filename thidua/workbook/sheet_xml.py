@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 from thidua.xmltext import escape
 
-__all__ = ["sheet_rows", "cell_xml", "as_read", "patch_rows", "table_sheet_xml", "col_letter",
-           "col_index"]
+__all__ = ["sheet_rows", "whole_rows", "cell_xml", "as_read", "patch_rows", "table_sheet_xml",
+           "col_letter", "col_index"]
 
 
 def col_letter(n: int) -> str:
@@ -131,10 +131,33 @@ def _cell_value(attrs: bytes, body: bytes | None):
     return text
 
 
-def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 1,
-               last_row: int | None = None,
+def whole_rows(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The pieces of a sheet part (as :meth:`~thidua.workbook.package.Package.pieces` gives
+    them) joined again as pieces that each end right after a ``</row>`` (the last: what is
+    left), so every row is whole in one piece (``</row>`` appears nowhere else)."""
+    rest = b""
+    for piece in pieces:
+        cut = piece.rfind(b"</row>")
+        if cut < 0:
+            rest += piece
+            continue
+        cut += len(b"</row>")
+        yield rest + piece[:cut] if rest or cut < len(piece) else piece
+        rest = piece[cut:]
+    if rest:
+        yield rest
+
+
+def _pieces(xml: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    """A sheet part given whole or as pieces, as pieces of whole rows."""
+    return (xml,) if isinstance(xml, (bytes, bytearray)) else whole_rows(xml)
+
+
+def sheet_rows(xml: bytes | Iterable[bytes], *, columns: set[str] | None = None,
+               first_row: int = 1, last_row: int | None = None,
                rows: set[int] | None = None) -> dict[int, dict[str, tuple[object, int]]]:
-    """{row: {column letter: (value, style id)}} of the cells of a sheet part.
+    """{row: {column letter: (value, style id)}} of the cells of a sheet part (its bytes, or
+    its pieces: see :func:`whole_rows`).
 
     For parts this tool wrote (inline strings): values as openpyxl reads them
     with ``data_only`` (formulas without a stored value read as None); only
@@ -142,11 +165,20 @@ def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 
     """
     out: dict[int, dict[str, tuple[object, int]]] = {}
     wanted = sorted(columns) if columns is not None else None
+    for xml in _pieces(xml):
+        if not _rows_of(xml, out, wanted, first_row, last_row, rows):
+            break
+    return out
+
+
+def _rows_of(xml: bytes, out: dict, wanted: list[str] | None, first_row: int,
+             last_row: int | None, rows: set[int] | None) -> bool:
+    """:func:`sheet_rows` of one piece of whole rows, into ``out``; False past ``last_row``."""
     for r, _start, body, close, _end in _rows(xml):
         if r < first_row:
             continue
         if last_row is not None and r > last_row:
-            break
+            return False
         if body == close or (rows is not None and r not in rows):
             continue
         cells: dict[str, tuple[object, int]] = {}
@@ -170,7 +202,7 @@ def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 
                 cells[ref.group(1).decode("ascii")] = (_cell_value(attrs, content),
                                                        int(style.group(1)) if style else 0)
         out[r] = cells
-    return out
+    return True
 
 
 def cell_xml(ref: str, value, style: int | None = None) -> str:
@@ -198,15 +230,21 @@ def as_read(value):
     return str(value)
 
 
-def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
+def patch_rows(xml: bytes | Iterable[bytes], changes: dict[int, dict[str, str]],
                then: Callable[[int, bytes], bytes] | None = None):
-    """The sheet part, as pieces to join (a generator: the rows left alone are not copied),
-    with, in each row of ``changes``, the cells ``{column: cell xml}`` replaced (added in
-    column order when the row lacks them; "" removes a cell), and then (``then(row, row
-    xml)``) whatever else the row needs."""
+    """The sheet part (its bytes, or its pieces: see :func:`whole_rows`), as pieces to join (a
+    generator: the rows left alone are not copied), with, in each row of ``changes``, the
+    cells ``{column: cell xml}`` replaced (added in column order when the row lacks them; ""
+    removes a cell), and then (``then(row, row xml)``) whatever else the row needs."""
     if not changes:
-        yield xml
+        yield from ((xml,) if isinstance(xml, (bytes, bytearray)) else xml)
         return
+    for piece in _pieces(xml):
+        yield from _patched_piece(piece, changes, then)
+
+
+def _patched_piece(xml: bytes, changes: dict[int, dict[str, str]],
+                   then: Callable[[int, bytes], bytes] | None):
     view = memoryview(xml)
     last = 0
     for r, start, body, close, end in _rows(xml):
