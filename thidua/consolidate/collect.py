@@ -37,7 +37,7 @@ from typing import Callable
 from thidua import fileio
 from thidua.consolidate import check_file, check_units
 from thidua.consolidate.check_units import ATTACHMENTS, guess_unit
-from thidua.consolidate.master_io import MasterData, drop, read_master
+from thidua.consolidate.master_io import MasterData, OpenMaster, drop, open_master, read_master
 from thidua.consolidate.master_write import (IN_USE, LOG_COLUMNS, SHEET_LOG, SHEET_REPORT,
                                              _log_sheet, log_rows, match_period, rewrite_master)
 from thidua.consolidate.outcome import Outcome, Submission
@@ -259,13 +259,13 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
         clock = time.perf_counter()
         problems: list[Problem] = []
         listed = _listing(folder, master_path, problems)
-        master = read_master(master_path, plan)
+        opened = open_master(master_path, plan)
         fileio.check_writable(master_path, what="sổ tổng hợp")
         if report_csv:
             fileio.check_writable(report_csv, what="báo cáo")
         limits = limits or Limits()
-        out, receipts = _collect(plan, master, folder, listed, problems, limits, workers, progress,
-                                 clock, now)
+        out, receipts, master = _collect(plan, opened, folder, listed, problems, limits, workers,
+                                         progress, clock, now)
         clock = time.perf_counter()
         how: dict = {}
         with fileio.Outputs(backup=backup, now=now) as outputs:
@@ -293,16 +293,19 @@ def _listing(folder: Path, master: Path, problems: list[Problem]):
     return files, attachments
 
 
-def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: list[Problem],
+def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: list[Problem],
              limits: Limits, workers: int | None, progress: Callable[[int, int], None] | None,
-             clock: float, now: dt.datetime | None = None) -> tuple[Outcome, Receipts]:
+             clock: float, now: dt.datetime | None = None
+             ) -> tuple[Outcome, Receipts, MasterData]:
     """Read (what changed), recognise and check every file of ``folder``; pick one per unit.
+    The master's unit rows are read while the files are (the workers are started before: they
+    do not carry a copy of them).
 
     The receipts are dated ``now`` when given (a reproducible master), else the time now."""
     started = (round(now.replace(tzinfo=dt.timezone.utc).timestamp() * 1e9) if now is not None
                else time.time_ns())
-    known = Receipts.load(master.meta, plan, limits)
-    drop(master.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
+    known = Receipts.load(opened.meta, plan, limits)
+    drop(opened.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
     files, attachments = listed
     entries: dict[str, Entry] = {}
     to_read: list[tuple[str, str, os.stat_result | None]] = []
@@ -321,6 +324,7 @@ def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: lis
     pool = _Workers(len(to_read), workers)
     try:
         reading = _Reading([p for p, _, _ in to_read], limits, pool, progress, keep)
+        master = opened.read()
         if template is None:
             template = check_file.template_facts(plan)  # while the files are read
             keep = names_kept(plan, template)
@@ -378,7 +382,7 @@ def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: lis
     check_units.report_missing(ctx, out, refused, attached)
     out.issues = sorted(ctx.issues, key=sort_key)
     out.seconds["kiem_tra"] = time.perf_counter() - clock
-    return out, receipts
+    return out, receipts, master
 
 
 def _receipts_of(reading: _Reading, to_read: list, keep: frozenset[str] | None, started: int):

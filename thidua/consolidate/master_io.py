@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import thidua
 from thidua.codecs import unit_codes
@@ -24,7 +24,8 @@ from thidua.workbook.contract import APPRAISAL_SUFFIX, KIND_MASTER, META_SHEET, 
 if TYPE_CHECKING:
     from thidua.workbook.master_layout import MasterLayout
 
-__all__ = ["MasterData", "is_master", "read_master", "LOG_FIRST_ROW", "LOG_WIDTH"]
+__all__ = ["MasterData", "OpenMaster", "is_master", "open_master", "read_master", "LOG_FIRST_ROW",
+           "LOG_WIDTH"]
 
 #: The receipt log («Nhật ký nhận»): first row of files, number of columns.
 LOG_FIRST_ROW = 4
@@ -107,8 +108,22 @@ def _record(plan: Plan, raw: dict, labels: dict | None = None) -> dict | None:
     return record
 
 
-def read_master(path: str | Path, plan: Plan) -> MasterData:
-    """Units and everything typed in the master (figures, appraisals, notes, settings)."""
+class OpenMaster:
+    """A master whose metadata is read and checked (a master of this plan, its receipts…);
+    :meth:`read` reads the rest — its unit rows, megabytes for a big master — when wanted."""
+
+    def __init__(self, path: Path, meta: dict[str, object], rest: Callable[[], MasterData]):
+        self.path = path
+        self.meta = meta  # the dict the master read keeps (what is dropped from it stays out)
+        self._rest = rest
+
+    def read(self) -> MasterData:
+        return self._rest()
+
+
+def open_master(path: str | Path, plan: Plan) -> OpenMaster:
+    """The master's metadata, checked; the rest read by ``.read()`` (a master this tool did not
+    seal is read whole with openpyxl here)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -117,8 +132,16 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
         problem = os_problem(exc, path, action="mở")
         raise InputError(problem.with_place(
             message=problem.message.replace("không mở được", "không mở được sổ tổng hợp", 1))) from None
-    sealed = _read_sealed(path, data, plan)
-    return sealed if sealed is not None else _read_openpyxl(path, data, plan)
+    sealed = _open_sealed(path, data, plan)
+    if sealed is not None:
+        return sealed
+    master = _read_openpyxl(path, data, plan)
+    return OpenMaster(path, master.meta, lambda: master)
+
+
+def read_master(path: str | Path, plan: Plan) -> MasterData:
+    """Units and everything typed in the master (figures, appraisals, notes, settings)."""
+    return open_master(path, plan).read()
 
 
 # ------------------------------------------------------------------ sealed: from the package
@@ -149,10 +172,9 @@ def _meta_rows(rows: dict) -> dict:
     return meta
 
 
-def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
-    from thidua.workbook.master_layout import CONFIG_NAMES, MasterLayout, layout_json
+def _open_sealed(path: Path, data: bytes, plan: Plan) -> OpenMaster | None:
+    from thidua.workbook.master_layout import MasterLayout, layout_json
     from thidua.workbook.package import Package
-    from thidua.workbook.sheet_xml import sheet_rows
 
     try:
         package = Package(data)
@@ -167,6 +189,13 @@ def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
     if meta.get(contract.PLAN) != plan.id:
         raise _wrong_plan(path, meta, plan)
     layout = MasterLayout.from_json(layout_json(meta))
+    return OpenMaster(path, meta, lambda: _read_sealed(path, package, meta, plan, layout))
+
+
+def _read_sealed(path: Path, package, meta: dict, plan: Plan, layout) -> MasterData:
+    from thidua.workbook.master_layout import CONFIG_NAMES
+    from thidua.workbook.sheet_xml import sheet_rows
+
     parts = {s.title: s.part for s in package.sheets()}
     snapshot = _snapshot(meta, plan, layout)
     drop(meta, contract.SNAPSHOT)  # megabytes for a big master, no longer needed
