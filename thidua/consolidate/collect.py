@@ -61,14 +61,17 @@ OTHER_SPREADSHEETS = {".xlsb", ".csv"}
 
 # ------------------------------------------------------------------ the folder
 _CASE_SENSITIVE = os.path.normcase("A") == "A"  # paths sort as pathlib sorts them here
-def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str, os.DirEntry]]:
-    """Every file under ``folder`` as (path relative to it, its entry), following links (each
-    real folder once), in the order of their paths.
+def _walk(folder: str | Path, problems: list[Problem] | None,
+          pick: Callable[[os.DirEntry], object]) -> list[tuple[str, object]]:
+    """Every file under ``folder`` that ``pick`` keeps, as (path relative to it, what
+    ``pick(entry)`` kept of it; None: the file is left out), following links (each real
+    folder once), in the order of their paths. The folder's entries themselves are not kept
+    (with their stat results, a kilobyte a file).
 
     Our staging folders (``.~…``) are skipped; a sub-folder that cannot be read is
     added to ``problems`` (when given), never skipped silently.
     """
-    found: list[tuple[tuple, str, os.DirEntry]] = []
+    found: list[tuple[str, object]] = []
     seen: set[str] = set()
 
     def visit(top: str, prefix: tuple[str, ...]) -> None:
@@ -76,9 +79,21 @@ def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str,
         if real in seen:  # a link back up the tree
             return
         seen.add(real)
+        here, folders = [], []
         try:
             with os.scandir(top) as it:
-                entries = list(it)
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        if not entry.name.startswith(".~"):
+                            folders.append((entry.path, prefix + (entry.name,)))
+                        continue
+                    kept = pick(entry)
+                    if kept is not None:
+                        here.append((os.sep.join(prefix + (entry.name,)), kept))
         except OSError as exc:
             if problems is not None:
                 problem = fileio.os_problem(exc, action="đọc")
@@ -86,25 +101,19 @@ def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str,
                     "không đọc được", "không đọc được thư mục", 1)
                     + " — các tệp trong đó chưa được tổng hợp"))
             return
-        folders = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            parts = prefix + (entry.name,)
-            if is_dir:
-                if not entry.name.startswith(".~"):
-                    folders.append((entry.path, parts))
-            else:
-                key = parts if _CASE_SENSITIVE else tuple(os.path.normcase(p) for p in parts)
-                found.append((key, os.sep.join(parts), entry))
+        found.extend(here)
         for sub, parts in sorted(folders):
             visit(sub, parts)
 
     visit(os.fspath(folder), ())
-    found.sort(key=lambda item: item[0])  # as paths sort (by their parts)
-    return [(rel, entry) for _, rel, entry in found]
+    found.sort(key=lambda item: _parts(item[0]))  # as paths sort (by their parts)
+    return found
+
+
+def _parts(rel: str) -> tuple[str, ...]:
+    """A relative path's parts as paths compare here (by case or not)."""
+    parts = tuple(rel.split(os.sep))
+    return parts if _CASE_SENSITIVE else tuple(os.path.normcase(p) for p in parts)
 
 
 def _wanted(entry: os.DirEntry, kinds, skip: tuple[str, os.stat_result] | None) -> bool:
@@ -145,8 +154,8 @@ def find_returned(folder: str | Path, *, master: str | Path | None = None,
     ``problems`` (when given).
     """
     skip = _identity(master)
-    return [Path(entry.path) for _, entry in _walk(folder, problems)
-            if _wanted(entry, kinds, skip)]
+    return [path for _, path in _walk(folder, problems, lambda entry: Path(entry.path)
+                                      if _wanted(entry, kinds, skip) else None)]
 
 
 # ------------------------------------------------------------------ reading
@@ -284,13 +293,24 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
 
 
 def _listing(folder: Path, master: Path, problems: list[Problem]):
-    """(spreadsheets as (path relative to the folder, entry), attachments) of the folder."""
+    """(spreadsheets as paths relative to the folder, attachments) of the folder: the names
+    only (forked workers carry a copy of whatever is held)."""
     skip = _identity(master)
-    listed = _walk(folder, problems)
-    sheets = frozenset(EXTENSIONS | OTHER_SPREADSHEETS)
-    files = [(rel, e) for rel, e in listed if _wanted(e, sheets, skip)]
-    attachments = [Path(e.path) for _, e in listed if _wanted(e, frozenset(ATTACHMENTS), skip)]
+    sheets, attached = frozenset(EXTENSIONS | OTHER_SPREADSHEETS), frozenset(ATTACHMENTS)
+    listed = _walk(folder, problems, lambda entry: True if _wanted(entry, sheets, skip)
+                   else False if _wanted(entry, attached, skip) else None)
+    files = [rel for rel, sheet in listed if sheet]
+    attachments = [folder / rel for rel, sheet in listed if not sheet]
     return files, attachments
+
+
+def _stamp(path: str) -> tuple[int, int, float] | None:
+    """(size, modification time in ns, in seconds) of a file; None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_mtime
 
 
 def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: list[Problem],
@@ -308,17 +328,15 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
     drop(opened.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
     files, attachments = listed
     entries: dict[str, Entry] = {}
-    to_read: list[tuple[str, str, os.stat_result | None]] = []
-    for rel, entry in files:
-        try:
-            st = entry.stat()
-        except OSError:
-            st = None
+    to_read: list[tuple[str, str, tuple[int, int, float] | None]] = []
+    for rel in files:
+        path = os.path.join(folder, rel)
+        stamp = _stamp(path)
         kept = known.entries.get(rel)
-        if kept is not None and st is not None and kept.usable(st):
+        if kept is not None and stamp is not None and kept.usable(*stamp[:2]):
             entries[rel] = kept
         else:
-            to_read.append((entry.path, rel, st))
+            to_read.append((path, rel, stamp))
     template = known.template
     keep = names_kept(plan, template) if template is not None else None
     pool = _Workers(len(to_read), workers)
@@ -344,10 +362,10 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
     clock = time.perf_counter()
     refused: dict[str, list[str]] = {}  # unit -> its files that could not be used
     shared: dict = {}
-    for rel, entry in files:
+    for rel in files:
         result = expand(entries[rel], folder, shared)
         if isinstance(result, ReadFailure):  # the reader's own code is kept
-            guessed = check_units.guess(ctx, entry.name)
+            guessed = check_units.guess(ctx, os.path.basename(rel))
             ctx.issues.append(result.problem.with_place(file=rel, unit=ctx.label(guessed) if guessed
                                                         else ""))
             out.rejected.append(rel)
@@ -388,13 +406,11 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
 def _receipts_of(reading: _Reading, to_read: list, keep: frozenset[str] | None, started: int):
     """(receipt, remember it) of each file read, as the results come."""
     canonical = Canonical(keep)
-    for (path, rel, st), (kind, content, sha, transient, stamp) in zip(to_read, reading):
-        if stamp is None:
-            stamp = (st.st_size, st.st_mtime_ns, st.st_mtime) if st is not None else (0, 0, 0.0)
-        size, mtime_ns, mtime = stamp
+    for (path, rel, listed), (kind, content, sha, transient, stamp) in zip(to_read, reading):
+        size, mtime_ns, mtime = stamp or listed or (0, 0, 0.0)
         if kind == "no":
             yield (Entry(rel, size, mtime_ns, mtime, sha, started, failure=tuple(content)),
-                   content[0] not in NOT_KEPT and not transient and st is not None)
+                   content[0] not in NOT_KEPT and not transient and listed is not None)
             continue
         yield Entry(rel, size, mtime_ns, mtime, sha, started, data=canonical(content)), True
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,9 +56,10 @@ class Entry:
     failure: tuple[str, str] | None = None  # the reader's refusal: (code, message)
     data: dict | None = None  # what it held (see :func:`compact`)
 
-    def usable(self, st: os.stat_result) -> bool:
-        """The file is as it was read (size and time), and was not being written then."""
-        if st.st_size != self.size or st.st_mtime_ns != self.mtime_ns:
+    def usable(self, size: int, mtime_ns: int) -> bool:
+        """The file (its size and modification time now) is as it was read, and was not being
+        written then."""
+        if size != self.size or mtime_ns != self.mtime_ns:
             return False
         margin = RACY_COARSE_NS if self.mtime_ns % 1_000_000_000 == 0 else RACY_NS
         return self.mtime_ns < self.seen_ns - margin
