@@ -1,8 +1,9 @@
 """Consolidation's memory at 33,210 files (issue 14): what the processes hold, and when.
 
 The reader workers are forked processes: each starts with a copy of everything the main
-process holds at that moment, so they are started before the master's unit rows are read
-(megabytes for a big master), and the rows are read while the files are.
+process holds at that moment, so they are started as soon as the folder is listed — before
+the master is opened (its receipts, megabytes for a big folder) and before its unit rows
+are read — and let go as soon as it is known that few files need reading.
 """
 from __future__ import annotations
 
@@ -10,24 +11,33 @@ from tests.test_consolidate import send, setup_campaign
 from thidua.consolidate import collect, master_io
 
 
-def test_the_workers_start_before_the_masters_rows_are_read(tmp_path, monkeypatch):
+def test_the_workers_start_before_the_master_is_opened_and_go_when_not_needed(tmp_path,
+                                                                              monkeypatch):
     plan, _units, master, templates, inbox, figures = setup_campaign(tmp_path, "nui-thanh-dvc-2023")
     send(templates, inbox, plan, figures, list(templates)[:3])
     order: list[str] = []
+    started: list[collect._Workers] = []
 
     class Workers(collect._Workers):
         def __init__(self, *args):
             order.append("workers")
             super().__init__(*args)
+            started.append(self)
+
+    def opened(*args):
+        order.append("open")
+        return master_io.open_master(*args)
 
     read = master_io.OpenMaster.read
 
     def rows(self):
-        order.append("rows")
+        order.append("rows" if started[0].pool is None else "rows, workers still there")
         return read(self)
 
     monkeypatch.setattr(collect, "_Workers", Workers)
+    monkeypatch.setattr(collect, "open_master", opened)
     monkeypatch.setattr(master_io.OpenMaster, "read", rows)
     outcome = collect.consolidate(plan, inbox, master, backup=False, workers=2)
     assert len([s for s in outcome.accepted if s.used]) == 3
-    assert order == ["workers", "rows"]
+    # three files to read: read here, the two workers let go before the rows are read
+    assert order == ["workers", "open", "rows"]

@@ -177,13 +177,19 @@ def _noop() -> None:
     return None
 
 
+#: Fewer files than this are read in the main process (starting workers costs more).
+FEW_FILES = 64
+
+
 class _Workers:
-    """Processes to read files on every core, started (forked) before the master is read, so
-    they do not carry its copy; none when there are few files (or ``workers`` is 1)."""
+    """Processes to read files on every core; none for fewer than :data:`FEW_FILES` files
+    (or ``workers`` 1). Started now: a forked worker carries a copy of everything the main
+    process holds when it starts, so they are started as early as the number of files is
+    known — before the master, its receipts or any file's figures are read."""
 
     def __init__(self, count: int, workers: int | None):
         if workers is None:
-            workers = min(os.cpu_count() or 1, 8) if count >= 64 else 1
+            workers = min(os.cpu_count() or 1, 8) if count >= FEW_FILES else 1
         self.pool = ProcessPoolExecutor(workers) if workers > 1 else None
         if self.pool is not None:
             self.pool.submit(_noop)  # starts every worker now
@@ -193,16 +199,25 @@ class _Workers:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class _Reading:
     """Files being read, in order; iterate for the results. The work starts when it is made,
-    so the caller can do something else meanwhile."""
+    so the caller can do something else meanwhile. Fewer than :data:`FEW_FILES` files are
+    read here, as they are iterated (the workers are let go)."""
 
     def __init__(self, paths: list[str | Path], limits: Limits, workers: _Workers,
                  progress: Callable[[int, int], None] | None, keep: frozenset[str] | None = None):
         self.jobs = [(str(p), limits, keep) for p in paths]
         self.progress = progress
-        pool = workers.pool if len(self.jobs) >= 64 else None
+        if len(self.jobs) < FEW_FILES:
+            workers.close()
+        pool = workers.pool
         self.results = (pool.map(_read_one, self.jobs, chunksize=16) if pool
                         else map(_read_one, self.jobs))
 
@@ -216,11 +231,8 @@ class _Reading:
 def read_all(paths: list[str | Path], limits: Limits, *, workers: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> list[tuple]:
     """Every path read (in order) into a receipt's content, on every core for many files."""
-    pool = _Workers(len(paths), workers)
-    try:
+    with _Workers(len(paths), workers) as pool:
         return list(_Reading(paths, limits, pool, progress))
-    finally:
-        pool.close()
 
 
 def progress_bar(stream=None) -> Callable[[int, int], None]:
@@ -268,13 +280,14 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
         clock = time.perf_counter()
         problems: list[Problem] = []
         listed = _listing(folder, master_path, problems)
-        opened = open_master(master_path, plan)
-        fileio.check_writable(master_path, what="sổ tổng hợp")
-        if report_csv:
-            fileio.check_writable(report_csv, what="báo cáo")
-        limits = limits or Limits()
-        out, receipts, master = _collect(plan, opened, folder, listed, problems, limits, workers,
-                                         progress, clock, now)
+        with _Workers(len(listed[0]), workers) as pool:  # before the master is opened
+            opened = open_master(master_path, plan)
+            fileio.check_writable(master_path, what="sổ tổng hợp")
+            if report_csv:
+                fileio.check_writable(report_csv, what="báo cáo")
+            limits = limits or Limits()
+            out, receipts, master = _collect(plan, opened, folder, listed, problems, limits, pool,
+                                             progress, clock, now)
         clock = time.perf_counter()
         how: dict = {}
         with fileio.Outputs(backup=backup, now=now) as outputs:
@@ -314,12 +327,12 @@ def _stamp(path: str) -> tuple[int, int, float] | None:
 
 
 def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: list[Problem],
-             limits: Limits, workers: int | None, progress: Callable[[int, int], None] | None,
+             limits: Limits, pool: _Workers, progress: Callable[[int, int], None] | None,
              clock: float, now: dt.datetime | None = None
              ) -> tuple[Outcome, Receipts, MasterData]:
-    """Read (what changed), recognise and check every file of ``folder``; pick one per unit.
-    The master's unit rows are read while the files are (the workers are started before: they
-    do not carry a copy of them).
+    """Read (what changed), recognise and check every file of ``folder`` (on ``pool``, let go
+    once they are read); pick one per unit. The master's unit rows are read while the files
+    are.
 
     The receipts are dated ``now`` when given (a reproducible master), else the time now."""
     started = (round(now.replace(tzinfo=dt.timezone.utc).timestamp() * 1e9) if now is not None
@@ -339,7 +352,6 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
             to_read.append((path, rel, stamp))
     template = known.template
     keep = names_kept(plan, template) if template is not None else None
-    pool = _Workers(len(to_read), workers)
     try:
         reading = _Reading([p for p, _, _ in to_read], limits, pool, progress, keep)
         master = opened.read()
