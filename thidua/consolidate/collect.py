@@ -37,12 +37,12 @@ from typing import Callable
 from thidua import fileio
 from thidua.consolidate import check_file, check_units
 from thidua.consolidate.check_units import ATTACHMENTS, guess_unit
-from thidua.consolidate.master_io import MasterData, drop, read_master
+from thidua.consolidate.master_io import MasterData, OpenMaster, drop, open_master, read_master
 from thidua.consolidate.master_write import (IN_USE, LOG_COLUMNS, SHEET_LOG, SHEET_REPORT,
                                              _log_sheet, log_rows, match_period, rewrite_master)
-from thidua.consolidate.outcome import Outcome, Submission
+from thidua.consolidate.outcome import Outcome, Received, Submission
 from thidua.consolidate.reader import Limits, ReadFailure, read_returned
-from thidua.consolidate.receipts import (NOT_KEPT, Canonical, Entry, Receipts, compact, expand,
+from thidua.consolidate.receipts import (NOT_KEPT, Entry, Receipts, Shapes, compact, expand,
                                          names_kept)
 from thidua.consolidate.report import sort_key, write_csv_into
 from thidua.errors import Problem
@@ -61,14 +61,17 @@ OTHER_SPREADSHEETS = {".xlsb", ".csv"}
 
 # ------------------------------------------------------------------ the folder
 _CASE_SENSITIVE = os.path.normcase("A") == "A"  # paths sort as pathlib sorts them here
-def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str, os.DirEntry]]:
-    """Every file under ``folder`` as (path relative to it, its entry), following links (each
-    real folder once), in the order of their paths.
+def _walk(folder: str | Path, problems: list[Problem] | None,
+          pick: Callable[[os.DirEntry], object]) -> list[tuple[str, object]]:
+    """Every file under ``folder`` that ``pick`` keeps, as (path relative to it, what
+    ``pick(entry)`` kept of it; None: the file is left out), following links (each real
+    folder once), in the order of their paths. The folder's entries themselves are not kept
+    (with their stat results, a kilobyte a file).
 
     Our staging folders (``.~…``) are skipped; a sub-folder that cannot be read is
     added to ``problems`` (when given), never skipped silently.
     """
-    found: list[tuple[tuple, str, os.DirEntry]] = []
+    found: list[tuple[str, object]] = []
     seen: set[str] = set()
 
     def visit(top: str, prefix: tuple[str, ...]) -> None:
@@ -76,9 +79,21 @@ def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str,
         if real in seen:  # a link back up the tree
             return
         seen.add(real)
+        here, folders = [], []
         try:
             with os.scandir(top) as it:
-                entries = list(it)
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        if not entry.name.startswith(".~"):
+                            folders.append((entry.path, prefix + (entry.name,)))
+                        continue
+                    kept = pick(entry)
+                    if kept is not None:
+                        here.append((os.sep.join(prefix + (entry.name,)), kept))
         except OSError as exc:
             if problems is not None:
                 problem = fileio.os_problem(exc, action="đọc")
@@ -86,25 +101,19 @@ def _walk(folder: str | Path, problems: list[Problem] | None) -> list[tuple[str,
                     "không đọc được", "không đọc được thư mục", 1)
                     + " — các tệp trong đó chưa được tổng hợp"))
             return
-        folders = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            parts = prefix + (entry.name,)
-            if is_dir:
-                if not entry.name.startswith(".~"):
-                    folders.append((entry.path, parts))
-            else:
-                key = parts if _CASE_SENSITIVE else tuple(os.path.normcase(p) for p in parts)
-                found.append((key, os.sep.join(parts), entry))
+        found.extend(here)
         for sub, parts in sorted(folders):
             visit(sub, parts)
 
     visit(os.fspath(folder), ())
-    found.sort(key=lambda item: item[0])  # as paths sort (by their parts)
-    return [(rel, entry) for _, rel, entry in found]
+    found.sort(key=lambda item: _parts(item[0]))  # as paths sort (by their parts)
+    return found
+
+
+def _parts(rel: str) -> tuple[str, ...]:
+    """A relative path's parts as paths compare here (by case or not)."""
+    parts = tuple(rel.split(os.sep))
+    return parts if _CASE_SENSITIVE else tuple(os.path.normcase(p) for p in parts)
 
 
 def _wanted(entry: os.DirEntry, kinds, skip: tuple[str, os.stat_result] | None) -> bool:
@@ -145,8 +154,8 @@ def find_returned(folder: str | Path, *, master: str | Path | None = None,
     ``problems`` (when given).
     """
     skip = _identity(master)
-    return [Path(entry.path) for _, entry in _walk(folder, problems)
-            if _wanted(entry, kinds, skip)]
+    return [path for _, path in _walk(folder, problems, lambda entry: Path(entry.path)
+                                      if _wanted(entry, kinds, skip) else None)]
 
 
 # ------------------------------------------------------------------ reading
@@ -168,13 +177,19 @@ def _noop() -> None:
     return None
 
 
+#: Fewer files than this are read in the main process (starting workers costs more).
+FEW_FILES = 64
+
+
 class _Workers:
-    """Processes to read files on every core, started (forked) before the master is read, so
-    they do not carry its copy; none when there are few files (or ``workers`` is 1)."""
+    """Processes to read files on every core; none for fewer than :data:`FEW_FILES` files
+    (or ``workers`` 1). Started now: a forked worker carries a copy of everything the main
+    process holds when it starts, so they are started as early as the number of files is
+    known — before the master, its receipts or any file's figures are read."""
 
     def __init__(self, count: int, workers: int | None):
         if workers is None:
-            workers = min(os.cpu_count() or 1, 8) if count >= 64 else 1
+            workers = min(os.cpu_count() or 1, 8) if count >= FEW_FILES else 1
         self.pool = ProcessPoolExecutor(workers) if workers > 1 else None
         if self.pool is not None:
             self.pool.submit(_noop)  # starts every worker now
@@ -184,16 +199,25 @@ class _Workers:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class _Reading:
     """Files being read, in order; iterate for the results. The work starts when it is made,
-    so the caller can do something else meanwhile."""
+    so the caller can do something else meanwhile. Fewer than :data:`FEW_FILES` files are
+    read here, as they are iterated (the workers are let go)."""
 
     def __init__(self, paths: list[str | Path], limits: Limits, workers: _Workers,
                  progress: Callable[[int, int], None] | None, keep: frozenset[str] | None = None):
         self.jobs = [(str(p), limits, keep) for p in paths]
         self.progress = progress
-        pool = workers.pool if len(self.jobs) >= 64 else None
+        if len(self.jobs) < FEW_FILES:
+            workers.close()
+        pool = workers.pool
         self.results = (pool.map(_read_one, self.jobs, chunksize=16) if pool
                         else map(_read_one, self.jobs))
 
@@ -207,11 +231,8 @@ class _Reading:
 def read_all(paths: list[str | Path], limits: Limits, *, workers: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> list[tuple]:
     """Every path read (in order) into a receipt's content, on every core for many files."""
-    pool = _Workers(len(paths), workers)
-    try:
+    with _Workers(len(paths), workers) as pool:
         return list(_Reading(paths, limits, pool, progress))
-    finally:
-        pool.close()
 
 
 def progress_bar(stream=None) -> Callable[[int, int], None]:
@@ -259,20 +280,21 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
         clock = time.perf_counter()
         problems: list[Problem] = []
         listed = _listing(folder, master_path, problems)
-        master = read_master(master_path, plan)
-        fileio.check_writable(master_path, what="sổ tổng hợp")
-        if report_csv:
-            fileio.check_writable(report_csv, what="báo cáo")
-        limits = limits or Limits()
-        out, receipts = _collect(plan, master, folder, listed, problems, limits, workers, progress,
-                                 clock, now)
+        with _Workers(len(listed[0]), workers) as pool:  # before the master is opened
+            opened = open_master(master_path, plan)
+            fileio.check_writable(master_path, what="sổ tổng hợp")
+            if report_csv:
+                fileio.check_writable(report_csv, what="báo cáo")
+            limits = limits or Limits()
+            out, receipts, master = _collect(plan, opened, folder, listed, problems, limits, pool,
+                                             progress, clock, now)
         clock = time.perf_counter()
         how: dict = {}
         with fileio.Outputs(backup=backup, now=now) as outputs:
             out.changed, _ = rewrite_master(plan, master, _merged_units(plan, master, out), out.issues,
                                             log_rows=log_rows(master, out), period=period,
                                             now=now, backup=backup, outputs=outputs,
-                                            receipts=receipts.dumps, in_place=in_place, how=how)
+                                            receipts=receipts.lines, in_place=in_place, how=how)
             out.written_how = how.get("ghi", "")
             if report_csv:
                 outputs.write(report_csv, lambda tmp: write_csv_into(out.issues, tmp), backup=False)
@@ -284,43 +306,55 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
 
 
 def _listing(folder: Path, master: Path, problems: list[Problem]):
-    """(spreadsheets as (path relative to the folder, entry), attachments) of the folder."""
+    """(spreadsheets as paths relative to the folder, attachments) of the folder: the names
+    only (forked workers carry a copy of whatever is held)."""
     skip = _identity(master)
-    listed = _walk(folder, problems)
-    sheets = frozenset(EXTENSIONS | OTHER_SPREADSHEETS)
-    files = [(rel, e) for rel, e in listed if _wanted(e, sheets, skip)]
-    attachments = [Path(e.path) for _, e in listed if _wanted(e, frozenset(ATTACHMENTS), skip)]
+    sheets, attached = frozenset(EXTENSIONS | OTHER_SPREADSHEETS), frozenset(ATTACHMENTS)
+    listed = _walk(folder, problems, lambda entry: True if _wanted(entry, sheets, skip)
+                   else False if _wanted(entry, attached, skip) else None)
+    files = [rel for rel, sheet in listed if sheet]
+    attachments = [folder / rel for rel, sheet in listed if not sheet]
     return files, attachments
 
 
-def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: list[Problem],
-             limits: Limits, workers: int | None, progress: Callable[[int, int], None] | None,
-             clock: float, now: dt.datetime | None = None) -> tuple[Outcome, Receipts]:
-    """Read (what changed), recognise and check every file of ``folder``; pick one per unit.
+def _stamp(path: str) -> tuple[int, int, float] | None:
+    """(size, modification time in ns, in seconds) of a file; None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_mtime
+
+
+def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: list[Problem],
+             limits: Limits, pool: _Workers, progress: Callable[[int, int], None] | None,
+             clock: float, now: dt.datetime | None = None
+             ) -> tuple[Outcome, Receipts, MasterData]:
+    """Read (what changed), recognise and check every file of ``folder`` (on ``pool``, let go
+    once they are read); pick one per unit. The master's unit rows are read while the files
+    are.
 
     The receipts are dated ``now`` when given (a reproducible master), else the time now."""
     started = (round(now.replace(tzinfo=dt.timezone.utc).timestamp() * 1e9) if now is not None
                else time.time_ns())
-    known = Receipts.load(master.meta, plan, limits)
-    drop(master.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
+    known = Receipts.load(opened.meta, plan, limits)
+    drop(opened.meta, contract.RECEIPTS)  # read: megabytes for a big folder, written anew
     files, attachments = listed
     entries: dict[str, Entry] = {}
-    to_read: list[tuple[str, str, os.stat_result | None]] = []
-    for rel, entry in files:
-        try:
-            st = entry.stat()
-        except OSError:
-            st = None
+    to_read: list[tuple[str, str, tuple[int, int, float] | None]] = []
+    for rel in files:
+        path = os.path.join(folder, rel)
+        stamp = _stamp(path)
         kept = known.entries.get(rel)
-        if kept is not None and st is not None and kept.usable(st):
+        if kept is not None and stamp is not None and kept.usable(*stamp[:2]):
             entries[rel] = kept
         else:
-            to_read.append((entry.path, rel, st))
+            to_read.append((path, rel, stamp))
     template = known.template
     keep = names_kept(plan, template) if template is not None else None
-    pool = _Workers(len(to_read), workers)
     try:
         reading = _Reading([p for p, _, _ in to_read], limits, pool, progress, keep)
+        master = opened.read()
         if template is None:
             template = check_file.template_facts(plan)  # while the files are read
             keep = names_kept(plan, template)
@@ -340,10 +374,10 @@ def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: lis
     clock = time.perf_counter()
     refused: dict[str, list[str]] = {}  # unit -> its files that could not be used
     shared: dict = {}
-    for rel, entry in files:
+    for rel in files:
         result = expand(entries[rel], folder, shared)
         if isinstance(result, ReadFailure):  # the reader's own code is kept
-            guessed = check_units.guess(ctx, entry.name)
+            guessed = check_units.guess(ctx, os.path.basename(rel))
             ctx.issues.append(result.problem.with_place(file=rel, unit=ctx.label(guessed) if guessed
                                                         else ""))
             out.rejected.append(rel)
@@ -364,7 +398,8 @@ def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: lis
         check_file.check_structure(ctx, result, rel, unit)
         keep = check_file.uncomputed(ctx, result, rel, unit)
         values, scored = check_file.values(ctx, result, rel, unit)
-        out.accepted.append(Submission(result, rel, unit, values, check_file.saved_at(result),
+        out.accepted.append(Submission(Received.of(result), rel, unit, values,
+                                       check_file.saved_at(result),
                                        (result.meta or {}).get(contract.VERSION), scored=scored,
                                        keep=keep))
     out.received = len(files) - len(out.skipped)
@@ -378,21 +413,20 @@ def _collect(plan: Plan, master: MasterData, folder: Path, listed, problems: lis
     check_units.report_missing(ctx, out, refused, attached)
     out.issues = sorted(ctx.issues, key=sort_key)
     out.seconds["kiem_tra"] = time.perf_counter() - clock
-    return out, receipts
+    return out, receipts, master
 
 
 def _receipts_of(reading: _Reading, to_read: list, keep: frozenset[str] | None, started: int):
     """(receipt, remember it) of each file read, as the results come."""
-    canonical = Canonical(keep)
-    for (path, rel, st), (kind, content, sha, transient, stamp) in zip(to_read, reading):
-        if stamp is None:
-            stamp = (st.st_size, st.st_mtime_ns, st.st_mtime) if st is not None else (0, 0, 0.0)
-        size, mtime_ns, mtime = stamp
+    shapes = Shapes(keep)
+    for (path, rel, listed), (kind, content, sha, transient, stamp) in zip(to_read, reading):
+        size, mtime_ns, mtime = stamp or listed or (0, 0, 0.0)
         if kind == "no":
             yield (Entry(rel, size, mtime_ns, mtime, sha, started, failure=tuple(content)),
-                   content[0] not in NOT_KEPT and not transient and st is not None)
+                   content[0] not in NOT_KEPT and not transient and listed is not None)
             continue
-        yield Entry(rel, size, mtime_ns, mtime, sha, started, data=canonical(content)), True
+        shape, own = content
+        yield Entry(rel, size, mtime_ns, mtime, sha, started, shape=shapes(shape), own=own), True
 
 
 def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import thidua
 from thidua.codecs import unit_codes
@@ -24,7 +24,8 @@ from thidua.workbook.contract import APPRAISAL_SUFFIX, KIND_MASTER, META_SHEET, 
 if TYPE_CHECKING:
     from thidua.workbook.master_layout import MasterLayout
 
-__all__ = ["MasterData", "is_master", "read_master", "LOG_FIRST_ROW", "LOG_WIDTH"]
+__all__ = ["MasterData", "OpenMaster", "is_master", "open_master", "read_master", "LOG_FIRST_ROW",
+           "LOG_WIDTH"]
 
 #: The receipt log («Nhật ký nhận»): first row of files, number of columns.
 LOG_FIRST_ROW = 4
@@ -107,8 +108,22 @@ def _record(plan: Plan, raw: dict, labels: dict | None = None) -> dict | None:
     return record
 
 
-def read_master(path: str | Path, plan: Plan) -> MasterData:
-    """Units and everything typed in the master (figures, appraisals, notes, settings)."""
+class OpenMaster:
+    """A master whose metadata is read and checked (a master of this plan, its receipts…);
+    :meth:`read` reads the rest — its unit rows, megabytes for a big master — when wanted."""
+
+    def __init__(self, path: Path, meta: dict[str, object], rest: Callable[[], MasterData]):
+        self.path = path
+        self.meta = meta  # the dict the master read keeps (what is dropped from it stays out)
+        self._rest = rest
+
+    def read(self) -> MasterData:
+        return self._rest()
+
+
+def open_master(path: str | Path, plan: Plan) -> OpenMaster:
+    """The master's metadata, checked; the rest read by ``.read()`` (a master this tool did not
+    seal is read whole with openpyxl here)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -117,8 +132,16 @@ def read_master(path: str | Path, plan: Plan) -> MasterData:
         problem = os_problem(exc, path, action="mở")
         raise InputError(problem.with_place(
             message=problem.message.replace("không mở được", "không mở được sổ tổng hợp", 1))) from None
-    sealed = _read_sealed(path, data, plan)
-    return sealed if sealed is not None else _read_openpyxl(path, data, plan)
+    sealed = _open_sealed(path, data, plan)
+    if sealed is not None:
+        return sealed
+    master = _read_openpyxl(path, data, plan)
+    return OpenMaster(path, master.meta, lambda: master)
+
+
+def read_master(path: str | Path, plan: Plan) -> MasterData:
+    """Units and everything typed in the master (figures, appraisals, notes, settings)."""
+    return open_master(path, plan).read()
 
 
 # ------------------------------------------------------------------ sealed: from the package
@@ -131,7 +154,7 @@ def sealed_parts(package) -> tuple[str, dict] | None:
     meta_part = next((s.part for s in entries if s.title == META_SHEET), None)
     if meta_part is None or meta_part not in package:
         return None
-    meta = _meta_rows(sheet_rows(package.read(meta_part), columns={"A", "B"}))
+    meta = _meta_rows(sheet_rows(package.pieces(meta_part), columns={"A", "B"}))
     package.forget(meta_part)
     if meta.get(contract.TOOL_VERSION) != thidua.__version__ or not meta.get(contract.SEAL):
         return None
@@ -149,10 +172,9 @@ def _meta_rows(rows: dict) -> dict:
     return meta
 
 
-def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
-    from thidua.workbook.master_layout import CONFIG_NAMES, MasterLayout, layout_json
+def _open_sealed(path: Path, data: bytes, plan: Plan) -> OpenMaster | None:
+    from thidua.workbook.master_layout import MasterLayout, layout_json
     from thidua.workbook.package import Package
-    from thidua.workbook.sheet_xml import sheet_rows
 
     try:
         package = Package(data)
@@ -167,6 +189,13 @@ def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
     if meta.get(contract.PLAN) != plan.id:
         raise _wrong_plan(path, meta, plan)
     layout = MasterLayout.from_json(layout_json(meta))
+    return OpenMaster(path, meta, lambda: _read_sealed(path, package, meta, plan, layout))
+
+
+def _read_sealed(path: Path, package, meta: dict, plan: Plan, layout) -> MasterData:
+    from thidua.workbook.master_layout import CONFIG_NAMES
+    from thidua.workbook.sheet_xml import sheet_rows
+
     parts = {s.title: s.part for s in package.sheets()}
     snapshot = _snapshot(meta, plan, layout)
     drop(meta, contract.SNAPSHOT)  # megabytes for a big master, no longer needed
@@ -189,7 +218,7 @@ def _read_sealed(path: Path, data: bytes, plan: Plan) -> MasterData | None:
         letters_ = "".join(ch for ch in ref if ch.isalpha())
         number = int("".join(ch for ch in ref if ch.isdigit()))
         if sheet not in by_sheet:
-            by_sheet[sheet] = sheet_rows(package.read(parts[sheet])) if sheet in parts else {}
+            by_sheet[sheet] = sheet_rows(package.pieces(parts[sheet])) if sheet in parts else {}
         return by_sheet[sheet].get(number, {}).get(letters_, (None, 0))[0]
 
     config = {key: named(name) for key, (name, _label, _default) in CONFIG_NAMES.items()}
@@ -219,7 +248,7 @@ def unit_table(package, part: str, plan: Plan, layout) -> dict[int, dict[str, tu
     from thidua.workbook.sheet_xml import sheet_rows
 
     _, letters = table_columns(plan, layout)
-    table = sheet_rows(package.read(part), columns=set(letters), first_row=layout.first_row,
+    table = sheet_rows(package.pieces(part), columns=set(letters), first_row=layout.first_row,
                        last_row=layout.last_row)
     package.forget(part)  # megabytes for a big master: read again if it is changed
     return table
@@ -246,7 +275,7 @@ def _log_of(package, parts: dict[str, str]) -> list[list]:
 
     rows = []
     if SHEET_LOG in parts:
-        log = sheet_rows(package.read(parts[SHEET_LOG]), first_row=LOG_FIRST_ROW)
+        log = sheet_rows(package.pieces(parts[SHEET_LOG]), first_row=LOG_FIRST_ROW)
         for r in sorted(log):
             values = [log[r].get(chr(65 + j), (None, 0))[0] for j in range(LOG_WIDTH)]
             if values[0] and values[1]:
@@ -254,25 +283,30 @@ def _log_of(package, parts: dict[str, str]) -> list[list]:
     return rows
 
 
-def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> str:
-    """The unit rows (read columns) and the receipt log as read, as JSON for the metadata: a
-    sealed master is then read without its sheets being scanned."""
+def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> Iterator[str]:
+    """The unit rows (read columns) and the receipt log as read, as JSON for the metadata (in
+    pieces, a row at a time): a sealed master is then read without its sheets being scanned."""
     import json
 
     from thidua.workbook.sheet_xml import as_read
 
+    encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
     _, letters = table_columns(plan, layout)
-    rows = []  # per unit row, per column: value, style (None: no cell)
+    yield f'{{"key":{encode([layout.first_row, layout.last_row, letters])},"rows":['
     for r in range(layout.first_row, layout.last_row + 1):
         cells = table.get(r, {})
-        row: list = []
+        row: list = []  # per column: value, style (None: no cell)
         for c in letters:
             row += cells.get(c, (None, None))
-        rows.append(row)
-    shown = [[as_read(v) for v in values] for values in log]
-    return json.dumps({"key": [layout.first_row, layout.last_row, letters], "rows": rows,
-                       "log": [v for v in shown if v[0] and v[1]]},
-                      ensure_ascii=True, separators=(",", ":"))
+        yield ("," if r > layout.first_row else "") + encode(row)
+    yield '],"log":['
+    first = True
+    for values in log:
+        shown = [as_read(v) for v in values]
+        if shown[0] and shown[1]:
+            yield ("" if first else ",") + encode(shown)
+            first = False
+    yield "]}"
 
 
 def _snapshot(meta: dict, plan: Plan, layout):

@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import thidua
 from thidua import fileio
@@ -87,15 +87,15 @@ def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: li
                    log_rows: list[list] | None = None, period: str | None = None,
                    now: dt.datetime | None = None, backup: bool = True,
                    outputs: fileio.Outputs | None = None,
-                   receipts: str | Callable[[], str] | None = None,
+                   receipts: str | Callable[[], Iterable[str]] | None = None,
                    in_place: bool = True, how: dict | None = None) -> tuple[bool, Path | None]:
     """The master with ``units`` (figures, appraisals, notes), the report and the log.
 
     Nothing is written when what it is built from is unchanged; otherwise the old file
     is backed up first and the new one replaces it atomically. With ``outputs`` the new
     master is only prepared there (the caller commits it with its other outputs; the
-    backup is then in ``outputs.backups``). ``receipts``: the receipts' JSON to keep, or
-    a function giving it (default: those the master has). ``in_place=False`` always rebuilds; ``how`` (a
+    backup is then in ``outputs.backups``). ``receipts``: the receipts' text to keep, or
+    a function giving it in pieces (default: those the master has). ``in_place=False`` always rebuilds; ``how`` (a
     dict) gets ``"ghi"``: ``"tai_cho"`` (changed in place) or ``"dung_lai"`` (rebuilt).
     Returns (changed, backup path).
     """
@@ -254,7 +254,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
         sheet = target.rsplit("!", 1)[0].strip("'").replace("''", "'")
         part = package.sheet_part(sheet)
         if part is not None and sheet not in sheets:
-            sheets[sheet] = sheet_rows(package.read(part))
+            sheets[sheet] = sheet_rows(package.pieces(part))
     vals = unit_row_values(plan, compile_plan(plan), layout)
     state = _MasterState(vals, _Book(sheets))
     first = layout.first_row
@@ -273,7 +273,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
         part = package.sheet_part(sheet)
         if part is None or not rows:
             continue
-        package.write(part, patch_rows(package.read(part), rows, lambda r, xml, sheet=sheet:
+        package.write(part, patch_rows(package.pieces(part), rows, lambda r, xml, sheet=sheet:
                                        _bake_sheet(xml.decode("utf-8"), row_values(sheet, r))
                                        .encode("utf-8")))
         package.forget(part)
@@ -294,7 +294,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
 
 
 def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest: str,
-            receipts: str, now: dt.datetime | None, table: dict | None) -> None:
+            receipts: str | Iterable[str], now: dt.datetime | None, table: dict | None) -> None:
     """The report and log sheets, the metadata (digest, receipts, snapshot, seal), the save
     time. ``table``: the unit rows' read columns as now (None: read from the package)."""
     from thidua.consolidate.master_io import snapshot_json, unit_table
@@ -331,8 +331,9 @@ def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest:
 
 
 # ------------------------------------------------------------------ report and log sheets
-def _report_part(issues: list[Problem], styles) -> tuple[bytes, str]:
-    """The report sheet: one row per problem, errors in red, warnings in yellow; its filter."""
+def _report_part(issues: list[Problem], styles) -> tuple[Iterator[bytes], str]:
+    """The report sheet (as pieces): one row per problem, errors in red, warnings in yellow;
+    its filter."""
     from thidua.workbook.sheet_xml import col_letter, table_sheet_xml
     from thidua.workbook.styles_xml import Look
 
@@ -383,8 +384,9 @@ def _wrapped_lines(text: str, width: float) -> int:
     return lines
 
 
-def _log_part(log: list[list], styles) -> bytes:
-    """The receipt log sheet: every file received, its SHA-256, unit, times, version, use."""
+def _log_part(log: list[list], styles) -> Iterator[bytes]:
+    """The receipt log sheet (as pieces): every file received, its SHA-256, unit, times,
+    version, use."""
     from thidua.workbook.sheet_xml import table_sheet_xml
     from thidua.workbook.styles_xml import Look
 

@@ -29,13 +29,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from xml.etree import ElementTree as ET
 from thidua.xmltext import escape, escape_attr
 
 from thidua.workbook.sheet_xml import cell_xml, sheet_rows
 
 __all__ = ["Package", "SheetEntry", "seal", "quote_sheet", "meta_rows", "write_meta_rows",
-           "sealed", "seal_file", "CORE", "STYLES", "BIG_PART"]
+           "sealed", "seal_file", "CORE", "STYLES", "BIG_PART", "PIECE"]
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -48,6 +49,8 @@ CONTENT_TYPES = "[Content_Types].xml"
 CORE = "docProps/core.xml"
 STYLES = "xl/styles.xml"
 BIG_PART = 4 * 1024 * 1024
+#: Inflated bytes per piece when a part is read piece by piece (:meth:`Package.pieces`).
+PIECE = 1024 * 1024
 
 
 # ------------------------------------------------------------------ the zip
@@ -105,13 +108,54 @@ class Package:
             if member.method == zipfile.ZIP_STORED:
                 content = bytes(member.raw)
             elif member.method == zipfile.ZIP_DEFLATED:
-                content = zlib.decompress(member.raw, -15)
+                # inflated straight into a buffer of the size the directory gives (else zlib
+                # gathers blocks and joins them: the part held twice); deflate never
+                # inflates more than 1032 times, so a false size cannot ask for more
+                content = zlib.decompress(member.raw, -15,
+                                          max(1, min(member.size, 1032 * len(member.raw) + 64)))
             else:
                 raise zipfile.BadZipFile(f"unsupported compression in {name}")
             if zlib.crc32(content) != member.crc or len(content) != member.size:
                 raise zipfile.BadZipFile(f"bad CRC in {name}")
             self._content[name] = content
         return content
+
+    def pieces(self, name: str, size: int = PIECE) -> Iterator[bytes]:
+        """Part ``name`` inflated a piece at a time (at most ``size`` bytes each), its CRC
+        checked at the end: a big sheet is scanned without ever being held whole. A part
+        held already (read or set) is given as it is."""
+        content = self._content.get(name)
+        if content is not None:
+            yield content
+            return
+        member = self._members[name]
+        raw, step = member.raw, max(1, size // 8)
+        crc = total = 0
+        if member.method == zipfile.ZIP_STORED:
+            for at in range(0, len(raw), size):
+                out = bytes(raw[at:at + size])
+                crc, total = zlib.crc32(out, crc), total + len(out)
+                yield out
+        elif member.method == zipfile.ZIP_DEFLATED:
+            inflate, at, pending = zlib.decompressobj(-15), 0, b""
+            while True:
+                if not pending and at < len(raw):
+                    pending, at = raw[at:at + step], at + step
+                out = inflate.decompress(pending, size)
+                pending = inflate.unconsumed_tail
+                if out:
+                    crc, total = zlib.crc32(out, crc), total + len(out)
+                    yield out
+                # output held back by the size limit comes with the next call, even with no
+                # input left
+                if not pending and at >= len(raw) and len(out) < size:
+                    break
+            if not inflate.eof:
+                raise zipfile.BadZipFile(f"truncated member {name}")
+        else:
+            raise zipfile.BadZipFile(f"unsupported compression in {name}")
+        if crc != member.crc or total != member.size:
+            raise zipfile.BadZipFile(f"bad CRC in {name}")
 
     def write(self, name: str, content) -> None:
         """Replace part ``name`` (or add it at the end) with ``content``: bytes, or bytes-like
@@ -237,8 +281,9 @@ class Package:
                 else "xl/" + target
         return out
 
-    def insert_sheet(self, title: str, index: int, content: bytes) -> str:
-        """Add a visible sheet at position ``index``; returns its part name.
+    def insert_sheet(self, title: str, index: int, content) -> str:
+        """Add a visible sheet at position ``index`` with ``content`` (bytes, or pieces: see
+        :meth:`write`); returns its part name.
 
         The workbook's sheet list, relationships and content types get the new
         sheet; sheet-level defined names (print titles, filters) of the sheets
@@ -365,12 +410,12 @@ def meta_rows(package: Package, leave_out: tuple[str, ...] = ()) -> tuple[str, l
     part = package.sheet_part(contract.META_SHEET)
     if part is None:
         raise KeyError(contract.META_SHEET)
-    keys = sheet_rows(package.read(part), columns={"A"})
+    keys = sheet_rows(package.pieces(part), columns={"A"})
     wanted = [r for r, cells in keys.items()
               if "A" in cells and str(cells["A"][0]).split("#")[0] not in leave_out]
     out = []
     if wanted:
-        values = sheet_rows(package.read(part), columns={"B"}, first_row=min(wanted),
+        values = sheet_rows(package.pieces(part), columns={"B"}, first_row=min(wanted),
                             last_row=max(wanted), rows=set(wanted))
         out = [(keys[r]["A"][0], values.get(r, {}).get("B", (None, 0))[0]) for r in sorted(wanted)]
     package.forget(part)
@@ -379,16 +424,11 @@ def meta_rows(package: Package, leave_out: tuple[str, ...] = ()) -> tuple[str, l
 
 def write_meta_rows(package: Package, part: str, rows: list[tuple[object, object]]) -> None:
     """The metadata sheet with ``rows`` (key, value); the rest of its part as it was (written
-    row by row: the receipts make it megabytes for a big folder)."""
-    xml = package.read(part)
-    start = xml.find(b"<sheetData")
-    end = xml.find(b"</sheetData>", start)
-    if start < 0:
-        raise ValueError(f"no sheetData in {part}")
-    tail = xml[end + len(b"</sheetData>"):] if end >= 0 else xml[xml.find(b">", start) + 1:]
+    row by row, the old rows skipped piece by piece: the receipts make it megabytes for a big
+    folder)."""
+    head, tail = _outside_rows(package.pieces(part), part)
     head = re.sub(rb'<dimension ref="[^"]*"/>',
-                  f'<dimension ref="A1:B{max(len(rows), 1)}"/>'.encode("ascii"), xml[:start],
-                  count=1)
+                  f'<dimension ref="A1:B{max(len(rows), 1)}"/>'.encode("ascii"), head, count=1)
     package.forget(part)
 
     def pieces():
@@ -399,6 +439,37 @@ def write_meta_rows(package: Package, part: str, rows: list[tuple[object, object
         yield b"</sheetData>" + tail
 
     package.write(part, pieces())
+
+
+def _outside_rows(pieces, part: str) -> tuple[bytes, bytes]:
+    """(what comes before ``<sheetData``, what comes after it ends) of a sheet part given in
+    pieces; the rows between are passed over, never held whole."""
+    pieces = iter(pieces)
+    held = b""
+    for piece in pieces:
+        held += piece
+        start = held.find(b"<sheetData")
+        if start >= 0:
+            break
+    else:
+        raise ValueError(f"no sheetData in {part}")
+    head, held = held[:start], held[start:]
+    while b">" not in held:  # the whole opening tag
+        held += _more(pieces, part)
+    opening = held.index(b">")
+    if held[opening - 1:opening] == b"/":  # <sheetData/>
+        return head, held[opening + 1:] + b"".join(pieces)
+    held, end = held[opening + 1:], b"</sheetData>"
+    while (at := held.find(end)) < 0:
+        held = held[-(len(end) - 1):] + _more(pieces, part)
+    return head, held[at + len(end):] + b"".join(pieces)
+
+
+def _more(pieces, part: str) -> bytes:
+    piece = next(pieces, None)
+    if piece is None:
+        raise ValueError(f"sheetData of {part} does not end")
+    return piece
 
 
 def sealed(package: Package, part: str, rows: list[tuple[object, object]]) -> None:

@@ -5,18 +5,19 @@
   nowhere else) — values as openpyxl (``data_only``) reads what openpyxl writes;
 * :func:`cell_xml` — one cell as openpyxl writes it; :func:`as_read` what reading it gives;
 * :func:`patch_rows` — a sheet with some cells of some rows replaced, as a stream of pieces;
-* :func:`table_sheet_xml` — a whole sheet of plain rows (the report, the receipt log).
+* :func:`table_sheet_xml` — a whole sheet of plain rows (the report, the receipt log), a
+  row at a time.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import re
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 from thidua.xmltext import escape
 
-__all__ = ["sheet_rows", "cell_xml", "as_read", "patch_rows", "table_sheet_xml", "col_letter",
-           "col_index"]
+__all__ = ["sheet_rows", "whole_rows", "cell_xml", "as_read", "patch_rows", "table_sheet_xml",
+           "col_letter", "col_index"]
 
 
 def col_letter(n: int) -> str:
@@ -68,7 +69,7 @@ def _xml_text_uncached(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
-_xml_text_cached = functools.lru_cache(maxsize=65536)(_xml_text_uncached)
+_xml_text_cached = functools.lru_cache(maxsize=4096)(_xml_text_uncached)
 
 
 def _rows(xml: bytes):
@@ -131,10 +132,33 @@ def _cell_value(attrs: bytes, body: bytes | None):
     return text
 
 
-def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 1,
-               last_row: int | None = None,
+def whole_rows(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The pieces of a sheet part (as :meth:`~thidua.workbook.package.Package.pieces` gives
+    them) joined again as pieces that each end right after a ``</row>`` (the last: what is
+    left), so every row is whole in one piece (``</row>`` appears nowhere else)."""
+    rest = b""
+    for piece in pieces:
+        cut = piece.rfind(b"</row>")
+        if cut < 0:
+            rest += piece
+            continue
+        cut += len(b"</row>")
+        yield rest + piece[:cut] if rest or cut < len(piece) else piece
+        rest = piece[cut:]
+    if rest:
+        yield rest
+
+
+def _pieces(xml: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    """A sheet part given whole or as pieces, as pieces of whole rows."""
+    return (xml,) if isinstance(xml, (bytes, bytearray)) else whole_rows(xml)
+
+
+def sheet_rows(xml: bytes | Iterable[bytes], *, columns: set[str] | None = None,
+               first_row: int = 1, last_row: int | None = None,
                rows: set[int] | None = None) -> dict[int, dict[str, tuple[object, int]]]:
-    """{row: {column letter: (value, style id)}} of the cells of a sheet part.
+    """{row: {column letter: (value, style id)}} of the cells of a sheet part (its bytes, or
+    its pieces: see :func:`whole_rows`).
 
     For parts this tool wrote (inline strings): values as openpyxl reads them
     with ``data_only`` (formulas without a stored value read as None); only
@@ -142,11 +166,20 @@ def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 
     """
     out: dict[int, dict[str, tuple[object, int]]] = {}
     wanted = sorted(columns) if columns is not None else None
+    for xml in _pieces(xml):
+        if not _rows_of(xml, out, wanted, first_row, last_row, rows):
+            break
+    return out
+
+
+def _rows_of(xml: bytes, out: dict, wanted: list[str] | None, first_row: int,
+             last_row: int | None, rows: set[int] | None) -> bool:
+    """:func:`sheet_rows` of one piece of whole rows, into ``out``; False past ``last_row``."""
     for r, _start, body, close, _end in _rows(xml):
         if r < first_row:
             continue
         if last_row is not None and r > last_row:
-            break
+            return False
         if body == close or (rows is not None and r not in rows):
             continue
         cells: dict[str, tuple[object, int]] = {}
@@ -170,7 +203,7 @@ def sheet_rows(xml: bytes, *, columns: set[str] | None = None, first_row: int = 
                 cells[ref.group(1).decode("ascii")] = (_cell_value(attrs, content),
                                                        int(style.group(1)) if style else 0)
         out[r] = cells
-    return out
+    return True
 
 
 def cell_xml(ref: str, value, style: int | None = None) -> str:
@@ -198,15 +231,21 @@ def as_read(value):
     return str(value)
 
 
-def patch_rows(xml: bytes, changes: dict[int, dict[str, str]],
+def patch_rows(xml: bytes | Iterable[bytes], changes: dict[int, dict[str, str]],
                then: Callable[[int, bytes], bytes] | None = None):
-    """The sheet part, as pieces to join (a generator: the rows left alone are not copied),
-    with, in each row of ``changes``, the cells ``{column: cell xml}`` replaced (added in
-    column order when the row lacks them; "" removes a cell), and then (``then(row, row
-    xml)``) whatever else the row needs."""
+    """The sheet part (its bytes, or its pieces: see :func:`whole_rows`), as pieces to join (a
+    generator: the rows left alone are not copied), with, in each row of ``changes``, the
+    cells ``{column: cell xml}`` replaced (added in column order when the row lacks them; ""
+    removes a cell), and then (``then(row, row xml)``) whatever else the row needs."""
     if not changes:
-        yield xml
+        yield from ((xml,) if isinstance(xml, (bytes, bytearray)) else xml)
         return
+    for piece in _pieces(xml):
+        yield from _patched_piece(piece, changes, then)
+
+
+def _patched_piece(xml: bytes, changes: dict[int, dict[str, str]],
+                   then: Callable[[int, bytes], bytes] | None):
     view = memoryview(xml)
     last = 0
     for r, start, body, close, end in _rows(xml):
@@ -262,10 +301,11 @@ def _patched_row(xml: bytes, body: int, close: int, wanted: dict[str, str]) -> b
 
 def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[float],
                     heights: dict[int, float] | None = None, freeze: str | None = None,
-                    autofilter: str | None = None, landscape: bool = True) -> bytes:
-    """A plain sheet as openpyxl writes one: cells ``{row: [(value, style), …]}`` from column A,
-    column widths, row heights, frozen rows above ``freeze``, an autofilter, printed on A4
-    fitted to the page width."""
+                    autofilter: str | None = None, landscape: bool = True) -> Iterator[bytes]:
+    """A plain sheet as openpyxl writes one, as pieces to join (a row at a time: the receipt
+    log of 33,210 files is never one string): cells ``{row: [(value, style), …]}`` from
+    column A, column widths, row heights, frozen rows above ``freeze``, an autofilter,
+    printed on A4 fitted to the page width."""
     heights = heights or {}
     last_row = max(rows, default=1)
     last_col = max([len(cells) for cells in rows.values()] + [1])
@@ -284,14 +324,15 @@ def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[f
         parts.append("<cols>" + "".join(f'<col width="{w:g}" customWidth="1" min="{j}" max="{j}"/>'
                                         for j, w in enumerate(widths, start=1)) + "</cols>")
     parts.append("<sheetData>")
+    yield "".join(parts).encode("utf-8")
     for r in range(1, last_row + 1):
         cells = rows.get(r, [])
         height = heights.get(r)
         attrs = f' ht="{height:g}" customHeight="1"' if height else ""
         body = "".join(cell_xml(f"{col_letter(j)}{r}", value, style)
                        for j, (value, style) in enumerate(cells, start=1))
-        parts.append(f'<row r="{r}"{attrs}>{body}</row>')
-    parts.append("</sheetData>")
+        yield f'<row r="{r}"{attrs}>{body}</row>'.encode("utf-8")
+    parts = ["</sheetData>"]
     if autofilter:
         parts.append(f'<autoFilter ref="{autofilter}"/>')
     parts.append('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
@@ -299,4 +340,4 @@ def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[f
     orientation = "landscape" if landscape else "portrait"
     parts.append(f'<pageSetup orientation="{orientation}" paperSize="9" fitToHeight="0" '
                  'fitToWidth="1"/></worksheet>')
-    return "".join(parts).encode("utf-8")
+    yield "".join(parts).encode("utf-8")
