@@ -41,3 +41,14 @@ def test_the_workers_start_before_the_master_is_opened_and_go_when_not_needed(tm
     assert len([s for s in outcome.accepted if s.used]) == 3
     # three files to read: read here, the two workers let go before the rows are read
     assert order == ["workers", "open", "rows"]
+
+
+def test_a_submission_keeps_only_what_the_checks_across_files_and_the_log_use(tmp_path):
+    plan, _units, master, templates, inbox, figures = setup_campaign(tmp_path, "nui-thanh-dvc-2023")
+    paths = send(templates, inbox, plan, figures, list(templates)[:2])
+    outcome = collect.consolidate(plan, inbox, master, backup=False)
+    assert len(outcome.accepted) == 2
+    for s, path in zip(sorted(outcome.accepted, key=lambda s: s.rel), sorted(paths)):
+        assert s.rel == path.name and s.file.mtime == path.stat().st_mtime
+        assert not hasattr(s.file, "cells") and not hasattr(s.file, "meta")  # not 33,210 copies
+        assert s.file.names[plan.inputs[0].code][0] == s.file.input_sheet

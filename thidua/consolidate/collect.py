@@ -40,7 +40,7 @@ from thidua.consolidate.check_units import ATTACHMENTS, guess_unit
 from thidua.consolidate.master_io import MasterData, OpenMaster, drop, open_master, read_master
 from thidua.consolidate.master_write import (IN_USE, LOG_COLUMNS, SHEET_LOG, SHEET_REPORT,
                                              _log_sheet, log_rows, match_period, rewrite_master)
-from thidua.consolidate.outcome import Outcome, Submission
+from thidua.consolidate.outcome import Outcome, Received, Submission
 from thidua.consolidate.reader import Limits, ReadFailure, read_returned
 from thidua.consolidate.receipts import (NOT_KEPT, Canonical, Entry, Receipts, compact, expand,
                                          names_kept)
@@ -398,7 +398,8 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
         check_file.check_structure(ctx, result, rel, unit)
         keep = check_file.uncomputed(ctx, result, rel, unit)
         values, scored = check_file.values(ctx, result, rel, unit)
-        out.accepted.append(Submission(result, rel, unit, values, check_file.saved_at(result),
+        out.accepted.append(Submission(Received.of(result), rel, unit, values,
+                                       check_file.saved_at(result),
                                        (result.meta or {}).get(contract.VERSION), scored=scored,
                                        keep=keep))
     out.received = len(files) - len(out.skipped)
