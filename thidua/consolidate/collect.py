@@ -42,7 +42,7 @@ from thidua.consolidate.master_write import (IN_USE, LOG_COLUMNS, SHEET_LOG, SHE
                                              _log_sheet, log_rows, match_period, rewrite_master)
 from thidua.consolidate.outcome import Outcome, Received, Submission
 from thidua.consolidate.reader import Limits, ReadFailure, read_returned
-from thidua.consolidate.receipts import (NOT_KEPT, Canonical, Entry, Receipts, compact, expand,
+from thidua.consolidate.receipts import (NOT_KEPT, Entry, Receipts, Shapes, compact, expand,
                                          names_kept)
 from thidua.consolidate.report import sort_key, write_csv_into
 from thidua.errors import Problem
@@ -294,7 +294,7 @@ def consolidate(plan: Plan, folder: str | Path, master_path: str | Path, *,
             out.changed, _ = rewrite_master(plan, master, _merged_units(plan, master, out), out.issues,
                                             log_rows=log_rows(master, out), period=period,
                                             now=now, backup=backup, outputs=outputs,
-                                            receipts=receipts.dumps, in_place=in_place, how=how)
+                                            receipts=receipts.lines, in_place=in_place, how=how)
             out.written_how = how.get("ghi", "")
             if report_csv:
                 outputs.write(report_csv, lambda tmp: write_csv_into(out.issues, tmp), backup=False)
@@ -418,14 +418,15 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
 
 def _receipts_of(reading: _Reading, to_read: list, keep: frozenset[str] | None, started: int):
     """(receipt, remember it) of each file read, as the results come."""
-    canonical = Canonical(keep)
+    shapes = Shapes(keep)
     for (path, rel, listed), (kind, content, sha, transient, stamp) in zip(to_read, reading):
         size, mtime_ns, mtime = stamp or listed or (0, 0, 0.0)
         if kind == "no":
             yield (Entry(rel, size, mtime_ns, mtime, sha, started, failure=tuple(content)),
                    content[0] not in NOT_KEPT and not transient and listed is not None)
             continue
-        yield Entry(rel, size, mtime_ns, mtime, sha, started, data=canonical(content)), True
+        shape, own = content
+        yield Entry(rel, size, mtime_ns, mtime, sha, started, shape=shapes(shape), own=own), True
 
 
 def _merged_units(plan: Plan, master: MasterData, out: Outcome) -> list[dict]:

@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import thidua
 from thidua import fileio
@@ -87,15 +87,15 @@ def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: li
                    log_rows: list[list] | None = None, period: str | None = None,
                    now: dt.datetime | None = None, backup: bool = True,
                    outputs: fileio.Outputs | None = None,
-                   receipts: str | Callable[[], str] | None = None,
+                   receipts: str | Callable[[], Iterable[str]] | None = None,
                    in_place: bool = True, how: dict | None = None) -> tuple[bool, Path | None]:
     """The master with ``units`` (figures, appraisals, notes), the report and the log.
 
     Nothing is written when what it is built from is unchanged; otherwise the old file
     is backed up first and the new one replaces it atomically. With ``outputs`` the new
     master is only prepared there (the caller commits it with its other outputs; the
-    backup is then in ``outputs.backups``). ``receipts``: the receipts' JSON to keep, or
-    a function giving it (default: those the master has). ``in_place=False`` always rebuilds; ``how`` (a
+    backup is then in ``outputs.backups``). ``receipts``: the receipts' text to keep, or
+    a function giving it in pieces (default: those the master has). ``in_place=False`` always rebuilds; ``how`` (a
     dict) gets ``"ghi"``: ``"tai_cho"`` (changed in place) or ``"dung_lai"`` (rebuilt).
     Returns (changed, backup path).
     """
@@ -294,7 +294,7 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
 
 
 def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest: str,
-            receipts: str, now: dt.datetime | None, table: dict | None) -> None:
+            receipts: str | Iterable[str], now: dt.datetime | None, table: dict | None) -> None:
     """The report and log sheets, the metadata (digest, receipts, snapshot, seal), the save
     time. ``table``: the unit rows' read columns as now (None: read from the package)."""
     from thidua.consolidate.master_io import snapshot_json, unit_table

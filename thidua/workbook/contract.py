@@ -7,6 +7,8 @@ the naming of the cells a template reads its inputs into.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from thidua.plan.model import APPRAISAL_SUFFIX
 
 __all__ = [
@@ -53,9 +55,24 @@ PLAN_FINGERPRINT = "dau_van_tay_ke_hoach"  # the fingerprint of that plan's cont
 CELL_LIMIT = 32_000
 
 
-def chunks(key: str, text: str) -> list[tuple[str, str]]:
-    """Metadata rows holding ``text`` under ``key`` (``key``, ``key#2``…)."""
-    parts = [text[i:i + CELL_LIMIT] for i in range(0, len(text), CELL_LIMIT)] or [""]
+def chunks(key: str, text: str | Iterable[str]) -> list[tuple[str, str]]:
+    """Metadata rows holding ``text`` under ``key`` (``key``, ``key#2``…); ``text`` may come
+    as pieces (joined a row at a time, never whole)."""
+    parts: list[str] = []
+    held: list[str] = []  # the row being filled
+    size = 0
+    for piece in ([text] if isinstance(text, str) else text):
+        at = 0
+        while at < len(piece):
+            part = piece[at:at + CELL_LIMIT - size]
+            held.append(part)
+            size += len(part)
+            at += len(part)
+            if size == CELL_LIMIT:
+                parts.append("".join(held))
+                held, size = [], 0
+    if held or not parts:
+        parts.append("".join(held))
     return [(key if n == 1 else f"{key}#{n}", part) for n, part in enumerate(parts, start=1)]
 
 
