@@ -17,7 +17,7 @@ import zipfile
 import pytest
 
 from thidua.workbook.package import Package
-from thidua.workbook.sheet_xml import cell_xml, patch_rows, sheet_rows, whole_rows
+from thidua.workbook.sheet_xml import cell_xml, patch_rows, sheet_rows, table_sheet_xml, whole_rows
 
 PART = "xl/worksheets/sheet1.xml"
 
@@ -134,3 +134,21 @@ def test_a_big_part_is_scanned_a_piece_at_a_time():
         tracemalloc.stop()
     assert rows == {60_000: {"D": (60_000, 0)}}
     assert peak < len(xml) / 3  # a few pieces at a time, never the whole part
+
+
+def test_a_big_table_sheet_goes_into_the_package_a_row_at_a_time():
+    rows = {r: [(f"Tệp {r}.xlsx", 0), ("ab" * 32, 0), ("XA01", 3), ("31/01/2024 15:45:00", 0),
+                ("đang dùng", 0)] for r in range(1, 30_001)}  # a receipt log of 30,000 files
+    whole = b"".join(table_sheet_xml(rows, widths=[10] * 5, freeze="A4"))
+    assert whole.startswith(b"<worksheet") and whole.endswith(b"</worksheet>")
+    assert sheet_rows(whole)[30_000]["E"] == ("đang dùng", 0)
+    package = _package(b"<a/>")
+    tracemalloc.start()
+    try:
+        package.write("xl/worksheets/sheet9.xml", table_sheet_xml(rows, widths=[10] * 5,
+                                                                  freeze="A4"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert package.read("xl/worksheets/sheet9.xml") == whole
+    assert peak < len(whole)  # never one string, nor one bytes (it was both: four times it)

@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import thidua
 from thidua import fileio
@@ -331,8 +331,9 @@ def _finish(plan: Plan, package, issues: list[Problem], log: list[list], digest:
 
 
 # ------------------------------------------------------------------ report and log sheets
-def _report_part(issues: list[Problem], styles) -> tuple[bytes, str]:
-    """The report sheet: one row per problem, errors in red, warnings in yellow; its filter."""
+def _report_part(issues: list[Problem], styles) -> tuple[Iterator[bytes], str]:
+    """The report sheet (as pieces): one row per problem, errors in red, warnings in yellow;
+    its filter."""
     from thidua.workbook.sheet_xml import col_letter, table_sheet_xml
     from thidua.workbook.styles_xml import Look
 
@@ -383,8 +384,9 @@ def _wrapped_lines(text: str, width: float) -> int:
     return lines
 
 
-def _log_part(log: list[list], styles) -> bytes:
-    """The receipt log sheet: every file received, its SHA-256, unit, times, version, use."""
+def _log_part(log: list[list], styles) -> Iterator[bytes]:
+    """The receipt log sheet (as pieces): every file received, its SHA-256, unit, times,
+    version, use."""
     from thidua.workbook.sheet_xml import table_sheet_xml
     from thidua.workbook.styles_xml import Look
 

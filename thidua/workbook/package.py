@@ -281,8 +281,9 @@ class Package:
                 else "xl/" + target
         return out
 
-    def insert_sheet(self, title: str, index: int, content: bytes) -> str:
-        """Add a visible sheet at position ``index``; returns its part name.
+    def insert_sheet(self, title: str, index: int, content) -> str:
+        """Add a visible sheet at position ``index`` with ``content`` (bytes, or pieces: see
+        :meth:`write`); returns its part name.
 
         The workbook's sheet list, relationships and content types get the new
         sheet; sheet-level defined names (print titles, filters) of the sheets

@@ -5,7 +5,8 @@
   nowhere else) — values as openpyxl (``data_only``) reads what openpyxl writes;
 * :func:`cell_xml` — one cell as openpyxl writes it; :func:`as_read` what reading it gives;
 * :func:`patch_rows` — a sheet with some cells of some rows replaced, as a stream of pieces;
-* :func:`table_sheet_xml` — a whole sheet of plain rows (the report, the receipt log).
+* :func:`table_sheet_xml` — a whole sheet of plain rows (the report, the receipt log), a
+  row at a time.
 """
 from __future__ import annotations
 
@@ -300,10 +301,11 @@ def _patched_row(xml: bytes, body: int, close: int, wanted: dict[str, str]) -> b
 
 def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[float],
                     heights: dict[int, float] | None = None, freeze: str | None = None,
-                    autofilter: str | None = None, landscape: bool = True) -> bytes:
-    """A plain sheet as openpyxl writes one: cells ``{row: [(value, style), …]}`` from column A,
-    column widths, row heights, frozen rows above ``freeze``, an autofilter, printed on A4
-    fitted to the page width."""
+                    autofilter: str | None = None, landscape: bool = True) -> Iterator[bytes]:
+    """A plain sheet as openpyxl writes one, as pieces to join (a row at a time: the receipt
+    log of 33,210 files is never one string): cells ``{row: [(value, style), …]}`` from
+    column A, column widths, row heights, frozen rows above ``freeze``, an autofilter,
+    printed on A4 fitted to the page width."""
     heights = heights or {}
     last_row = max(rows, default=1)
     last_col = max([len(cells) for cells in rows.values()] + [1])
@@ -322,14 +324,15 @@ def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[f
         parts.append("<cols>" + "".join(f'<col width="{w:g}" customWidth="1" min="{j}" max="{j}"/>'
                                         for j, w in enumerate(widths, start=1)) + "</cols>")
     parts.append("<sheetData>")
+    yield "".join(parts).encode("utf-8")
     for r in range(1, last_row + 1):
         cells = rows.get(r, [])
         height = heights.get(r)
         attrs = f' ht="{height:g}" customHeight="1"' if height else ""
         body = "".join(cell_xml(f"{col_letter(j)}{r}", value, style)
                        for j, (value, style) in enumerate(cells, start=1))
-        parts.append(f'<row r="{r}"{attrs}>{body}</row>')
-    parts.append("</sheetData>")
+        yield f'<row r="{r}"{attrs}>{body}</row>'.encode("utf-8")
+    parts = ["</sheetData>"]
     if autofilter:
         parts.append(f'<autoFilter ref="{autofilter}"/>')
     parts.append('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
@@ -337,4 +340,4 @@ def table_sheet_xml(rows: dict[int, list[tuple[object, int]]], *, widths: list[f
     orientation = "landscape" if landscape else "portrait"
     parts.append(f'<pageSetup orientation="{orientation}" paperSize="9" fitToHeight="0" '
                  'fitToWidth="1"/></worksheet>')
-    return "".join(parts).encode("utf-8")
+    yield "".join(parts).encode("utf-8")
