@@ -16,7 +16,7 @@ import zipfile
 
 import pytest
 
-from thidua.workbook.package import Package
+from thidua.workbook.package import Package, write_meta_rows
 from thidua.workbook.sheet_xml import cell_xml, patch_rows, sheet_rows, table_sheet_xml, whole_rows
 
 PART = "xl/worksheets/sheet1.xml"
@@ -152,3 +152,40 @@ def test_a_big_table_sheet_goes_into_the_package_a_row_at_a_time():
         tracemalloc.stop()
     assert package.read("xl/worksheets/sheet9.xml") == whole
     assert peak < len(whole)  # never one string, nor one bytes (it was both: four times it)
+
+
+def _meta_part(rows: int) -> bytes:
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<dimension ref="A1:B9"/><sheetViews/><sheetData>'
+            + b"".join(f'<row r="{r}">{cell_xml(f"A{r}", f"bien_nhan#{r}")}'
+                       f'{cell_xml(f"B{r}", "x" * 30_000)}</row>'.encode() for r in range(1, rows + 1))
+            + b'</sheetData><pageMargins left="0.75"/></worksheet>')
+
+
+def test_the_metadata_sheet_is_rewritten_without_its_old_rows_held_whole():
+    old = _meta_part(600)  # 18 MB of receipts
+    package = _package(old)
+    tracemalloc.start()
+    try:
+        write_meta_rows(package, PART, [("loai", "so_tong_hop"), ("phien_ban", 2)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(old) / 2  # a few pieces of the old rows at a time
+    new = package.read(PART)
+    assert new == (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   b'<dimension ref="A1:B2"/><sheetViews/><sheetData>'
+                   b'<row r="1"><c r="A1" t="inlineStr"><is><t>loai</t></is></c>'
+                   b'<c r="B1" t="inlineStr"><is><t>so_tong_hop</t></is></c></row>'
+                   b'<row r="2"><c r="A2" t="inlineStr"><is><t>phien_ban</t></is></c>'
+                   b'<c r="B2" t="n"><v>2</v></c></row>'
+                   b'</sheetData><pageMargins left="0.75"/></worksheet>')
+    # an empty sheet (<sheetData/>) gets its rows too, a piece at a time or not
+    for size in (5, 1 << 20):
+        package = _package(b'<worksheet><dimension ref="A1"/><sheetData/><x/></worksheet>')
+        package.pieces = lambda name, size=size, read=package.pieces: read(name, size)
+        write_meta_rows(package, PART, [("k", "v")])
+        assert package.read(PART) == (b'<worksheet><dimension ref="A1:B1"/><sheetData><row r="1">'
+                                      b'<c r="A1" t="inlineStr"><is><t>k</t></is></c>'
+                                      b'<c r="B1" t="inlineStr"><is><t>v</t></is></c></row>'
+                                      b'</sheetData><x/></worksheet>')

@@ -424,16 +424,11 @@ def meta_rows(package: Package, leave_out: tuple[str, ...] = ()) -> tuple[str, l
 
 def write_meta_rows(package: Package, part: str, rows: list[tuple[object, object]]) -> None:
     """The metadata sheet with ``rows`` (key, value); the rest of its part as it was (written
-    row by row: the receipts make it megabytes for a big folder)."""
-    xml = package.read(part)
-    start = xml.find(b"<sheetData")
-    end = xml.find(b"</sheetData>", start)
-    if start < 0:
-        raise ValueError(f"no sheetData in {part}")
-    tail = xml[end + len(b"</sheetData>"):] if end >= 0 else xml[xml.find(b">", start) + 1:]
+    row by row, the old rows skipped piece by piece: the receipts make it megabytes for a big
+    folder)."""
+    head, tail = _outside_rows(package.pieces(part), part)
     head = re.sub(rb'<dimension ref="[^"]*"/>',
-                  f'<dimension ref="A1:B{max(len(rows), 1)}"/>'.encode("ascii"), xml[:start],
-                  count=1)
+                  f'<dimension ref="A1:B{max(len(rows), 1)}"/>'.encode("ascii"), head, count=1)
     package.forget(part)
 
     def pieces():
@@ -444,6 +439,37 @@ def write_meta_rows(package: Package, part: str, rows: list[tuple[object, object
         yield b"</sheetData>" + tail
 
     package.write(part, pieces())
+
+
+def _outside_rows(pieces, part: str) -> tuple[bytes, bytes]:
+    """(what comes before ``<sheetData``, what comes after it ends) of a sheet part given in
+    pieces; the rows between are passed over, never held whole."""
+    pieces = iter(pieces)
+    held = b""
+    for piece in pieces:
+        held += piece
+        start = held.find(b"<sheetData")
+        if start >= 0:
+            break
+    else:
+        raise ValueError(f"no sheetData in {part}")
+    head, held = held[:start], held[start:]
+    while b">" not in held:  # the whole opening tag
+        held += _more(pieces, part)
+    opening = held.index(b">")
+    if held[opening - 1:opening] == b"/":  # <sheetData/>
+        return head, held[opening + 1:] + b"".join(pieces)
+    held, end = held[opening + 1:], b"</sheetData>"
+    while (at := held.find(end)) < 0:
+        held = held[-(len(end) - 1):] + _more(pieces, part)
+    return head, held[at + len(end):] + b"".join(pieces)
+
+
+def _more(pieces, part: str) -> bytes:
+    piece = next(pieces, None)
+    if piece is None:
+        raise ValueError(f"sheetData of {part} does not end")
+    return piece
 
 
 def sealed(package: Package, part: str, rows: list[tuple[object, object]]) -> None:
