@@ -52,3 +52,18 @@ def test_a_submission_keeps_only_what_the_checks_across_files_and_the_log_use(tm
         assert s.rel == path.name and s.file.mtime == path.stat().st_mtime
         assert not hasattr(s.file, "cells") and not hasattr(s.file, "meta")  # not 33,210 copies
         assert s.file.names[plan.inputs[0].code][0] == s.file.input_sheet
+
+
+def test_the_snapshot_written_a_row_at_a_time_reads_back_as_the_rows(tmp_path):
+    from thidua.workbook import contract
+
+    plan, _units, master, templates, inbox, figures = setup_campaign(tmp_path, "nui-thanh-dvc-2023")
+    send(templates, inbox, plan, figures, list(templates)[:3])
+    collect.consolidate(plan, inbox, master, backup=False)
+    data = master_io.read_master(master, plan)
+    assert data.package is not None and len(data.log_rows) == 3
+    pieces = list(master_io.snapshot_json(plan, data.layout, data.table, data.log_rows))
+    assert len(pieces) > len(data.units)  # a row at a time
+    meta = dict(contract.chunks(contract.SNAPSHOT, iter(pieces)))
+    table, log = master_io._snapshot(meta, plan, data.layout)
+    assert table == data.table and log == data.log_rows

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import thidua
 from thidua.codecs import unit_codes
@@ -283,25 +283,30 @@ def _log_of(package, parts: dict[str, str]) -> list[list]:
     return rows
 
 
-def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> str:
-    """The unit rows (read columns) and the receipt log as read, as JSON for the metadata: a
-    sealed master is then read without its sheets being scanned."""
+def snapshot_json(plan: Plan, layout, table: dict, log: list[list]) -> Iterator[str]:
+    """The unit rows (read columns) and the receipt log as read, as JSON for the metadata (in
+    pieces, a row at a time): a sealed master is then read without its sheets being scanned."""
     import json
 
     from thidua.workbook.sheet_xml import as_read
 
+    encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
     _, letters = table_columns(plan, layout)
-    rows = []  # per unit row, per column: value, style (None: no cell)
+    yield f'{{"key":{encode([layout.first_row, layout.last_row, letters])},"rows":['
     for r in range(layout.first_row, layout.last_row + 1):
         cells = table.get(r, {})
-        row: list = []
+        row: list = []  # per column: value, style (None: no cell)
         for c in letters:
             row += cells.get(c, (None, None))
-        rows.append(row)
-    shown = [[as_read(v) for v in values] for values in log]
-    return json.dumps({"key": [layout.first_row, layout.last_row, letters], "rows": rows,
-                       "log": [v for v in shown if v[0] and v[1]]},
-                      ensure_ascii=True, separators=(",", ":"))
+        yield ("," if r > layout.first_row else "") + encode(row)
+    yield '],"log":['
+    first = True
+    for values in log:
+        shown = [as_read(v) for v in values]
+        if shown[0] and shown[1]:
+            yield ("" if first else ",") + encode(shown)
+            first = False
+    yield "]}"
 
 
 def _snapshot(meta: dict, plan: Plan, layout):
