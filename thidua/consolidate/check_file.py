@@ -305,13 +305,16 @@ def unusable(ctx: Context, rf: ReturnedFile, rel: str, unit: str) -> bool:
     return False
 
 
+_NO_CODES: frozenset[str] = frozenset()
+
+
 def uncomputed(ctx: Context, rf: ReturnedFile, rel: str, unit: str) -> frozenset[str]:
     """Report input cells holding a formula saved without its result; their codes (the empty
     frozenset, one object, for almost every file).
 
     The figure is unknown, not blank: the master keeps whatever it had for it.
     """
-    codes = frozenset(inp.code for inp in ctx.plan.inputs if inp.code in rf.uncomputed)
+    codes = frozenset(inp.code for inp in ctx.plan.inputs if inp.code in rf.uncomputed) or _NO_CODES
     for inp in ctx.plan.inputs:
         if inp.code not in codes:
             continue
