@@ -69,7 +69,7 @@ def _xml_text_uncached(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
-_xml_text_cached = functools.lru_cache(maxsize=65536)(_xml_text_uncached)
+_xml_text_cached = functools.lru_cache(maxsize=4096)(_xml_text_uncached)
 
 
 def _rows(xml: bytes):
