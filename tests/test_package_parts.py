@@ -9,6 +9,7 @@ the whole part gives.
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import tracemalloc
@@ -189,3 +190,17 @@ def test_the_metadata_sheet_is_rewritten_without_its_old_rows_held_whole():
                                       b'<c r="A1" t="inlineStr"><is><t>k</t></is></c>'
                                       b'<c r="B1" t="inlineStr"><is><t>v</t></is></c></row>'
                                       b'</sheetData><x/></worksheet>')
+
+
+def test_a_big_part_written_in_pieces_is_compressed_into_one_buffer():
+    size = 24 * 1024 * 1024
+    pieces = (os.urandom(1 << 16) for _ in range(size >> 16))  # does not compress: the worst
+    package = _package(b"<a/>")
+    tracemalloc.start()
+    try:
+        package.write("xl/media/big.bin", pieces)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert package.fingerprints()["xl/media/big.bin"][1] == size
+    assert peak < 1.5 * size  # not its compressed pieces and their join (twice it)

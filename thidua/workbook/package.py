@@ -62,7 +62,7 @@ class _Member:
     method: int
     flags: int
     date_time: tuple[int, int]  # DOS time, date
-    raw: bytes  # the compressed bytes as stored
+    raw: bytes | bytearray | memoryview  # the compressed bytes as stored
 
 
 class Package:
@@ -175,14 +175,14 @@ class Package:
             self._changed[name] = None
             return
         compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-        crc, size, out = 0, 0, []
+        crc, size, raw = 0, 0, bytearray()  # grown in place: never a list of pieces and their join
         for piece in itertools.chain(head, pieces):
             crc = zlib.crc32(piece, crc)
             size += len(piece)
-            out.append(compressor.compress(piece))
-        out.append(compressor.flush())
+            raw += compressor.compress(piece)
+        raw += compressor.flush()
         self._members[name] = _Member(name, crc, size, zipfile.ZIP_DEFLATED, 0,
-                                      _dos(dt.datetime.now()), b"".join(out))
+                                      _dos(dt.datetime.now()), raw)
         self._content.pop(name, None)
         self._changed.pop(name, None)
 
