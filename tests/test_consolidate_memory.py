@@ -67,3 +67,21 @@ def test_the_snapshot_written_a_row_at_a_time_reads_back_as_the_rows(tmp_path):
     meta = dict(contract.chunks(contract.SNAPSHOT, iter(pieces)))
     table, log = master_io._snapshot(meta, plan, data.layout)
     assert table == data.table and log == data.log_rows
+
+
+def test_a_master_changed_in_place_copies_only_the_rows_it_changes(tmp_path):
+    from thidua.consolidate import master_write
+
+    plan, _units, master, templates, inbox, figures = setup_campaign(tmp_path, "nui-thanh-dvc-2023")
+    send(templates, inbox, plan, figures, list(templates)[:3])
+    collect.consolidate(plan, inbox, master, backup=False)
+    data = master_io.read_master(master, plan)
+    before = {r: dict(cells) for r, cells in data.table.items()}
+    units = [dict(u) for u in data.units]
+    code = plan.inputs[0].code
+    units[1][code] = 12345
+    package, table = master_write._changed_in_place(plan, data, units)
+    changed = data.rows[units[1]["ma_don_vi"]]
+    assert table[changed][data.layout.columns[code]][0] == 12345
+    assert all(table[r] is data.table[r] for r in data.table if r != changed)  # not copied
+    assert data.table == before  # the master as read is left as it was

@@ -173,7 +173,7 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
     free = set(keys) | {CHANGED, "nam"}  # what consolidation may change in a unit's record
     styles = Styles(package.read(STYLES))
     changes: dict[int, dict[str, str]] = {}
-    table = {r: dict(cells) for r, cells in master.table.items()}
+    table = dict(master.table)  # a row is copied when it changes (few do, usually)
     for record in units:
         before = old[record["ma_don_vi"]]
         if any(before.get(k) != record.get(k) for k in (set(before) | set(record)) - free):
@@ -193,9 +193,11 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
             new_style = style if styles.fill_of(style) == fill else styles.with_fill(style, fill)
             if new_style == style and type(value) is type(old_value) and value == old_value:
                 continue
+            if r not in changes:
+                table[r] = dict(table.get(r, {}))
             changes.setdefault(r, {})[letter] = cell_xml(f"{letter}{r}", value, new_style) \
                 or f'<c r="{letter}{r}" t="n"></c>'
-            table.setdefault(r, {})[letter] = (as_read(value), new_style)
+            table[r][letter] = (as_read(value), new_style)
     _stored_values(plan, package, master, table, changes)
     if styles.added:
         package.write(STYLES, styles.to_xml())
