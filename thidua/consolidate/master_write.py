@@ -239,14 +239,28 @@ class _Book:
         return _Sheet(self.sheets.get(title, {}))
 
 
+def _column_values(plan: Plan, layout, sheets: dict) -> dict[str, dict[str, list]]:
+    """Per sheet, per column: the value of every unit row's formula cell (as the master writer
+    stores it), from the ``sheets`` as they are now. The figures' state they are computed
+    from (tens of megabytes for 33,210 units) is let go before the sheets are patched."""
+    from thidua.program.compile import compile_plan
+    from thidua.workbook.master.values import _MasterState, unit_row_values
+
+    vals = unit_row_values(plan, compile_plan(plan), layout)
+    state = _MasterState(vals, _Book(sheets))
+    columns: dict[str, dict[str, list]] = {}
+    for sheet, letter, fn in vals.columns:
+        columns.setdefault(sheet, {})[letter] = list(fn(state))
+    return columns
+
+
 def _stored_values(plan: Plan, package, master: MasterData, table: dict,
                    changes: dict[int, dict[str, str]]) -> None:
     """Write the input cells ``changes`` into «Tổng hợp» and, in the rows they change, store
     the values their formula cells compute (also on «Chỉ tiêu»), as the master writer stores
     them; the charts get the values they plot."""
-    from thidua.program.compile import compile_plan
     from thidua.workbook.cached import _bake_chart, _bake_sheet
-    from thidua.workbook.master.values import _MasterState, _stored, unit_row_values
+    from thidua.workbook.master.values import _stored
     from thidua.workbook.master_layout import SHEET_SUMMARY
     from thidua.workbook.sheet_xml import sheet_rows
 
@@ -257,13 +271,8 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
         part = package.sheet_part(sheet)
         if part is not None and sheet not in sheets:
             sheets[sheet] = sheet_rows(package.pieces(part))
-    vals = unit_row_values(plan, compile_plan(plan), layout)
-    state = _MasterState(vals, _Book(sheets))
+    columns = _column_values(plan, layout, sheets)
     first = layout.first_row
-    # per sheet, per column: the value of every unit row (as the writer stores it)
-    columns: dict[str, dict[str, list]] = {}
-    for sheet, letter, fn in vals.columns:
-        columns.setdefault(sheet, {})[letter] = list(fn(state))
 
     def row_values(sheet: str, r: int) -> dict[str, object]:
         return {f"{letter}{r}": _stored(values[r - first])
