@@ -226,3 +226,26 @@ def test_receipts_read_only_what_changed_and_forget_what_may_change_back(tmp_pat
 def _limits(**kw):
     from thidua.consolidate.reader import Limits
     return Limits(**kw)
+
+
+def test_a_master_with_a_damaged_sheet_is_said_damaged_and_left_as_it_is(tmp_path):
+    """Sheets are scanned a piece at a time, their CRC checked at the end: what garbage
+    inflated raises on the way is said as a damaged master, with the sheet, never a crash."""
+    import struct
+    import zipfile
+
+    from thidua.errors import InputError
+
+    plan, units, master, templates, inbox, figures = setup_campaign(tmp_path, "nui-thanh-dvc-2023")
+    send(templates, inbox, plan, figures, list(templates)[:3])
+    data = bytearray(master.read_bytes())
+    info = zipfile.ZipFile(master).getinfo("xl/worksheets/sheet1.xml")  # «Tổng hợp»
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    middle = info.header_offset + 30 + name_len + extra_len + info.compress_size // 2
+    data[middle:middle + 40] = bytes(b ^ 0x55 for b in data[middle:middle + 40])
+    master.write_bytes(bytes(data))
+    with pytest.raises(InputError) as caught:
+        consolidate(plan, inbox, master, backup=False)
+    (problem,) = caught.value.problems
+    assert problem.code == "tep_hong" and "trang «Tổng hợp» bị hỏng" in problem.message
+    assert master.read_bytes() == bytes(data)

@@ -68,6 +68,18 @@ def test_pieces_of_a_damaged_part_fail():
         b"".join(package.pieces(PART, 512))
 
 
+def test_damaged_names_the_first_part_that_does_not_inflate_whole():
+    xml = _sheet(300)
+    assert _package(xml).damaged() is None
+    package = _package(xml)
+    raw = bytearray(package._members[PART].raw)
+    raw[len(raw) // 2:len(raw) // 2 + 16] = bytes(b ^ 0x55 for b in raw[len(raw) // 2:len(raw) // 2 + 16])
+    package._members[PART].raw = bytes(raw)
+    assert package.damaged() == PART
+    package.write(PART, b"<new/>")  # replaced: whole again
+    assert package.damaged() is None
+
+
 def test_a_part_set_since_opening_is_given_as_it_is():
     package = _package(_sheet(3))
     package.write(PART, b"<new/>")

@@ -80,9 +80,13 @@ def test_damaged_string_is_reported_with_its_place_in_the_part():
     assert caught.value.position[0] == 2  # the part's own line (after the declaration)
 
 
-def test_bad_utf8_is_refused_as_the_parser_refuses_it():
-    content = _sst("<si><t>ok</t></si>", "<si><t>xx</t></si>").replace(b"xx", b"\xff\xfe")
+@pytest.mark.parametrize("bad", [b"\xff\xfe", "\ufffe".encode(), "\uffff".encode(), b"\x01",
+                                 b"&#1;", b"&#xFFFE;", b"&nbsp;"])
+def test_what_the_parser_refuses_is_refused(bad):
+    """Bad UTF-8, characters XML forbids (typed or referred to), unknown entities."""
+    content = _sst("<si><t>ok</t></si>", "<si><t>xx</t></si>").replace(b"xx", bad)
     with pytest.raises(ET.ParseError):
         ET.fromstring(content)
+    table = SharedStrings(content, 8 * 1024 * 1024)
     with pytest.raises(ET.ParseError):
-        SharedStrings(content, 8 * 1024 * 1024)[1]
+        table[1]

@@ -10,13 +10,14 @@ openpyxl.
 from __future__ import annotations
 
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import thidua
 from thidua.codecs import unit_codes
-from thidua.errors import InputError, Problem
+from thidua.errors import InputError, Problem, ThiduaError
 from thidua.plan.model import Plan
 from thidua.workbook import contract
 from thidua.workbook.contract import APPRAISAL_SUFFIX, KIND_MASTER, META_SHEET, YEAR_NAME
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from thidua.workbook.master_layout import MasterLayout
 
 __all__ = ["MasterData", "OpenMaster", "is_master", "open_master", "read_master", "LOG_FIRST_ROW",
-           "LOG_WIDTH"]
+           "LOG_WIDTH", "damaged_master", "package_errors"]
 
 #: The receipt log («Nhật ký nhận»): first row of files, number of columns.
 LOG_FIRST_ROW = 4
@@ -73,6 +74,33 @@ def is_master(path: str | Path) -> bool:
 def _not_a_master(path: Path) -> InputError:
     return InputError(Problem("tệp này không phải sổ tổng hợp do thidua tạo", file=path.name,
                               hint="tạo sổ bằng «thidua generate … --master»"))
+
+
+def damaged_master(path: Path, sheet: str | None = None) -> InputError:
+    """The master cannot be read: not a workbook, or damaged (``sheet``: the sheet whose part
+    is damaged, when it is one)."""
+    where = f" (trang «{sheet}» bị hỏng)" if sheet else ""
+    return InputError(Problem(f"không mở được sổ tổng hợp: tệp không phải bảng tính Excel (.xlsx) "
+                              f"hoặc đã bị hỏng{where}", file=str(path), code="tep_hong",
+                              hint="kiểm tra đường dẫn; nếu sổ bị hỏng, dùng bản sao lưu "
+                                   "(tên có «.bak-») bên cạnh"))
+
+
+@contextmanager
+def package_errors(path: Path, package) -> Iterator[None]:
+    """Reading or changing a sealed master's ``package``: an error raised while its parts are
+    scanned (their CRC is checked only at the end of each) is said as a damaged master when a
+    part of the file is damaged; any other error is left as it is."""
+    try:
+        yield
+    except ThiduaError:
+        raise
+    except Exception:
+        part = package.damaged() if package is not None else None
+        if part is None:
+            raise
+        titles = {entry.part: entry.title for entry in package.sheets()}
+        raise damaged_master(path, titles.get(part)) from None
 
 
 def _wrong_plan(path: Path, meta: dict, plan: Plan) -> InputError:
@@ -193,6 +221,11 @@ def _open_sealed(path: Path, data: bytes, plan: Plan) -> OpenMaster | None:
 
 
 def _read_sealed(path: Path, package, meta: dict, plan: Plan, layout) -> MasterData:
+    with package_errors(path, package):
+        return _read_sealed_parts(path, package, meta, plan, layout)
+
+
+def _read_sealed_parts(path: Path, package, meta: dict, plan: Plan, layout) -> MasterData:
     from thidua.workbook.master_layout import CONFIG_NAMES
     from thidua.workbook.sheet_xml import sheet_rows
 
@@ -345,10 +378,7 @@ def _read_openpyxl(path: Path, data: bytes, plan: Plan) -> MasterData:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - not a workbook, damaged…: reported the same way
-        raise InputError(Problem("không mở được sổ tổng hợp: tệp không phải bảng tính Excel (.xlsx) "
-                                 "hoặc đã bị hỏng", file=str(path), code="tep_hong",
-                                 hint="kiểm tra đường dẫn; nếu sổ bị hỏng, dùng bản sao lưu "
-                                      "(tên có «.bak-») bên cạnh")) from None
+        raise damaged_master(path) from None
     try:
         if META_SHEET not in wb.sheetnames or _meta(wb).get(contract.KIND) != KIND_MASTER:
             raise _not_a_master(path)

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator
 
 import thidua
 from thidua import fileio
-from thidua.consolidate.master_io import LOG_FIRST_ROW, SHEET_LOG, MasterData
+from thidua.consolidate.master_io import LOG_FIRST_ROW, SHEET_LOG, MasterData, package_errors
 from thidua.consolidate.outcome import OLDER, Outcome
 from thidua.consolidate.report import COLUMNS, ERROR, WARNING, count, row
 from thidua.errors import Problem
@@ -103,22 +103,23 @@ def rewrite_master(plan: Plan, master: MasterData, units: list[dict], issues: li
     digest = content_digest(plan, master, units, issues, log, period)
     if master.meta.get(contract.CONTENT) == digest:
         return False, None
-    changed = _changed_in_place(plan, master, units) if in_place and period is None else None
-    if how is not None:
-        how["ghi"] = "dung_lai" if changed is None else "tai_cho"
-    package, table = changed or (_rebuilt(plan, master, units, period), None)
-    if receipts is None:
-        receipts = contract.joined(master.meta, contract.RECEIPTS)
-    elif callable(receipts):
-        receipts = receipts()
-    _finish(plan, package, issues, log, digest, receipts, now, table)
-    path = master.path
-    if outputs is not None:
-        package.save(outputs.file(path, backup=backup), when=now)
-        return True, None
-    with fileio.Outputs(backup=backup, now=now) as own:
-        package.save(own.file(path), when=now)
-        own.commit()
+    with package_errors(master.path, master.package):  # a part of the old file damaged
+        changed = _changed_in_place(plan, master, units) if in_place and period is None else None
+        if how is not None:
+            how["ghi"] = "dung_lai" if changed is None else "tai_cho"
+        package, table = changed or (_rebuilt(plan, master, units, period), None)
+        if receipts is None:
+            receipts = contract.joined(master.meta, contract.RECEIPTS)
+        elif callable(receipts):
+            receipts = receipts()
+        _finish(plan, package, issues, log, digest, receipts, now, table)
+        path = master.path
+        if outputs is not None:
+            package.save(outputs.file(path, backup=backup), when=now)
+            return True, None
+        with fileio.Outputs(backup=backup, now=now) as own:
+            package.save(own.file(path), when=now)
+            own.commit()
     return True, own.backups.get(path)
 
 

@@ -157,6 +157,19 @@ class Package:
         if crc != member.crc or total != member.size:
             raise zipfile.BadZipFile(f"bad CRC in {name}")
 
+    def damaged(self) -> str | None:
+        """The first part as read from the file whose bytes do not inflate to its size and CRC
+        (each inflated a piece at a time), or None: every part is whole."""
+        for name in list(self._members):
+            if name in self._content or name in self._changed:
+                continue
+            try:
+                for _ in self.pieces(name):
+                    pass
+            except (zipfile.BadZipFile, zlib.error):
+                return name
+        return None
+
     def write(self, name: str, content) -> None:
         """Replace part ``name`` (or add it at the end) with ``content``: bytes, or bytes-like
         pieces (a list or a generator; joined). A part over ``BIG_PART`` bytes is compressed

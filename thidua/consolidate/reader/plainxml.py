@@ -16,8 +16,8 @@ __all__ = ["body_start", "has", "text"]
 _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[ \t\r\n][^>]*?\?>")
 _ENCODING = re.compile(rb"encoding[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z0-9._:-]+)[\"']")
 #: What a text may not hold to be decoded here.
-_SPECIAL = re.compile(rb"[<\r\x00-\x08\x0b\x0c\x0e-\x1f]|&(?!(?:quot|lt|gt|apos|amp);|#[0-9]{1,7};"
-                      rb"|#x[0-9A-Fa-f]{1,6};)")
+_SPECIAL = re.compile(rb"[<\r\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]"  # U+FFFE, U+FFFF
+                      rb"|&(?!(?:quot|lt|gt|apos|amp);|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)")
 _ENTITY = re.compile(r"&(?:(quot|lt|gt|apos|amp)|#(x?)([0-9A-Fa-f]+));")
 _NAMED = {"quot": '"', "lt": "<", "gt": ">", "apos": "'", "amp": "&"}
 

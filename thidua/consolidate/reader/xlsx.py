@@ -7,8 +7,8 @@ the input sheet are parsed once each — only their ``<sheetData>`` — collecti
 only the cells needed (values, cell styles for dates and percentages, and every
 formula). Shared strings are parsed only when a needed cell uses them, one by one
 (:mod:`~thidua.consolidate.reader.strings`). Parts over
-``TREE_LIMIT`` are streamed with ``iterparse``, so memory stays flat. About 2–3 ms
-per filled template, 10–13× faster than
+``TREE_LIMIT`` are streamed with ``iterparse``, so memory stays flat. About 1 ms of CPU
+per template saved again by LibreOffice (``bench/RESULTS-notes.md``), far faster than
 ``pandas.read_excel(sheet_name=None, engine="openpyxl")``.
 
 Why not python-calamine for ``.xlsx``: calamine builds a *dense* grid from the
