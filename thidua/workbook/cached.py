@@ -45,6 +45,15 @@ class Book(Workbook):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.computers: list[Computer] = []
+        #: sheet title -> {column letter: (first row, last row)} of its shared formulas
+        self.shared: dict[str, dict[str, tuple[int, int]]] = {}
+
+    def share(self, sheet: str, column: str, first: int, last: int) -> None:
+        """Store ``column``'s formula once for rows ``first``..``last`` (Excel's shared
+        formula): the first row holds it, the others hold
+        :data:`~thidua.workbook.shared_formulas.FOLLOWER` (see
+        :mod:`thidua.workbook.shared_formulas`)."""
+        self.shared.setdefault(sheet, {})[column] = (first, last)
 
     def compute(self, computer: Computer) -> Computer:
         """Register ``computer(book, facts) -> Values`` (run at each save)."""
@@ -78,7 +87,7 @@ class Book(Workbook):
         return self[sheet][ref].value if sheet in self.sheetnames else None
 
     def save(self, filename, **facts) -> None:  # noqa: D102 - openpyxl's, with values
-        data = bake(self.package(), self.formula_values(**facts), self.cell_value)
+        data = bake(self.package(), self.formula_values(**facts), self.cell_value, self.shared)
         if hasattr(filename, "write"):
             filename.write(data)
             return
@@ -138,43 +147,76 @@ def _value_xml(value) -> tuple[str, str]:
 _TYPE_RE = re.compile(r'\s+t="[^"]*"')
 
 
-_FORMULA_START = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)><f>')
+# a formula cell: <c …><f>text</f>, <f …>text</f> or <f …/> (a shared formula's follower)
+_FORMULA_START = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*)><f([^>]*)>')
 
 
-def _bake_sheet(xml: str, cells: dict[str, Any]) -> str:
-    """The sheet with each formula cell's value stored (``<f>…</f><v>value</v>``, typed)."""
+def _bake_sheet(xml: str, cells: dict[str, Any],
+                shared: dict[str, tuple[int, int]] | None = None) -> str:
+    """The sheet with each formula cell's value stored (``<f>…</f><v>value</v>``, typed), and
+    the columns ``shared`` ({column: (first row, last row)}) stored as shared formulas: the
+    first row's ``<f>`` holds the range, the followers' (written as
+    :data:`~thidua.workbook.shared_formulas.FOLLOWER`) only its index."""
+    from thidua.workbook.shared_formulas import FOLLOWER_TEXT
+
+    index = {column: (str(si), first, last)
+             for si, (column, (first, last)) in enumerate(sorted((shared or {}).items()))}
     out: list[str] = []
     done = 0
     for m in _FORMULA_START.finditer(xml):
-        ref = m.group(1)
-        if ref not in cells:
-            continue
-        end_f = xml.find("</f>", m.end())
+        column, row, attrs, f_attrs = m.groups()
+        ref = column + row
+        if f_attrs.endswith("/"):  # <f …/>: a follower already
+            text, end_f = None, m.end()
+        else:
+            end_f = xml.find("</f>", m.end())
+            if end_f < 0:
+                continue
+            text, end_f = xml[m.end():end_f], end_f + len("</f>")
         end_c = xml.find("</c>", end_f)
-        if end_f < 0 or end_c < 0:
+        if end_c < 0:
             continue
-        kind, text = _value_xml(cells[ref])
-        attrs = _TYPE_RE.sub("", m.group(2))
+        if text == FOLLOWER_TEXT or (column in index and int(row) == index[column][1]):
+            if column not in index or not index[column][1] <= int(row) <= index[column][2]:
+                raise ValueError(f"{ref}: a shared formula's follower outside its range")
+            si, first, last = index[column]
+            f = (f'<f t="shared" si="{si}"/>' if text == FOLLOWER_TEXT else
+                 f'<f t="shared" ref="{column}{first}:{column}{last}" si="{si}">{text}</f>')
+        elif text is None:
+            f = f"<f{f_attrs}>"
+        else:
+            f = f"<f{f_attrs}>{text}</f>"
+        if ref in cells:
+            kind, value = _value_xml(cells[ref])
+            attrs = _TYPE_RE.sub("", attrs) + kind
+            value = f"<v>{value}</v>"
+        else:
+            value = xml[end_f:end_c]
         out.append(xml[done:m.start()])
-        out.append(f'<c r="{ref}"{attrs}{kind}><f>{xml[m.end():end_f]}</f><v>{text}</v></c>')
+        out.append(f'<c r="{ref}"{attrs}>{f}{value}</c>')
         done = end_c + len("</c>")
     out.append(xml[done:])
     return "".join(out)
 
 
-def bake(data: bytes, values: Values, cell_value=None) -> bytes:
+def bake(data: bytes, values: Values, cell_value=None,
+         shared: dict[str, dict[str, tuple[int, int]]] | None = None) -> bytes:
     """The package ``data`` with ``values`` stored in its formula cells (others unchanged),
-    and its charts with the values of the cells they plot (``cell_value(sheet, ref)`` gives
-    a cell that is not a formula), as Excel keeps them to draw a chart before calculating."""
+    the columns ``shared`` stored as shared formulas (see :meth:`Book.share`), and its
+    charts with the values of the cells they plot (``cell_value(sheet, ref)`` gives a cell
+    that is not a formula), as Excel keeps them to draw a chart before calculating."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         infos = src.infolist()
         files = {info.filename: src.read(info.filename) for info in infos}
     parts = sheet_parts(files)
-    for sheet, cells in values.items():
-        part = parts.get(sheet)
-        if not part or part not in files or not cells:
+    from thidua.workbook.shared_formulas import FOLLOWER_TEXT
+
+    shared = shared or {}
+    for sheet, part in parts.items():
+        cells, columns = values.get(sheet) or {}, shared.get(sheet)
+        if part not in files or not (cells or columns or FOLLOWER_TEXT.encode() in files[part]):
             continue
-        files[part] = _bake_sheet(files[part].decode("utf-8"), cells).encode("utf-8")
+        files[part] = _bake_sheet(files[part].decode("utf-8"), cells, columns).encode("utf-8")
     if cell_value is not None:
         def lookup(sheet: str, ref: str):
             cells = values.get(sheet, {})

@@ -14,6 +14,7 @@ from thidua.workbook.master.base import (FILL_BAND, FILL_HEADER, FILL_TOTAL, FIR
                                          _TITLE, MasterLayout, _Unit, _fill, _lines, _print_setup,
                                          _put, _subtitle, _title)
 from thidua.workbook.master.values import (_MasterState, _MasterValues)
+from thidua.workbook.shared_formulas import SharedColumns
 from thidua.workbook.master.summary import (RowFormulas, _col_index, _unit_height, group_width)
 
 
@@ -114,11 +115,14 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
     summary = quote_sheetname(SHEET_SUMMARY)
     program = compile_plan(plan)
     formulas = RowFormulas(program, layout, here=SHEET_INDICATORS)
+    shared = SharedColumns(ws.parent, ws.title, FIRST_ROW, last_row)
     for n, unit in enumerate(units, start=1):
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
         for j, key in enumerate(("ma_don_vi", "ten_don_vi", "nhom", "cap"), start=2):
-            _put(ws, r, j, f"={summary}!${col[key]}{r}", wrap=key in ("ten_don_vi", "nhom"))
+            _put(ws, r, j, shared.formula(get_column_letter(j), r,
+                                          lambda r, key=key: f"={summary}!${col[key]}{r}"),
+                 wrap=key in ("ten_don_vi", "nhom"))
         _unit_height(ws, r, plan, unit)
         for cell in program.of_kind("ind_value", "ind_target", "ind_status", "status", "met",
                                     "applicable"):
@@ -127,8 +131,9 @@ def _indicators_sheet(ws: Worksheet, plan: Plan, units: list[_Unit], layout: Mas
                 INT if cell.kind in ("met", "applicable") else None
             bold = cell.kind in ("status", "met")
             fill = FILL_TOTAL if cell.kind == "met" else None
-            _put(ws, r, _col_index(letter), formulas(cell, r), fmt=fmt, bold=bold,
-                 fill=fill)
+            _put(ws, r, _col_index(letter),
+                 shared.formula(letter, r, lambda r, cell=cell: formulas(cell, r)), fmt=fmt,
+                 bold=bold, fill=fill)
     _indicator_values(vals, program, layout)
 
     if units:

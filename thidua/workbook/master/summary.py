@@ -18,6 +18,7 @@ from thidua.program.excel import Placement, Printer
 from thidua.result import (AMOUNT, CLASS, ELIGIBLE, PRIZE, RANK, REASONS, SELF_TOTAL)
 from thidua.workbook import contract
 from thidua.workbook.paper import (merge_bands, row_height, text_lines)
+from thidua.workbook.shared_formulas import SharedColumns
 from thidua.workbook.sheet_xml import col_index
 from thidua.workbook.master.base import (CHANGED, FILL_BAND, FILL_CHANGED, FILL_HEADER,
                                          FILL_INELIGIBLE, FILL_INPUT, FILL_TOOL, FILL_TOTAL,
@@ -247,6 +248,7 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
     input_cols.update({contract.appraisal_name(inp.code): inp for inp in plan.inputs})
 
     row_formulas: dict[bool, RowFormulas] = {}
+    shared = SharedColumns(wb, ws.title, FIRST_ROW, last_row)
     for n, unit in enumerate(units, start=1):
         r = FIRST_ROW + n - 1
         _put(ws, r, 1, n, fmt="0", align=_CENTER)
@@ -265,14 +267,14 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
                         fill=FILL_CHANGED if key in changed else FILL_INPUT)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"
-        _read_cells(ws, plan, r, col)
+        _read_cells(ws, plan, r, col, shared)
         if not plan.is_checklist:
-            _points_row(ws, program, r, layout, row_formulas)
+            _points_row(ws, program, r, layout, row_formulas, shared)
     _read_values(vals, plan, col)
     if not plan.is_checklist:
         _points_values(vals, program, layout)
     if plan.is_checklist:
-        _summary_checklist_links(ws, plan, program, units, layout, vals)
+        _summary_checklist_links(ws, plan, program, layout, vals, shared)
     else:
         for key in (REASONS, RANK, PRIZE, AMOUNT):
             for r in range(FIRST_ROW, last_row + 1):
@@ -305,20 +307,21 @@ def _summary_sheet(wb: Workbook, ws: Worksheet, plan: Plan, units: list[_Unit],
     merge_bands(ws, HEADER_ROW - 1, [c.band for c in shown], pages)
 
 
-def _read_cells(ws: Worksheet, plan: Plan, r: int, col: dict[str, str]) -> None:
+def _read_cells(ws: Worksheet, plan: Plan, r: int, col: dict[str, str],
+                shared: SharedColumns) -> None:
     """The row's hidden cells: each figure read as the tools read it (``codecs``)."""
+    def put(key: str, make) -> None:
+        _put(ws, r, _col_index(col[key]), shared.formula(col[key], r, make), border=False)
+
     for inp in plan.inputs:
         cdc = codec(inp)
-        own = f"${col[inp.code]}{r}"
-        _put(ws, r, _col_index(col[read_key(inp.code)]), f"={cdc.excel_read(own)}", border=False)
+        put(read_key(inp.code), lambda r, cdc=cdc, inp=inp: f"={cdc.excel_read(f'${col[inp.code]}{r}')}")
         if plan.self_scored:
             appraisal = contract.appraisal_name(inp.code)
-            read_a = f"${col[read_key(appraisal)]}{r}"
-            _put(ws, r, _col_index(col[read_key(appraisal)]),
-                 f"={cdc.excel_read(f'${col[appraisal]}{r}', appraisal=True)}", border=False)
-            read_o = f"${col[read_key(inp.code)]}{r}"
-            _put(ws, r, _col_index(col[scored_key(inp.code)]),
-                 f"=IF(ISNUMBER({read_a}),{read_a},{read_o})", border=False)
+            put(read_key(appraisal), lambda r, cdc=cdc, a=appraisal:
+                f"={cdc.excel_read(f'${col[a]}{r}', appraisal=True)}")
+            put(scored_key(inp.code), lambda r, a=appraisal, inp=inp: "=IF(ISNUMBER({a}),{a},{o})".format(
+                a=f"${col[read_key(a)]}{r}", o=f"${col[read_key(inp.code)]}{r}"))
 
 
 def _read_values(vals: _MasterValues, plan: Plan, col: dict[str, str]) -> None:
@@ -359,7 +362,7 @@ def _col_index(letter: str) -> int:
 
 
 def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout,
-                formulas: dict[bool, RowFormulas]) -> None:
+                formulas: dict[bool, RowFormulas], shared: SharedColumns) -> None:
     """Formulas of one unit row of a points plan (same-row references only)."""
     plan, col = program.plan, layout.columns
     for own in (False, True):
@@ -367,7 +370,8 @@ def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout,
 
     def write(key: str, cell, fmt: str | None = NUM, fill: str | None = None, bold=False,
               own: bool = False) -> None:
-        _put(ws, r, _col_index(col[key]), formulas[own](cell, r), fmt=fmt, fill=fill, bold=bold)
+        text = shared.formula(col[key], r, lambda r: formulas[own](cell, r))
+        _put(ws, r, _col_index(col[key]), text, fmt=fmt, fill=fill, bold=bold)
 
     for cell in program.of_kind("value", "item"):
         write(cell.code, cell)
@@ -412,8 +416,8 @@ def _summary_validations(ws: Worksheet, plan: Plan, col: dict[str, str], last_ro
             dv.add(span(contract.appraisal_name(inp.code)))
 
 
-def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units: list[_Unit],
-                             layout: MasterLayout, vals: _MasterValues) -> None:
+def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, layout: MasterLayout,
+                             vals: _MasterValues, shared: SharedColumns) -> None:
     """Checklist plans: the count of criteria met / applicable, read from «Chỉ tiêu»."""
     col = layout.columns
     sheet = quote_sheetname(SHEET_INDICATORS)
@@ -421,14 +425,17 @@ def _summary_checklist_links(ws: Worksheet, plan: Plan, program: Program, units:
     for r in range(FIRST_ROW, layout.last_row + 1):
         for key in (MET_CODE, APPLICABLE_CODE):
             src = layout.indicator_columns[key]
-            _put(ws, r, _col_index(col[key]), f"={sheet}!${src}{r}", fmt=INT,
+            _put(ws, r, _col_index(col[key]),
+                 shared.formula(col[key], r, lambda r, src=src: f"={sheet}!${src}{r}"), fmt=INT,
                  fill=FILL_TOTAL if key == MET_CODE else None, bold=key == MET_CODE)
         for key in (RANK, PRIZE, AMOUNT):
             if key in col:
                 _put(ws, r, _col_index(col[key]), PLACEHOLDER, fmt=TOOL_FORMATS.get(key),
                      fill=FILL_TOOL, align=_ITALIC_TOP)
         for cell in program.of_kind("value"):  # derived values, if a checklist has any
-            _put(ws, r, _col_index(col[cell.code]), formulas(cell, r), fmt=NUM)
+            _put(ws, r, _col_index(col[cell.code]),
+                 shared.formula(col[cell.code], r, lambda r, cell=cell: formulas(cell, r)),
+                 fmt=NUM)
     _checklist_values(vals, program, layout)
 
 
