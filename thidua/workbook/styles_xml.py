@@ -49,9 +49,16 @@ class Styles:
             r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', self.xml)}
         self.added = False
         self._looks: dict[Look, int] = {}
+        # formats are only ever added: what is known of one never changes
+        self._fill_of: dict[int, str | None] = {}
+        self._with_fill: dict[tuple[int, str], int] = {}
 
     def fill_of(self, xf_id: int) -> str | None:
         """The solid fill colour (``"FFF2CC"``) of a cell format, if it has one."""
+        try:
+            return self._fill_of[xf_id]
+        except KeyError:
+            pass
         try:
             xf = self.xfs[xf_id]
         except IndexError:
@@ -59,15 +66,20 @@ class Styles:
         m = re.search(r'fillId="(\d+)"', xf)
         fill = self.fills[int(m.group(1))] if m and int(m.group(1)) < len(self.fills) else ""
         color = re.search(r'<fgColor rgb="([0-9A-Fa-f]{6,8})"', fill)
-        return color.group(1)[-6:].upper() if color else None
+        self._fill_of[xf_id] = found = color.group(1)[-6:].upper() if color else None
+        return found
 
     def with_fill(self, xf_id: int, color: str) -> int:
         """The id of cell format ``xf_id`` with a solid ``color`` fill instead of its own."""
+        known = self._with_fill.get((xf_id, color))
+        if known is not None:
+            return known
         fill = self._index(self.fills, _fill_xml(color))
         xf = re.sub(r'fillId="\d+"', f'fillId="{fill}"', self.xfs[xf_id], count=1)
         if "applyFill" not in xf:
             xf = xf.replace(" fillId=", ' applyFill="1" fillId=', 1)
-        return self._index(self.xfs, xf)
+        self._with_fill[(xf_id, color)] = found = self._index(self.xfs, xf)
+        return found
 
     def look(self, look: Look) -> int:
         """The id of the cell format of ``look`` (added when missing)."""
