@@ -352,56 +352,36 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
             to_read.append((path, rel, stamp))
     template = known.template
     keep = names_kept(plan, template) if template is not None else None
+    out = Outcome()
+    refused: dict[str, list[str]] = {}  # unit -> its files that could not be used
+    fresh: list = []  # (receipt, remember it) of each file read, in the folder's order
     try:
         reading = _Reading([p for p, _, _ in to_read], limits, pool, progress, keep)
         master = opened.read()
         if template is None:
             template = check_file.template_facts(plan)  # while the files are read
             keep = names_kept(plan, template)
-        results = list(_receipts_of(reading, to_read, keep, started))
+        ctx = check_file.Context(plan, master, template)
+        ctx.issues += problems
+        # each file is checked as it comes, while the next ones are being read
+        results = _receipts_of(reading, to_read, keep, started)
+        waiting = {rel for _, rel, _ in to_read}
+        shared: dict = {}
+        for rel in files:
+            if rel in waiting:
+                fresh.append(next(results))
+                entries[rel] = fresh[-1][0]
+            _check(ctx, out, expand(entries[rel], folder, shared), rel, refused)
     finally:
         pool.close()
-    ctx = check_file.Context(plan, master, template)
-    ctx.issues += problems
-    receipts = Receipts(known.key, template, {rel: entries[rel] for rel in entries})
-    for entry, remember in results:
-        entries[entry.rel] = entry
+    receipts = Receipts(known.key, template, {rel: entries[rel] for rel in entries
+                                              if rel not in waiting})
+    for entry, remember in fresh:
         if remember:
             receipts.entries[entry.rel] = entry
-    out = Outcome()
     out.seconds["doc"] = time.perf_counter() - clock
     out.seconds["doc_so_tep"] = len(to_read)
     clock = time.perf_counter()
-    refused: dict[str, list[str]] = {}  # unit -> its files that could not be used
-    shared: dict = {}
-    for rel in files:
-        result = expand(entries[rel], folder, shared)
-        if isinstance(result, ReadFailure):  # the reader's own code is kept
-            guessed = check_units.guess(ctx, os.path.basename(rel))
-            ctx.issues.append(result.problem.with_place(file=rel, unit=ctx.label(guessed) if guessed
-                                                        else ""))
-            out.rejected.append(rel)
-            if guessed:
-                refused.setdefault(guessed, []).append(rel)
-            continue
-        unit = check_file.recognise(ctx, result, rel)
-        if unit is None:
-            if (result.meta or {}).get(contract.KIND) == contract.KIND_MASTER:
-                out.skipped.append(rel)
-            else:
-                out.rejected.append(rel)
-            continue
-        if check_file.unusable(ctx, result, rel, unit):
-            out.rejected.append(rel)
-            refused.setdefault(unit, []).append(rel)
-            continue
-        check_file.check_structure(ctx, result, rel, unit)
-        keep = check_file.uncomputed(ctx, result, rel, unit)
-        values, scored = check_file.values(ctx, result, rel, unit)
-        out.accepted.append(Submission(Received.of(result), rel, unit, values,
-                                       check_file.saved_at(result),
-                                       (result.meta or {}).get(contract.VERSION), scored=scored,
-                                       keep=keep))
     out.received = len(files) - len(out.skipped)
     check_units.pick_newest(ctx, out)
     used = [s for s in out.accepted if s.used]
@@ -414,6 +394,37 @@ def _collect(plan: Plan, opened: OpenMaster, folder: Path, listed, problems: lis
     out.issues = sorted(ctx.issues, key=sort_key)
     out.seconds["kiem_tra"] = time.perf_counter() - clock
     return out, receipts, master
+
+
+def _check(ctx: check_file.Context, out: Outcome, result, rel: str,
+           refused: dict[str, list[str]]) -> None:
+    """Recognise and check one file's content (or the failure to read it) into ``out``."""
+    if isinstance(result, ReadFailure):  # the reader's own code is kept
+        guessed = check_units.guess(ctx, os.path.basename(rel))
+        ctx.issues.append(result.problem.with_place(file=rel, unit=ctx.label(guessed) if guessed
+                                                    else ""))
+        out.rejected.append(rel)
+        if guessed:
+            refused.setdefault(guessed, []).append(rel)
+        return
+    unit = check_file.recognise(ctx, result, rel)
+    if unit is None:
+        if (result.meta or {}).get(contract.KIND) == contract.KIND_MASTER:
+            out.skipped.append(rel)
+        else:
+            out.rejected.append(rel)
+        return
+    if check_file.unusable(ctx, result, rel, unit):
+        out.rejected.append(rel)
+        refused.setdefault(unit, []).append(rel)
+        return
+    check_file.check_structure(ctx, result, rel, unit)
+    keep = check_file.uncomputed(ctx, result, rel, unit)
+    values, scored = check_file.values(ctx, result, rel, unit)
+    out.accepted.append(Submission(Received.of(result), rel, unit, values,
+                                   check_file.saved_at(result),
+                                   (result.meta or {}).get(contract.VERSION), scored=scored,
+                                   keep=keep))
 
 
 def _receipts_of(reading: _Reading, to_read: list, keep: frozenset[str] | None, started: int):
