@@ -216,3 +216,24 @@ def test_a_big_part_written_in_pieces_is_compressed_into_one_buffer():
         tracemalloc.stop()
     assert package.fingerprints()["xl/media/big.bin"][1] == size
     assert peak < 1.5 * size  # not its compressed pieces and their join (twice it)
+
+
+def test_a_big_part_is_compressed_on_a_second_thread_as_its_pieces_come():
+    import threading
+    import zlib
+
+    from thidua.workbook.package import _deflated
+
+    pieces = [f"<row r=\"{r}\"><c r=\"A{r}\"><v>{r}</v></c></row>".encode() for r in range(90_000)]
+    crc, size, raw = _deflated(iter(pieces))
+    whole = b"".join(pieces)
+    assert (crc, size) == (zlib.crc32(whole), len(whole)) and size > 2 * 1024 * 1024
+    assert zlib.decompress(bytes(raw), -15) == whole
+
+    def broken():
+        yield b"<row/>" * 300_000
+        raise RuntimeError("hỏng giữa chừng")
+
+    with pytest.raises(RuntimeError, match="hỏng giữa chừng"):
+        _deflated(broken())
+    assert not [t for t in threading.enumerate() if t.name == "thidua-deflate"]

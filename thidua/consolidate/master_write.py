@@ -229,6 +229,12 @@ class _Sheet:
         r, col = _ref(ref.replace("$", ""))
         return _Value(self.rows.get(r, {}).get(col, (None, 0))[0])
 
+    def column_values(self, letter: str, rows: Iterable[int]) -> list:
+        """The values of column ``letter`` in ``rows`` (as ``sheet[ref].value`` gives them)."""
+        empty: dict = {}
+        get = self.rows.get
+        return [get(r, empty).get(letter, (None, 0))[0] for r in rows]
+
 
 class _Book:
     """The sheets the value functions of the units' rows read (``book[title]``)."""
@@ -275,9 +281,12 @@ def _stored_values(plan: Plan, package, master: MasterData, table: dict,
     columns = _column_values(plan, layout, sheets)
     first = layout.first_row
 
+    stored = {sheet: [(letter, [_stored(v) for v in values]) for letter, values in cols.items()]
+              for sheet, cols in columns.items()}
+
     def row_values(sheet: str, r: int) -> dict[str, object]:
-        return {f"{letter}{r}": _stored(values[r - first])
-                for letter, values in columns.get(sheet, {}).items()}
+        at = r - first
+        return {f"{letter}{r}": values[at] for letter, values in stored.get(sheet, ())}
 
     for sheet in [layout.sheet] + [s for s in columns if s != layout.sheet]:
         # the input cells on «Tổng hợp»; on every sheet, the values in the rows they change

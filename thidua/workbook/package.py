@@ -54,6 +54,52 @@ PIECE = 1024 * 1024
 
 
 # ------------------------------------------------------------------ the zip
+def _deflated(pieces: Iterator[bytes]) -> tuple[int, int, bytearray]:
+    """(CRC-32, size, raw deflate at the fast level) of the pieces joined.
+
+    The pieces are compressed on a second thread as they come: zlib lets go of Python's
+    lock while it works, so a part made piece by piece in Python (a sheet being patched)
+    is compressed meanwhile, not after."""
+    import queue
+    import threading
+
+    todo: queue.Queue = queue.Queue(maxsize=8)
+    done: dict = {}
+
+    def work() -> None:
+        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+        crc, size, raw = 0, 0, bytearray()  # grown in place: never a list and its join
+        try:
+            while (piece := todo.get()) is not None:
+                crc = zlib.crc32(piece, crc)
+                size += len(piece)
+                raw += compressor.compress(piece)
+            raw += compressor.flush()
+            done["out"] = crc, size, raw
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            done["error"] = exc
+            while todo.get() is not None:  # let the caller finish putting
+                pass
+
+    worker = threading.Thread(target=work, name="thidua-deflate", daemon=True)
+    worker.start()
+    try:
+        batch = bytearray()  # handed over a megabyte at a time (the pieces can be a row)
+        for piece in pieces:
+            batch += piece
+            if len(batch) >= PIECE:
+                todo.put(bytes(batch))
+                batch.clear()
+        if batch:
+            todo.put(bytes(batch))
+    finally:
+        todo.put(None)
+        worker.join()
+    if "error" in done:
+        raise done["error"]
+    return done["out"]
+
+
 @dataclass
 class _Member:
     name: str
@@ -187,13 +233,7 @@ class Package:
                 else b"".join(head)
             self._changed[name] = None
             return
-        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-        crc, size, raw = 0, 0, bytearray()  # grown in place: never a list of pieces and their join
-        for piece in itertools.chain(head, pieces):
-            crc = zlib.crc32(piece, crc)
-            size += len(piece)
-            raw += compressor.compress(piece)
-        raw += compressor.flush()
+        crc, size, raw = _deflated(itertools.chain(head, pieces))
         self._members[name] = _Member(name, crc, size, zipfile.ZIP_DEFLATED, 0,
                                       _dos(dt.datetime.now()), raw)
         self._content.pop(name, None)
