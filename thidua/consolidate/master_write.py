@@ -172,12 +172,16 @@ def _changed_in_place(plan: Plan, master: MasterData, units: list[dict]):
     keys.update({contract.appraisal_name(inp.code): inp for inp in plan.inputs})
     keys = {k: inp for k, inp in keys.items() if k in col}
     free = set(keys) | {CHANGED, "nam"}  # what consolidation may change in a unit's record
+    fixed: dict[tuple, list[str]] = {}  # the keys of a record that only the office changes
     styles = Styles(package.read(STYLES))
     changes: dict[int, dict[str, str]] = {}
     table = dict(master.table)  # a row is copied when it changes (few do, usually)
     for record in units:
         before = old[record["ma_don_vi"]]
-        if any(before.get(k) != record.get(k) for k in (set(before) | set(record)) - free):
+        shape = (tuple(before), tuple(record))
+        if shape not in fixed:
+            fixed[shape] = [k for k in dict.fromkeys([*before, *record]) if k not in free]
+        if any(before.get(k) != record.get(k) for k in fixed[shape]):
             return None  # a unit's name, group, level or note differs: not consolidation's
         if record == before:  # its cells are as the writer left them for this record
             continue
