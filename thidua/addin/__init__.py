@@ -38,8 +38,6 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "tinh_diem": ("tinh_diem", "Tính điểm"),
     "xet_khen_thuong": ("xet_khen_thuong", "Xét khen thưởng"),
     "xuat_van_ban": ("xuat_van_ban", "Xuất văn bản"),
-    "kiem_tra_ke_hoach": ("kiem_tra_ke_hoach", "Kiểm tra kế hoạch"),
-    "tao_so_tu_ke_hoach": ("tao_so_tu_ke_hoach", "Tạo sổ từ kế hoạch"),
 }
 
 #: Buttons that change the master: they hold its write lock (``thidua.lock``) while they run, so
