@@ -369,18 +369,19 @@ def _points_row(ws: Worksheet, program: Program, r: int, layout: MasterLayout,
         formulas.setdefault(own, RowFormulas(program, layout, here=layout.sheet, own=own))
 
     def write(key: str, cell, fmt: str | None = NUM, fill: str | None = None, bold=False,
-              own: bool = False) -> None:
+              own: bool = False, wrap=False) -> None:
         text = shared.formula(col[key], r, lambda r: formulas[own](cell, r))
-        _put(ws, r, _col_index(col[key]), text, fmt=fmt, fill=fill, bold=bold)
+        _put(ws, r, _col_index(col[key]), text, fmt=fmt, fill=fill, bold=bold, wrap=wrap)
 
     for cell in program.of_kind("value", "item"):
         write(cell.code, cell)
-    write(TOTAL_CODE, program.cell(TOTAL_CODE), fill=FILL_TOTAL, bold=True)
+    # these show «Chưa đủ số liệu» until the figures are in: wrapped, never cut at the border
+    write(TOTAL_CODE, program.cell(TOTAL_CODE), fill=FILL_TOTAL, bold=True, wrap=True)
     if plan.self_scored:
-        write(SELF_TOTAL, program.cell(TOTAL_CODE), own=True)
+        write(SELF_TOTAL, program.cell(TOTAL_CODE), own=True, wrap=True)
     if plan.classification is not None:
-        write(CLASS, program.cell(CLASS_CODE), fmt=None)
-    write(ELIGIBLE, program.cell(ELIGIBLE_CODE), fmt=None)
+        write(CLASS, program.cell(CLASS_CODE), fmt=None, wrap=True)
+    write(ELIGIBLE, program.cell(ELIGIBLE_CODE), fmt=None, wrap=True)
 
 
 def _points_values(vals: _MasterValues, program: Program, layout: MasterLayout) -> None:
