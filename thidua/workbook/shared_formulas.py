@@ -6,7 +6,7 @@ saves such a column as a *shared formula*: the first cell holds the text and the
 range it serves (``<f t="shared" ref="J6:J3326" si="0">…</f>``), every other cell
 only the index (``<f t="shared" si="0"/>``); Excel, LibreOffice and openpyxl read
 each follower as the first cell's formula shifted to its row. At 33,210 units this
-takes the master's «Tổng hợp» from 200 MB of XML to about 40 MB, which every later
+takes the master's «Tổng hợp» from 200 MB of XML to 53 MB, which every later
 consolidation reads, patches and compresses.
 
 How: a sheet writer asks :class:`SharedColumns` for the text of each formula cell

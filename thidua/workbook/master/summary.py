@@ -313,15 +313,22 @@ def _read_cells(ws: Worksheet, plan: Plan, r: int, col: dict[str, str],
     def put(key: str, make) -> None:
         _put(ws, r, _col_index(col[key]), shared.formula(col[key], r, make), border=False)
 
+    def read(key: str, cdc, appraisal: bool = False):
+        return lambda r: f"={cdc.excel_read(f'${col[key]}{r}', appraisal=appraisal)}"
+
+    def scored(appraisal: str, own: str):  # the appraised figure, else the unit's own
+        def make(r: int) -> str:
+            a, o = f"${col[read_key(appraisal)]}{r}", f"${col[read_key(own)]}{r}"
+            return f"=IF(ISNUMBER({a}),{a},{o})"
+        return make
+
     for inp in plan.inputs:
         cdc = codec(inp)
-        put(read_key(inp.code), lambda r, cdc=cdc, inp=inp: f"={cdc.excel_read(f'${col[inp.code]}{r}')}")
+        put(read_key(inp.code), read(inp.code, cdc))
         if plan.self_scored:
             appraisal = contract.appraisal_name(inp.code)
-            put(read_key(appraisal), lambda r, cdc=cdc, a=appraisal:
-                f"={cdc.excel_read(f'${col[a]}{r}', appraisal=True)}")
-            put(scored_key(inp.code), lambda r, a=appraisal, inp=inp: "=IF(ISNUMBER({a}),{a},{o})".format(
-                a=f"${col[read_key(a)]}{r}", o=f"${col[read_key(inp.code)]}{r}"))
+            put(read_key(appraisal), read(appraisal, cdc, appraisal=True))
+            put(scored_key(inp.code), scored(appraisal, inp.code))
 
 
 def _read_values(vals: _MasterValues, plan: Plan, col: dict[str, str]) -> None:
