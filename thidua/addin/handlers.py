@@ -35,8 +35,8 @@ from thidua.errors import InputError, Problem, ThiduaError
 from thidua.result import (AMOUNT, ELIGIBLE, PRIZE, PRIZE_LABEL, RANK, REASONS, TIE_LABEL,
                            ScoreResult)
 from thidua.text import format_money, format_number
-from thidua.workbook.master import (FILL_BAND, FILL_HEADER, FILL_INPUT, FILL_TOOL, FILL_TOTAL,
-                                    INT, MONEY, NUM, PLACEHOLDER, SHEET_AWARDS)
+from thidua.workbook.master_layout import (FILL_BAND, FILL_HEADER, FILL_INPUT, FILL_TOOL,
+                                           FILL_TOTAL, INT, MONEY, NUM, PLACEHOLDER, SHEET_AWARDS)
 
 # Fill colours written by the add-in (hex RGB).
 FILL_BAD = "FFC7CE"  # not eligible; a figure that cannot be read
@@ -500,7 +500,7 @@ def _units_of_sheet(master: Master) -> list[dict]:
 
 
 def _config(master: Master) -> dict:
-    from thidua.workbook.master import CONFIG_NAMES
+    from thidua.workbook.master_layout import CONFIG_NAMES
 
     out = {}
     for key, (name, _label, _default) in CONFIG_NAMES.items():
@@ -730,7 +730,7 @@ def _activity(master: Master, button: str, text: str) -> None:
     if master.path is None:
         return
     try:
-        from thidua.workbook.master import CONFIG_NAMES
+        from thidua.workbook.master_layout import CONFIG_NAMES
         name = master.view.named_value(CONFIG_NAMES["tep_nhat_ky"][0]) or CONFIG_NAMES["tep_nhat_ky"][2]
         path = Path(str(name))
         if not path.is_absolute():
@@ -825,7 +825,7 @@ def tao_so_tu_ke_hoach(book, *, plan_path=None, now=None, workers=None, **_) -> 
     from thidua.errors import PlanError
     from thidua.units import read_unit_list, write_units_template
     from thidua.workbook.generate import write_campaign
-    from thidua.workbook.master import CONFIG_NAMES
+    from thidua.workbook.master_layout import CONFIG_NAMES
 
     plan, problems, _view, _name = _read_open_plan(book, plan_path)
     if problems:

@@ -21,13 +21,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
 from thidua.errors import Problem, ThiduaError
 from thidua.plan.model import Plan
 from thidua.text import nfc
 from thidua.workbook import contract
-from thidua.workbook.master import KIND_MASTER, SHEET_META, MasterLayout
+from thidua.workbook.contract import KIND_MASTER
+from thidua.workbook.contract import META_SHEET as SHEET_META
+from thidua.workbook.master_layout import MasterLayout
+from thidua.workbook.sheet_xml import col_index as _col_index
+from thidua.workbook.sheet_xml import col_letter as get_column_letter
 
 __all__ = ["BookView", "Master", "Writer", "open_master", "col_index"]
 
@@ -37,7 +39,7 @@ NOT_A_MASTER_HINT = ("mở sổ tổng hợp của kế hoạch (tệp so-tong-h
 
 
 def col_index(letter: str) -> int:
-    return column_index_from_string(letter)
+    return _col_index(letter)
 
 
 def _clean(value):
@@ -58,12 +60,50 @@ def _clean_rows(rows) -> list[list]:
              else _clean(v) for v in row] for row in rows]
 
 
+def _clean_payload_rows(rows, engine) -> list[list]:
+    """The raw values of xlwings' remote engine (``engine``: ``book.app.engine.impl``) as
+    ``Range.value`` and :func:`_clean_rows` together give them, in one pass.
+
+    The engine's own pass calls a function on every cell; here only text that may be a
+    date (ISO text) or an error (``#DIV/0!``) goes to it, and it decides as it always does.
+    """
+    import datetime as dt
+
+    def special(v: str):
+        v = engine.clean_value_data([[v]], dt.datetime, None, None, False)[0][0]
+        return _clean(v)
+
+    nfc_ = unicodedata.normalize
+    return [[((special(v) if v[0] in "-0123456789#" else nfc_("NFC", v)) if v else None)
+             if type(v) is str
+             else (None if v != v else v) if type(v) is float
+             else v if v is None or type(v) is int or type(v) is bool
+             else _clean(v) for v in row] for row in rows]
+
+
+_PAYLOAD_PLAIN = frozenset((str, int, float, bool))
+
+
+def _payload_value(book, value):
+    """A value as the remote engine's ``Range.value`` queues it: a blank as "", a date as
+    ISO text (the engine's own conversion)."""
+    if value is None:
+        return ""
+    return book.app.engine.impl.prepare_xl_data_element(value, {})
+
+
+def _remote(book) -> bool:
+    """Whether ``book`` lives in xlwings' remote engine (a payload, writes queued as actions)."""
+    return getattr(getattr(book.app, "engine", None), "name", "") == "remote"
+
+
 class BookView:
     """Values of an ``xlwings.Book``'s sheets, each read once (from A1)."""
 
     def __init__(self, book):
         self.book = book
         self.sheet_names: list[str] = [s.name for s in book.sheets]
+        self.remote = _remote(book)
         self._values: dict[str, list[list]] = {}
         self._names: dict[str, tuple[str, int, int]] | None = None
 
@@ -75,8 +115,12 @@ class BookView:
         if sheet not in self._values:
             ws = self.book.sheets[sheet]
             last = ws.used_range.last_cell
-            data = ws.range((1, 1), (last.row, last.column)).options(ndim=2).value or [[]]
-            self._values[sheet] = _clean_rows(data)
+            block = ws.range((1, 1), (last.row, last.column))
+            if self.remote:
+                self._values[sheet] = _clean_payload_rows(block.raw_value or [[]],
+                                                          self.book.app.engine.impl)
+            else:
+                self._values[sheet] = _clean_rows(block.options(ndim=2).value or [[]])
         return self._values[sheet]
 
     def cell(self, sheet: str, row: int, col: int):
@@ -144,7 +188,7 @@ class Master:
 
     def folder(self, override=None, config_key: str = "", default: str = "") -> Path:
         """A folder named on «Cấu hình» (or ``override``), relative to the master's folder."""
-        from thidua.workbook.master import CONFIG_NAMES
+        from thidua.workbook.master_layout import CONFIG_NAMES
 
         if override is not None:
             return Path(override)
@@ -219,7 +263,7 @@ def open_master(book, master_path=None) -> Master:
     if meta.get("loai") != KIND_MASTER:
         raise ThiduaError(Problem(NOT_A_MASTER, hint=NOT_A_MASTER_HINT))
     try:
-        from thidua.workbook.master import layout_json
+        from thidua.workbook.master_layout import layout_json
         layout = MasterLayout.from_json(layout_json(meta))
     except (json.JSONDecodeError, TypeError, ValueError):
         raise ThiduaError(Problem(
@@ -255,7 +299,7 @@ def read_table(master: Master, source: str, *, allow_missing: bool = True):
 
 def master_year(master: Master) -> int | None:
     """The year of targets set on «Cấu hình» (checklist plans), like ``thidua.data.load_data``."""
-    from thidua.workbook.master import YEAR_NAME
+    from thidua.workbook.contract import YEAR_NAME
 
     if not master.plan.is_checklist:
         return None
@@ -297,12 +341,14 @@ class Writer:
 
     def __init__(self, book):
         self.book = book
+        self.remote = _remote(book)
         self.ops: list[tuple] = []
         self._sheets: dict[str, object] = {}
 
     def values(self, sheet: str, row: int, col: int, rows: list[list]) -> None:
         if rows and rows[0]:
-            self.ops.append(("values", sheet, row, col, [[_plain(v) for v in r] for r in rows]))
+            self.ops.append(("values", sheet, row, col, [
+                [v if v is None or type(v) is int else _plain(v) for v in r] for r in rows]))
 
     def color(self, sheet: str, r1: int, c1: int, r2: int, c2: int, color: str) -> None:
         self.ops.append(("color", sheet, r1, c1, r2, c2, "#" + color.lstrip("#").upper()))
@@ -357,7 +403,22 @@ class Writer:
         kind = op[0]
         if kind == "values":
             _, sheet, row, col, rows = op
-            self._range(sheet, row, col, row + len(rows) - 1, col + len(rows[0]) - 1).value = rows
+            ncols = len(rows[0])
+            block = self._range(sheet, row, col, row + len(rows) - 1, col + ncols - 1)
+            if not self.remote:
+                block.value = rows
+                return
+            # The actions ``.value`` would queue (a blank as "", the block cut into pieces of at
+            # most the engine's cells per write), without its conversion pipeline: in the
+            # remote engine that copies the whole sheet nine times to size the block.
+            budget = block.impl.max_cells_per_write
+            step = max(1, budget // ncols) if budget and len(rows) * ncols > budget else len(rows)
+            for start in range(0, len(rows), step):
+                part = rows[start:start + step]
+                self._range(sheet, row + start, col, row + start + len(part) - 1,
+                            col + ncols - 1).raw_value = [
+                    [v if type(v) in _PAYLOAD_PLAIN else _payload_value(self.book, v) for v in r]
+                    for r in part]
         elif kind == "color":
             self._range(*op[1:6]).color = op[6]
         elif kind == "number_format":

@@ -2,8 +2,8 @@
 
 What the master's readers and in-place writers need without the writer itself
 (:mod:`thidua.workbook.master`, which builds the whole workbook with openpyxl):
-the layout stored in the hidden metadata, the settings' names, the first rows, the
-fills of input cells, and what a figure looks like in its cell.
+the layout stored in the hidden metadata, the sheets' names, the settings' names, the
+first rows, the number formats and fills, and what a figure looks like in its cell.
 """
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from typing import Any
 
 from thidua.plan.model import Input
 
-__all__ = ["SHEET_SUMMARY", "HEADER_ROW", "FIRST_ROW", "CHANGED", "FILL_INPUT", "FILL_CHANGED",
+__all__ = ["SHEET_SUMMARY", "SHEET_INDICATORS", "SHEET_TREND", "SHEET_TASKS", "SHEET_AWARDS",
+           "SHEET_CHARTS", "SHEET_PLAN", "SHEET_CONFIG", "SHEET_LISTS", "PLACEHOLDER", "NUM", "INT",
+           "FREE", "MONEY", "DATE", "FILL_HEADER", "FILL_BAND", "FILL_TOTAL", "FILL_TOOL",
+           "FILL_INELIGIBLE", "HEADER_ROW", "FIRST_ROW", "CHANGED", "FILL_INPUT", "FILL_CHANGED",
            "CONFIG_NAMES", "MasterLayout", "layout_json", "blank", "input_value"]
 
 SHEET_SUMMARY = "Tổng hợp"
@@ -21,6 +24,29 @@ HEADER_ROW = 5  # column headers; row 4 holds the band headers above them
 FIRST_ROW = 6  # first unit row on every per-unit sheet
 #: In a unit's record: the inputs the unit re-sent different from what the office appraised.
 CHANGED = "~sua_sau_tham_dinh"
+SHEET_INDICATORS = "Chỉ tiêu"
+SHEET_TREND = "Xu hướng"
+SHEET_TASKS = "Nhiệm vụ"
+SHEET_AWARDS = "Khen thưởng"
+SHEET_CHARTS = "Biểu đồ"
+SHEET_PLAN = "Thang điểm"
+SHEET_CONFIG = "Cấu hình"
+SHEET_LISTS = "Danh mục"
+PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
+
+# Number formats of the master's cells.
+NUM = "#,##0.00"  # points: two decimals
+INT = "#,##0"  # counts
+FREE = "General"  # figures: decimals only when there are some, no separator after a whole number
+MONEY = "#,##0"
+DATE = "dd/mm/yyyy"
+
+# Fills (hex RGB).
+FILL_HEADER = "D9E1F2"
+FILL_BAND = "BDD7EE"
+FILL_TOTAL = "E2EFDA"
+FILL_TOOL = "F2F2F2"
+FILL_INELIGIBLE = "EDEDED"
 FILL_INPUT = "FFF2CC"  # an input cell
 FILL_CHANGED = "F8CBAD"  # an input re-sent different from its appraised figure
 

@@ -21,36 +21,16 @@ from thidua.result import (STATUS_MET, STATUS_NOT_MET, STATUS_NO_DATA)
 from thidua.text import format_number, nfc
 from thidua.workbook import contract
 # What readers need without the writer lives in master_layout; the sheet modules take it from here.
-from thidua.workbook.master_layout import (CHANGED, CONFIG_NAMES, FILL_CHANGED, FILL_INPUT,  # noqa: F401
-                                           FIRST_ROW, HEADER_ROW, SHEET_SUMMARY, MasterLayout,
-                                           layout_json)
+from thidua.workbook.master_layout import (CHANGED, CONFIG_NAMES, DATE, FILL_BAND,  # noqa: F401
+                                           FILL_CHANGED, FILL_HEADER, FILL_INELIGIBLE, FILL_INPUT,
+                                           FILL_TOOL, FILL_TOTAL, FIRST_ROW, FREE, HEADER_ROW, INT,
+                                           MONEY, NUM, PLACEHOLDER, SHEET_AWARDS, SHEET_CHARTS,
+                                           SHEET_CONFIG, SHEET_INDICATORS, SHEET_LISTS,
+                                           SHEET_PLAN, SHEET_SUMMARY, SHEET_TASKS, SHEET_TREND,
+                                           MasterLayout, layout_json)
 from thidua.workbook.master_layout import blank as _blank
 from thidua.workbook.master_layout import input_value as _input_value  # noqa: F401
 from thidua.workbook.paper import (Pages, fit_rows, print_setup, row_height, text_lines)
-
-
-SHEET_INDICATORS = "Chỉ tiêu"
-
-
-SHEET_TREND = "Xu hướng"
-
-
-SHEET_TASKS = "Nhiệm vụ"
-
-
-SHEET_AWARDS = "Khen thưởng"
-
-
-SHEET_CHARTS = "Biểu đồ"
-
-
-SHEET_PLAN = "Thang điểm"
-
-
-SHEET_CONFIG = "Cấu hình"
-
-
-SHEET_LISTS = "Danh mục"
 
 
 SHEET_META = contract.META_SHEET
@@ -58,8 +38,6 @@ SHEET_META = contract.META_SHEET
 
 KIND_MASTER = contract.KIND_MASTER
 
-
-PLACEHOLDER = "Bấm Tính điểm"  # cells the tool (engine / add-in) fills
 
 YEAR_NAME = contract.YEAR_NAME
 
@@ -85,38 +63,6 @@ CONFIG_NOTES = {
     "cau_hinh_thu_muc_mau": "Thư mục cạnh sổ tổng hợp, nơi lưu các tệp mẫu gửi cho đơn vị",
     "cau_hinh_tep_nhat_ky": "Tệp ghi lại các lần tổng hợp, tính điểm",
 }
-
-
-NUM = "#,##0.00"  # points: two decimals
-
-
-INT = "#,##0"  # counts
-
-
-FREE = "General"  # figures: decimals only when there are some, no separator after a whole number
-
-
-MONEY = "#,##0"
-
-
-DATE = "dd/mm/yyyy"
-
-
-FILL_HEADER = "D9E1F2"
-
-
-FILL_BAND = "BDD7EE"
-
-
-
-
-FILL_TOTAL = "E2EFDA"
-
-
-FILL_TOOL = "F2F2F2"
-
-
-FILL_INELIGIBLE = "EDEDED"
 
 
 STATUS_FILLS = {STATUS_MET: "C6EFCE", STATUS_NOT_MET: "FFC7CE", STATUS_NO_DATA: "D9D9D9"}
