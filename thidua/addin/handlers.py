@@ -228,20 +228,20 @@ def tinh_diem(book, *, master_path=None, now=None, **_) -> None:
     from thidua.gcpause import gc_paused
 
     master = open_master(book, master_path)
-    with gc_paused():
+    with gc_paused():  # the sheet's cells and the blocks written make no cycles
         table, result = _score(master, _source(book))
         w = Writer(book)
         _write_summary_sheet(master, table, result, w)
         _write_awards(master, result, w)
         lines = result_summary(master, result)
         mismatches = _formula_mismatches(master, table, result)
-    if mismatches:
-        lines.append(f"Chú ý: {len(mismatches)} ô công thức trong sổ khác kết quả tính (ví dụ "
-                     f"{'; '.join(mismatches[:3])}). Kiểm tra công thức có bị sửa không, và bật "
-                     "tính tự động (Công thức → Tùy chọn Tính toán → Tự động).")
-    lines += master.notes
-    w.alert("\n".join(_clip(lines)), "Tính điểm")
-    w.commit()
+        if mismatches:
+            lines.append(f"Chú ý: {len(mismatches)} ô công thức trong sổ khác kết quả tính (ví "
+                         f"dụ {'; '.join(mismatches[:3])}). Kiểm tra công thức có bị sửa không, "
+                         "và bật tính tự động (Công thức → Tùy chọn Tính toán → Tự động).")
+        lines += master.notes
+        w.alert("\n".join(_clip(lines)), "Tính điểm")
+        w.commit()
     _activity(master, "Tính điểm", lines[0] if lines else "")
 
 

@@ -411,14 +411,14 @@ class Writer:
             # The actions ``.value`` would queue (a blank as "", the block cut into pieces of at
             # most the engine's cells per write), without its conversion pipeline: in the
             # remote engine that copies the whole sheet nine times to size the block.
-            budget = block.impl.max_cells_per_write
+            budget, plain = block.impl.max_cells_per_write, _PAYLOAD_PLAIN
             step = max(1, budget // ncols) if budget and len(rows) * ncols > budget else len(rows)
             for start in range(0, len(rows), step):
                 part = rows[start:start + step]
                 self._range(sheet, row + start, col, row + start + len(part) - 1,
                             col + ncols - 1).raw_value = [
-                    [v if type(v) in _PAYLOAD_PLAIN else _payload_value(self.book, v) for v in r]
-                    for r in part]
+                    ["" if v is None else v if type(v) in plain else _payload_value(self.book, v)
+                     for v in r] for r in part]
         elif kind == "color":
             self._range(*op[1:6]).color = op[6]
         elif kind == "number_format":
