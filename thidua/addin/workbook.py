@@ -28,18 +28,13 @@ from thidua.workbook import contract
 from thidua.workbook.contract import KIND_MASTER
 from thidua.workbook.contract import META_SHEET as SHEET_META
 from thidua.workbook.master_layout import MasterLayout
-from thidua.workbook.sheet_xml import col_index as _col_index
-from thidua.workbook.sheet_xml import col_letter as get_column_letter
+from thidua.workbook.sheet_xml import col_index, col_letter
 
 __all__ = ["BookView", "Master", "Writer", "open_master", "col_index"]
 
 NOT_A_MASTER = ("sổ đang mở không phải sổ tổng hợp do thidua tạo (không có dữ liệu ẩn «_thidua»)")
 NOT_A_MASTER_HINT = ("mở sổ tổng hợp của kế hoạch (tệp so-tong-hop.xlsx) rồi bấm lại; chưa có sổ thì "
                      "mở tệp kế hoạch và bấm «Tạo sổ từ kế hoạch» trên thẻ «Thi đua»")
-
-
-def col_index(letter: str) -> int:
-    return _col_index(letter)
 
 
 def _clean(value):
@@ -333,7 +328,7 @@ def runs(items: list) -> list[tuple[int, int, object]]:
 
 
 def ref(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f"${get_column_letter(c1)}${r1}:${get_column_letter(c2)}${r2}"
+    return f"${col_letter(c1)}${r1}:${col_letter(c2)}${r2}"
 
 
 class Writer:
@@ -395,7 +390,7 @@ class Writer:
         ws = self._sheets.get(sheet)
         if ws is None:
             ws = self._sheets[sheet] = self.book.sheets[sheet]
-        return ws.range(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        return ws.range(f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}")
 
     def _apply(self, op: tuple) -> None:
         from thidua.addin import _alert
