@@ -42,9 +42,9 @@ FIXED = __import__("datetime").datetime(2026, 1, 2, 3, 4, 5)
 
 def click(path: Path, button: str, **options) -> list[dict]:
     """One click on ``button`` with the master at ``path`` open; the file is updated."""
-    book = xw.Book(json=payload_from_xlsx(path))
-    run_button(button, book, **options)
-    actions = book.json()["actions"]
+    with xw.Book(json=payload_from_xlsx(path)) as book:  # closed, as xlwings Server closes it
+        run_button(button, book, **options)
+        actions = book.json()["actions"]
     assert {a["func"] for a in actions} <= REMOTE_ACTIONS
     json.dumps(actions)  # what goes back to VBA must be plain JSON
     apply_actions(path, actions)
@@ -122,8 +122,8 @@ def test_payload_is_what_remote_bas_sends(tmp_path):
     assert names[0] == "Tổng hợp" and "_thidua" in names  # hidden sheets are sent too
     assert all(set(s) == {"name", "pictures", "tables", "values"} for s in payload["sheets"])
     assert {"name", "sheet_index", "address", "book_scope"} <= set(payload["names"][0])
-    book = xw.Book(json=payload)
-    assert book.sheets["Tổng hợp"]["B5"].value == "Mã đơn vị"
+    with xw.Book(json=payload) as book:
+        assert book.sheets["Tổng hợp"]["B5"].value == "Mã đơn vị"
 
 
 @pytest.mark.parametrize("plan_id", builtin_ids())

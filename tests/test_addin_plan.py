@@ -38,7 +38,8 @@ def test_the_open_workbook_reads_as_the_file_does(tmp_path):
     from thidua.addin.payload import payload_from_xlsx
 
     path = plan_book(tmp_path, "hoa-thanh-cchc-2018")
-    plan, problems, _view, name = _read_open_plan(xw.Book(json=payload_from_xlsx(path)), path)
+    with xw.Book(json=payload_from_xlsx(path)) as book:
+        plan, problems, _view, name = _read_open_plan(book, path)
     assert problems == [] and name == "ke-hoach.xlsx"
     from_file = load_plan(path)
     assert snapshot(plan) == snapshot(from_file)

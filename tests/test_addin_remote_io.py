@@ -41,13 +41,13 @@ def payload(cells=CELLS) -> dict:
 
 
 def test_a_sheet_is_read_as_range_value_reads_it():
-    book = xw.Book(json=payload())
-    assert book.app.engine.name == "remote"
-    view = BookView(book)
-    assert view.remote
-    fast = view.values("Tổng hợp")
-    ws = book.sheets["Tổng hợp"]
-    slow = _clean_rows(ws.range((1, 1), (5, 5)).options(ndim=2).value)
+    with xw.Book(json=payload()) as book:
+        assert book.app.engine.name == "remote"
+        view = BookView(book)
+        assert view.remote
+        fast = view.values("Tổng hợp")
+        ws = book.sheets["Tổng hợp"]
+        slow = _clean_rows(ws.range((1, 1), (5, 5)).options(ndim=2).value)
     assert fast == slow
     assert [type(v) for v in fast[1]] == [type(v) for v in slow[1]]
     # what a handler sees: NFC text, dates, blanks and errors as None, text kept as typed
@@ -77,6 +77,8 @@ def test_writes_queue_the_actions_range_value_queues():
     ws.range("C2:F30001").value = [[_plain(v) for v in r] for r in rows]
     ws.range("A1:B1").value = [["Mã đơn vị", None]]
     fast, slow = fast_book.json()["actions"], slow_book.json()["actions"]
+    fast_book.close()
+    slow_book.close()
     assert [a["func"] for a in fast] == ["setValues"] * 3
     assert [a["row_count"] for a in fast] == [25_000, 5_000, 1]
     assert fast == slow

@@ -3,9 +3,10 @@
 ``python tinh_diem_click.py PAYLOAD.json ACTIONS.json [--repeat K]``
 
 Reads the JSON xlwings' VBA client sends (every sheet's values), builds the
-book with xlwings' remote engine (``xlwings.Book(json=…)``), runs
-``thidua.addin.run_button("tinh_diem", book)`` and writes the actions it
-returns (what Excel replays). Prints, as JSON, the seconds from the payload
+book with xlwings' remote engine (``with xlwings.Book(json=…) as book``, as an
+xlwings Server request handler does: the engine lets go of the book when it
+is closed), runs ``thidua.addin.run_button("tinh_diem", book)`` and writes the
+actions it returns (what Excel replays). Prints, as JSON, the seconds from the payload
 text to the actions text for each of ``K`` clicks in this process (the first
 includes importing thidua's modules) and the number of actions by kind.
 """
@@ -26,10 +27,10 @@ def click(text: str) -> tuple[float, list]:
     from thidua.addin import run_button
 
     start = time.perf_counter()
-    book = xw.Book(json=json.loads(text))
-    run_button("tinh_diem", book)
-    actions = book.json()["actions"]
-    out = json.dumps({"actions": actions}, ensure_ascii=False)
+    with xw.Book(json=json.loads(text)) as book:  # as xlwings Server handles a request
+        run_button("tinh_diem", book)
+        actions = book.json()["actions"]
+        out = json.dumps({"actions": actions}, ensure_ascii=False)
     return time.perf_counter() - start, actions, out
 
 

@@ -5,7 +5,9 @@
 the book's name, active sheet and selection, its range names, and every
 worksheet (hidden ones too) with the values of ``A1`` to the end of its used
 range. ``xlwings.Book(json=payload)`` turns it into a book the handlers use
-exactly as the desktop one; ``book.json()["actions"]`` is what they did.
+exactly as the desktop one; ``book.json()["actions"]`` is what they did. Close the
+book afterwards (``with xlwings.Book(json=payload) as book``), as xlwings Server
+does at the end of a request: the engine keeps every book until it is closed.
 
 ``apply_actions(path, actions)`` replays those actions on the file with
 openpyxl, the way ``Remote.bas`` replays them in Excel: values (text starting
