@@ -12,6 +12,7 @@ import pytest
 
 from thidua.errors import PlanError, Problem
 from thidua.plan import builtin_ids, load_plan, parse_plan
+from thidua.plan.load import resolve
 from thidua.plan.yamlload import load_yaml
 
 FILE = "thu.yaml"
@@ -701,3 +702,46 @@ def test_one_mistake_is_named_with_its_line_and_fix(text, old, new, line, messag
     if hint is not None:
         how, words = hint
         assert p.hint == words if how == "==" else words in p.hint
+
+
+def _shape(node):
+    """Values, types and remembered lines of a loaded YAML tree."""
+    if isinstance(node, dict):
+        return [("dict", node.line, sorted(node.key_lines.items()))] + [
+            (key, _shape(value)) for key, value in node.items()]
+    if isinstance(node, list):
+        return [("list", node.line)] + [_shape(value) for value in node]
+    return (type(node).__name__, node)
+
+
+@pytest.mark.parametrize("plan_id", [i for i in builtin_ids() if resolve(i).suffix == ".yaml"])
+def test_libyaml_reads_a_plan_as_the_python_parser_does(plan_id):
+    """Plans are parsed by libyaml (a tenth of the time): the same values, types and lines."""
+    import yaml
+
+    from thidua.plan.yamlload import _FastLoader, _Loader
+
+    if not yaml.__with_libyaml__:  # PyYAML built without libyaml: both are the same parser
+        pytest.skip("PyYAML built without libyaml")
+    assert issubclass(_FastLoader, yaml.CSafeLoader)
+    text = unicodedata.normalize("NFC", resolve(plan_id).read_text(encoding="utf-8-sig"))
+    fast = yaml.load(text, Loader=_FastLoader)  # noqa: S506
+    assert _shape(fast) == _shape(yaml.load(text, Loader=_Loader))  # noqa: S506
+    assert _shape(load_yaml(text)) == _shape(fast)
+
+
+@pytest.mark.parametrize("text", ["id: a\n\ttitle: b\n", "id: [a, b\n", "id: a\n  title: b: c\n",
+                                  "a: 'open\n"])
+def test_a_syntax_error_is_the_python_parsers(text):
+    """A text libyaml finds wrong is parsed again by the pure-Python parser: the error words
+    and line are those plan.load turns into Vietnamese."""
+    import yaml
+
+    from thidua.plan.yamlload import _Loader
+
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.load(text, Loader=_Loader)  # noqa: S506
+    with pytest.raises(yaml.YAMLError) as got:
+        load_yaml(text)
+    assert str(got.value) == str(expected.value)
+    assert type(got.value) is type(expected.value)
