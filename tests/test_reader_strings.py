@@ -90,3 +90,27 @@ def test_what_the_parser_refuses_is_refused(bad):
     table = SharedStrings(content, 8 * 1024 * 1024)
     with pytest.raises(ET.ParseError):
         table[1]
+
+
+def test_strings_decoded_once_mean_the_same_in_every_part():
+    """A reader keeps the plain strings it decoded, by their bytes and the part's prefix
+    (every unit's copy of a template holds the same labels). What only the parser can judge
+    is judged in each part again: here a run whose prefix one part declares and the other
+    does not."""
+    strings._PLAIN.clear()
+    rich = '<si><y:r><y:t>đậm</y:t></y:r></si>'
+    declared = _sst("<si><t>Tổng số</t></si>", rich,
+                    ns=NS + ' xmlns:y="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    undeclared = _sst("<si><t>Tổng số</t></si>", rich, "<si><t>hai</t></si>")
+    prefixed = _sst("<x:si><x:t>Tổng số</x:t></x:si>", prefix="x:")
+    first = SharedStrings(declared, 8 * 1024 * 1024)
+    assert (first[0], first[1]) == ("Tổng số", "đậm")
+    assert list(strings._PLAIN.values()) == ["Tổng số"]  # the run needed the parser: not kept
+    second = SharedStrings(undeclared, 8 * 1024 * 1024)
+    assert second[0] == "Tổng số" and second[2] == "hai"
+    with pytest.raises(ET.ParseError):  # unbound prefix, as the whole part's parse says
+        ET.fromstring(undeclared)
+    with pytest.raises(ET.ParseError):
+        second[1]
+    assert SharedStrings(prefixed, 8 * 1024 * 1024)[0] == "Tổng số" == _whole(prefixed)[0]
+    assert len(strings._PLAIN) == 3  # «Tổng số» plain and prefixed, «hai»

@@ -99,6 +99,13 @@ class SharedStrings:
         self._more = False
 
 
+#: Plain strings decoded so far, by their prefix and bytes: every unit's copy of a template
+#: holds the same labels, so a reader decodes each once (a plain ``<t>`` means the same in
+#: any part; strings that need the parser are never kept here).
+_PLAIN: dict[tuple[bytes, bytes], str] = {}
+_PLAIN_LIMIT = 4096
+
+
 class _NotAlone(Exception):
     """A string that cannot be parsed on its own (the part is judged whole)."""
 
@@ -139,12 +146,20 @@ class _Index:
         """String ``index`` ("" past the end); :class:`_NotAlone` when it is not plain XML alone."""
         if index + 1 >= len(self.pieces):
             return ""
-        piece = self.pieces[index + 1].rstrip(_SPACE)
+        raw = self.pieces[index + 1]
+        key = (self.prefix, raw)
+        text = _PLAIN.get(key)
+        if text is not None:
+            return text
+        piece = raw.rstrip(_SPACE)
         if piece.endswith(self.t_close):
             for start in self.t_open:
                 if piece.startswith(start):
                     text = plainxml.text(piece[len(start):-len(self.t_close)])
                     if text is not None:
+                        if len(_PLAIN) >= _PLAIN_LIMIT:
+                            _PLAIN.clear()
+                        _PLAIN[key] = text
                         return text
                     break
         try:

@@ -45,6 +45,13 @@ _DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(r
 _PERCENT_IDS = {9, 10}
 
 
+@functools.lru_cache(maxsize=4096)
+def _shared_text(text: str) -> str | None:
+    """A shared string as a cell's value (the same labels in every unit's copy of a template:
+    each is tidied once)."""
+    return cells.text(cells.unescape(text))
+
+
 def read_xlsx(source) -> None:
     """Fill ``source.result`` from the checked zip ``source`` (see ``read.Opened``)."""
     _OOXML(source).read()
@@ -273,7 +280,7 @@ class _OOXML:
                 index = int(v)
             except ValueError:
                 return None, False
-            return cells.text(cells.unescape(self._shared(index))), False
+            return _shared_text(self._shared(index)), False
         if t == "str":
             return cells.text(cells.unescape(v)), False
         if t == "b":
