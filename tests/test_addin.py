@@ -225,6 +225,29 @@ def test_formula_disagreement_is_reported(tmp_path):
     assert f"{layout.columns['tong_diem']}{layout.first_row}" in shown[0]["prompt"]
 
 
+def test_formula_disagreements_are_reported_in_row_order(tmp_path):
+    """Totals and eligibility typed over the sheet's formulas are listed by row, a total
+    before an eligibility; text typed in a total is not a number to compare."""
+    path = master_copy(tmp_path, "nui-thanh-dvc-2023")
+    expected = {u["code"]: u for u in cli_json("nui-thanh-dvc-2023", path)["units"]}
+    wb = openpyxl.load_workbook(path)
+    layout = read_layout(wb)
+    ws, total, mark = wb[layout.sheet], layout.columns["tong_diem"], layout.columns["du_dieu_kien"]
+    first = layout.first_row
+    codes = [ws[f"{layout.columns['ma_don_vi']}{r}"].value for r in (first, first + 1, first + 2)]
+    ws[f"{total}{first + 2}"] = 99999
+    ws[f"{mark}{first + 2}"] = "Không" if expected[codes[2]]["eligible"] else "Có"
+    ws[f"{mark}{first}"] = "Không" if expected[codes[0]]["eligible"] else "Có"
+    ws[f"{total}{first + 1}"] = "chưa tính"  # text: not compared
+    wb.save(path)
+    prompt = click(path, "tinh_diem")[0]["prompt"]
+    assert "Chú ý: 3 ô công thức" in prompt
+    listed = prompt[prompt.index("ví dụ"):]
+    assert listed.index(f"ô {mark}{first}:") < listed.index(f"ô {total}{first + 2}: sổ ghi 99.999") \
+        < listed.index(f"ô {mark}{first + 2}:")
+    assert f"{total}{first + 1}" not in listed
+
+
 def test_xet_khen_thuong_lists_ties_and_vacancies(tmp_path):
     path = master_copy(tmp_path, "nui-thanh-dvc-2023")
     expected = cli_json("nui-thanh-dvc-2023", path)

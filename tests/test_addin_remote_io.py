@@ -57,6 +57,38 @@ def test_a_sheet_is_read_as_range_value_reads_it():
     assert fast[4] == ["007", "# ghi chú", None, -3, None]
 
 
+def test_rows_read_as_needed_give_the_same_cells_by_row_and_by_column():
+    """Scoring reads the columns it needs of a sheet's rows (``BookView.rows``), each
+    cleaned on its own: the cells are those ``values`` gives, whichever way they are read."""
+    with xw.Book(json=payload()) as book:
+        view = BookView(book)
+        lazy = view.rows("Tổng hợp")
+        assert not isinstance(lazy, list)  # nothing cleaned yet
+        body = lazy[1:]
+        by_column = body.columns([0, 2, 4, 7])
+        by_row = [lazy[i] for i in range(len(lazy))]
+        whole = view.values("Tổng hợp")
+        assert view.rows("Tổng hợp") is whole  # once read whole, the rows are those
+    assert by_row == list(lazy) == whole
+    assert by_column[0] == [r[0] for r in whole[1:]] == ["XA01", None, None, "007"]
+    assert by_column[2] == [r[2] for r in whole[1:]]
+    assert by_column[4] == [None, None, "#KHÁC", None]
+    assert by_column[7] == [None] * 4  # past the sheet's last column
+
+
+def test_a_used_range_beyond_the_cells_sent_reads_blanks_there():
+    """The payload's cells are read as they are when they are the used range from A1; when
+    the client says the used range is bigger, the engine's own read pads it with blanks."""
+    sent = payload()
+    sent["sheets"][0]["used_range_address"] = "B2:F7"
+    with xw.Book(json=sent) as book:
+        fast = BookView(book).values("Tổng hợp")
+        slow = _clean_rows(book.sheets["Tổng hợp"].range("A1:F7").options(ndim=2).value)
+    assert fast == slow
+    assert len(fast) == 7 and fast[6] == [None] * 6 and fast[1][5] is None
+    assert fast[1][:2] == ["XA01", "Xã Tam Hải"]
+
+
 def _rows(n: int) -> list[list]:
     out = []
     for i in range(n):

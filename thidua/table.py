@@ -602,9 +602,12 @@ def _year_cell(plan: Plan, value) -> tuple[int, tuple[str, str] | None]:
 
 
 def _columns(rows: list[list], indices: list[int]) -> dict[int, list]:
-    """The cells of each column ``indices`` over every row (None past a short row's end)."""
-    if isinstance(rows, _Columnar):
-        return rows.columns(indices)
+    """The cells of each column ``indices`` over every row (None past a short row's end).
+    Rows that know their columns (``columns(indices)``: a csv file's cells, an open
+    workbook's sheet in the add-in) give them."""
+    columns = getattr(rows, "columns", None)
+    if columns is not None:
+        return columns(indices)
     if not indices or not rows:
         return {i: [] for i in indices}
     width = max(indices) + 1
@@ -635,8 +638,14 @@ def _vkey(value):
 
 
 def _keys(values) -> list:
-    """:func:`_vkey` of each value (text cells are their own keys)."""
-    return values if _all_text(values) else list(map(_vkey, values))
+    """:func:`_vkey` of each value. A column of one kind of value is its own keys: text;
+    whole numbers; fractions, unless a zero is among them (0.0 and -0.0 are equal)."""
+    if type(values) is _TextColumn:
+        return values
+    kinds = set(map(type, values))
+    if kinds <= {str} or kinds == {int} or (kinds == {float} and 0.0 not in values):
+        return values
+    return list(map(_vkey, values))
 
 
 class _TextColumn(list):

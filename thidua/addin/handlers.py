@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,8 @@ def _write_summary_sheet(master: Master, table, result: ScoreResult, w: Writer) 
     base = max(set(fills), key=fills.count)
     for c1, c2 in _column_runs(list(col_key)):
         picks = [at[col_key[c]] for c in range(c1, c2 + 1)]
-        w.values(master.sheet, first, c1, [[row[k] for k in picks] for row in by_row])
+        w.values(master.sheet, first, c1, by_row if picks == list(range(len(TOOL_KEYS)))
+                 else [[row[k] for k in picks] for row in by_row])
         w.color(master.sheet, first, c1, last, c2, base)
         for a, b, fill in runs(fills):
             if fill != base:
@@ -141,29 +143,49 @@ def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]
     out = []
     total_col, eligible_col = master.col("tong_diem"), master.col(ELIGIBLE)
     c = result.columns
-    totals = np.asarray(c["tong_diem"], dtype=float).tolist() if "tong_diem" in c else []
-    eligible = np.asarray(c[ELIGIBLE], dtype=bool).tolist()
-    rows = master.view.values(master.sheet)
-
-    def cell(r: int, col: int):
-        row = rows[r - 1] if 1 <= r <= len(rows) else ()
-        return row[col - 1] if 1 <= col <= len(row) else None
-
-    for i, r in enumerate(table.rows):
-        if total_col and totals:
-            shown = cell(r, total_col)
-            engine = totals[i]
-            if isinstance(shown, (int, float)) and not isinstance(shown, bool) \
-                    and not math.isnan(engine) and abs(float(shown) - engine) > 1e-6:
-                out.append(f"ô {master.layout.columns['tong_diem']}{r}: sổ ghi {format_number(shown)}, "
-                           f"tính được {format_number(engine)}")
-        if eligible_col:
-            shown = cell(r, eligible_col)
-            if shown in (YES, NO) and (shown == YES) != eligible[i]:
-                expected = YES if eligible[i] else NO
-                out.append(f"ô {master.layout.columns[ELIGIBLE]}{r}: sổ ghi «{shown}», "
-                           f"tính được «{expected}»")
+    n = len(table.rows)
+    engine = np.asarray(c["tong_diem"], dtype=float) if "tong_diem" in c else None
+    eligible = np.asarray(c[ELIGIBLE], dtype=bool)
+    shown_totals = _sheet_column(master, table.rows, total_col if engine is not None else None)
+    if set(map(type, shown_totals)) <= {int, float}:
+        shown = np.asarray(shown_totals, dtype=float).reshape(n)
+    else:  # text, blanks, yes/no: only numbers are compared
+        shown = np.fromiter((float(v) if type(v) in (int, float) else math.nan
+                             for v in shown_totals), dtype=float, count=n)
+    bad_total = np.zeros(n, dtype=bool) if engine is None else (
+        ~np.isnan(shown) & ~np.isnan(engine) & (np.abs(shown - engine) > 1e-6))
+    marks = np.empty(n, dtype=object)
+    marks[:] = _sheet_column(master, table.rows, eligible_col)
+    says_yes, says_no = marks == YES, marks == NO
+    bad_eligible = (says_yes | says_no) & (says_yes != eligible)
+    for i in np.flatnonzero(bad_total | bad_eligible).tolist():
+        r = table.rows[i]
+        if bad_total[i]:
+            out.append(f"ô {master.layout.columns['tong_diem']}{r}: sổ ghi "
+                       f"{format_number(shown_totals[i])}, tính được {format_number(engine[i])}")
+        if bad_eligible[i]:
+            expected = YES if eligible[i] else NO
+            out.append(f"ô {master.layout.columns[ELIGIBLE]}{r}: sổ ghi «{marks[i]}», "
+                       f"tính được «{expected}»")
     return out
+
+
+def _sheet_column(master: Master, sheet_rows: list[int], col: int | None) -> list:
+    """The cells of column ``col`` (1-based) on the summary sheet's rows ``sheet_rows``
+    (None where there is no such cell)."""
+    n = len(sheet_rows)
+    if not col or not n:
+        return [None] * n
+    rows = master.view.rows(master.sheet)
+    first = sheet_rows[0]
+    if sheet_rows[-1] - first == n - 1 and first - 1 + n <= len(rows):  # one run of rows
+        block = rows[first - 1:first - 1 + n]
+        if hasattr(block, "columns"):
+            return block.columns([col - 1])[col - 1]
+        if min(map(len, block)) >= col:
+            return list(map(itemgetter(col - 1), block))
+    return [row[col - 1] if col <= len(row) else None
+            for row in (rows[r - 1] if r <= len(rows) else () for r in sheet_rows)]
 
 
 def _unit_names(result: ScoreResult, codes) -> str:
@@ -227,8 +249,8 @@ def tinh_diem(book, *, master_path=None, now=None, **_) -> None:
     """«Tính điểm»: score the open master in place (see the module docstring)."""
     from thidua.gcpause import gc_paused
 
-    master = open_master(book, master_path)
     with gc_paused():  # the sheet's cells and the blocks written make no cycles
+        master = open_master(book, master_path)
         table, result = _score(master, _source(book))
         w = Writer(book)
         _write_summary_sheet(master, table, result, w)
@@ -242,7 +264,10 @@ def tinh_diem(book, *, master_path=None, now=None, **_) -> None:
         lines += master.notes
         w.alert("\n".join(_clip(lines)), "Tính điểm")
         w.commit()
-    _activity(master, "Tính điểm", lines[0] if lines else "")
+        _activity(master, "Tính điểm", lines[0] if lines else "")
+        # The sheet's cells, the table and the queued blocks go before the collector is back:
+        # it would otherwise walk them all once (0.03-0.05 s on 33,210 units) on its way out.
+        del master, table, result, w
 
 
 # ------------------------------------------------------------------ Khen thưởng
