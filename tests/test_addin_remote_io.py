@@ -76,6 +76,21 @@ def test_rows_read_as_needed_give_the_same_cells_by_row_and_by_column():
     assert by_column[7] == [None] * 4  # past the sheet's last column
 
 
+def test_a_column_on_the_tables_rows_with_or_without_gaps():
+    """The formula check reads a column on the rows the table kept: one run of rows, or
+    rows with gaps (blank rows left out), or rows past the sheet's end."""
+    from types import SimpleNamespace
+
+    from thidua.addin.handlers import _sheet_column
+
+    with xw.Book(json=payload()) as book:
+        master = SimpleNamespace(view=BookView(book), sheet="Tổng hợp")
+        assert _sheet_column(master, [2, 3, 4], 1) == ["XA01", None, None]
+        assert _sheet_column(master, [2, 5], 2) == ["Xã Tam Hải", "# ghi chú"]
+        assert _sheet_column(master, [5, 9], 4) == [-3, None]
+        assert _sheet_column(master, [2, 3], None) == [None, None]
+
+
 def test_a_used_range_beyond_the_cells_sent_reads_blanks_there():
     """The payload's cells are read as they are when they are the used range from A1; when
     the client says the used range is bigger, the engine's own read pads it with blanks."""

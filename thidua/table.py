@@ -33,7 +33,7 @@ from thidua.plan.model import APPRAISAL_SUFFIX, INPUT_TYPES, LEVELS, Plan
 from thidua.text import fold, is_blank, nfc, parse_number
 from thidua.workbook.sheet_xml import col_letter as column_letter
 
-__all__ = ["UnitTable", "read_units", "parse_rows", "UNIT_COLUMNS", "YEAR_COLUMN", "DATA_SHEET"]
+__all__ = ["UnitTable", "read_units", "parse_rows", "columns_of", "UNIT_COLUMNS", "YEAR_COLUMN", "DATA_SHEET"]
 
 #: The unit columns every table has (code → Vietnamese header).
 UNIT_COLUMNS: dict[str, str] = {
@@ -299,7 +299,7 @@ def parse_rows(
 
     # ---- the columns, and which rows hold data
     known = sorted(cols.values(), key=lambda c: c.index)
-    raw = _columns(rows, [c.index for c in known])  # column index -> values, every row
+    raw = columns_of(rows, [c.index for c in known])  # column index -> values, every row
     empty = np.arange(len(rows))  # rows blank in every column seen so far
     for c in known:
         if not len(empty):
@@ -601,7 +601,7 @@ def _year_cell(plan: Plan, value) -> tuple[int, tuple[str, str] | None]:
     return 0, (f"năm «{shown(value)}» không hợp lệ", "nhập năm bằng 4 chữ số, ví dụ 2024")
 
 
-def _columns(rows: list[list], indices: list[int]) -> dict[int, list]:
+def columns_of(rows: list[list], indices: list[int]) -> dict[int, list]:
     """The cells of each column ``indices`` over every row (None past a short row's end).
     Rows that know their columns (``columns(indices)``: a csv file's cells, an open
     workbook's sheet in the add-in) give them."""

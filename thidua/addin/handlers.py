@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -172,20 +171,17 @@ def _formula_mismatches(master: Master, table, result: ScoreResult) -> list[str]
 
 def _sheet_column(master: Master, sheet_rows: list[int], col: int | None) -> list:
     """The cells of column ``col`` (1-based) on the summary sheet's rows ``sheet_rows``
-    (None where there is no such cell)."""
+    (None where there is no such cell), the column read as the table reads it."""
+    from thidua.table import columns_of
+
     n = len(sheet_rows)
     if not col or not n:
         return [None] * n
-    rows = master.view.rows(master.sheet)
+    column = columns_of(master.view.rows(master.sheet), [col - 1])[col - 1]
     first = sheet_rows[0]
-    if sheet_rows[-1] - first == n - 1 and first - 1 + n <= len(rows):  # one run of rows
-        block = rows[first - 1:first - 1 + n]
-        if hasattr(block, "columns"):
-            return block.columns([col - 1])[col - 1]
-        if min(map(len, block)) >= col:
-            return list(map(itemgetter(col - 1), block))
-    return [row[col - 1] if col <= len(row) else None
-            for row in (rows[r - 1] if r <= len(rows) else () for r in sheet_rows)]
+    if sheet_rows[-1] - first == n - 1 and first - 1 + n <= len(column):  # one run of rows
+        return column[first - 1:first - 1 + n]
+    return [column[r - 1] if r <= len(column) else None for r in sheet_rows]
 
 
 def _unit_names(result: ScoreResult, codes) -> str:
